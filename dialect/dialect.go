@@ -1,0 +1,101 @@
+// Package dialect defines what the hoist engine needs to know about a
+// database engine, and nothing more.
+//
+// A [Dialect] returns SQL text for hoist's history table and a [Lock] that
+// serialises migrators across processes. The per-engine packages
+// (dialect/postgres, dialect/mysql, dialect/sqlite) mirror each other file
+// for file and import no database driver: an application links only the
+// driver it chose.
+//
+// Statement builders return strings so that they can be tested without a
+// database; the history table name they receive is unquoted and may be
+// schema-qualified ("app.hoist_migrations").
+package dialect
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Dialect is one database engine as the engine sees it.
+type Dialect interface {
+	// Name is the engine's short name: "postgres", "mysql" or "sqlite".
+	Name() string
+
+	// TransactionalDDL reports whether DDL inside a transaction rolls back
+	// with it. Where it does not (MySQL, MariaDB), a migration that fails
+	// half way leaves changes behind and is recorded as failed.
+	TransactionalDDL() bool
+
+	// QuoteIdent quotes an identifier; a dotted name is quoted part by part.
+	QuoteIdent(name string) string
+
+	// CreateHistoryTable creates the history table if it does not exist.
+	CreateHistoryTable(table string) string
+
+	// SelectHistory reads every history row ordered by version, with the
+	// columns version, name, checksum, batch, applied_at, execution_ms,
+	// state.
+	SelectHistory(table string) string
+
+	// InsertHistory inserts one row; its arguments are version, name,
+	// checksum, batch, applied_at (UTC time.Time), execution_ms, state.
+	InsertHistory(table string) string
+
+	// DeleteHistory deletes the row of one version; its argument is the
+	// version.
+	DeleteHistory(table string) string
+
+	// DeleteHistoryState deletes every row in one state; its argument is
+	// the state.
+	DeleteHistoryState(table string) string
+
+	// ClearHistory deletes every row and keeps the table.
+	ClearHistory(table string) string
+
+	// DropHistoryTable drops the history table if it exists.
+	DropHistoryTable(table string) string
+
+	// CreateSeedTable creates, if it does not exist, the table that
+	// records which run-once seeders have run: name (primary key),
+	// checksum, applied_at.
+	CreateSeedTable(table string) string
+
+	// SelectSeeds reads the name column of every seed table row.
+	SelectSeeds(table string) string
+
+	// InsertSeed records a seeder; its arguments are name, checksum and
+	// applied_at (UTC time.Time).
+	InsertSeed(table string) string
+
+	// IsMissingTable reports whether err is the engine's "table does not
+	// exist" error, as returned by its usual driver.
+	IsMissingTable(err error) bool
+
+	// NewLock returns the lock that guards the history table, to be taken
+	// and released through conn. Creating it sends nothing.
+	NewLock(conn *sql.Conn, table string) Lock
+}
+
+// Lock is a cross-process mutual exclusion held through one connection.
+//
+// The engine polls TryAcquire with a short backoff until it succeeds or the
+// lock timeout expires, then asks Holder whom to blame.
+type Lock interface {
+	// TryAcquire takes the lock if it is free and reports whether it did.
+	// It does not wait.
+	TryAcquire(ctx context.Context) (bool, error)
+
+	// Release gives the lock back. The engine calls it with a context
+	// that is not cancelled, also after a panic or a cancelled run.
+	Release(ctx context.Context) error
+
+	// Holder describes who holds the lock now, such as
+	// "pid 4711 (myapp) from 10.0.0.3 since 2026-11-22T04:00:00Z", or ""
+	// when the engine cannot tell.
+	Holder(ctx context.Context) (string, error)
+
+	// String names the lock for messages, such as
+	// "pg_advisory_lock(7012345678901234567)".
+	String() string
+}

@@ -1,0 +1,168 @@
+package embedfs
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"slices"
+)
+
+// ReadMigrations reads the SQL migrations in the top directory of fsys (use
+// [fs.Sub] for a subdirectory) and returns them sorted by version. Files not
+// ending in .sql, hidden files and subdirectories are skipped.
+//
+// Every problem found in any file is reported, as an [*Error] when there is
+// one and as the [errors.Join] of [*Error] values, sorted by file and line,
+// when there are several; no migrations are returned with an error.
+func ReadMigrations(fsys fs.FS) ([]*Migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("embedfs: read migrations: %w", err)
+	}
+	var errs []*Error
+	files := make([]migrationFile, 0, len(entries))
+	for _, e := range entries {
+		if e.IsDir() || !isSQLFile(e.Name()) {
+			continue
+		}
+		f, err := parseFileName(e.Name())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		files = append(files, f)
+	}
+	slices.SortFunc(files, func(a, b migrationFile) int {
+		return cmp.Or(cmp.Compare(a.version, b.version), cmp.Compare(a.name, b.name),
+			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
+	})
+
+	r := reader{fsys: fsys, sum: newSummer(), errs: errs}
+	migrations := make([]*Migration, 0, len(files))
+	var prev *migrationFile // the first migration file of the last version seen
+	for i := 0; i < len(files); i++ {
+		f := &files[i]
+		if f.kind == kindDown {
+			r.errs = append(r.errs, newError(f.file, 0, ErrBadFileName,
+				"down file without an up file: add %s.up.sql, or remove the down file", f.base))
+			continue
+		}
+		var down *migrationFile
+		if next := i + 1; f.kind == kindUp && next < len(files) && files[next].kind == kindDown && files[next].base == f.base {
+			down = &files[next]
+			i = next
+		}
+		if prev != nil && prev.version == f.version {
+			r.errs = append(r.errs, newError(f.file, 0, ErrDuplicateVersion,
+				"duplicate version %d, also used by %s: rename one of them", f.version, prev.file))
+		} else {
+			prev = f
+		}
+		if m := r.migration(f, down); m != nil {
+			migrations = append(migrations, m)
+		}
+	}
+	if err := joinErrors(r.errs); err != nil {
+		return nil, err
+	}
+	return migrations, nil
+}
+
+// reader reads migration files from one file system.
+type reader struct {
+	fsys fs.FS
+	sum  *summer
+	errs []*Error
+}
+
+// migrationAlloc holds a migration and its down section, so both take one
+// allocation.
+type migrationAlloc struct {
+	m    Migration
+	down Section
+}
+
+// migration reads the migration in f, with its down file if it is a pair. It
+// returns nil after adding the problems it finds to r.errs.
+func (r *reader) migration(f, down *migrationFile) *Migration {
+	data := r.read(f.file)
+	if data == nil {
+		return nil
+	}
+	a := &migrationAlloc{}
+	m := &a.m
+	m.Version, m.Name, m.File = f.version, f.name, f.file
+
+	if f.kind == kindSingle {
+		p := newParser(f.file, string(data), modeSingle)
+		if !r.ok(p.parse()) {
+			return nil
+		}
+		m.Format = FormatNative
+		if p.family == familyGoose {
+			m.Format = FormatGoose
+		}
+		m.NoTransaction = p.noTransaction
+		m.Up = Section{File: f.file, Statements: p.stmts[:p.upCount:p.upCount]}
+		var downText []byte
+		if p.downLine > 0 {
+			a.down = Section{File: f.file, Statements: p.stmts[p.upCount:]}
+			m.Down = &a.down
+			downText = data[p.down:]
+		}
+		m.Checksum = r.sum.migration(data[p.upStart:p.upEnd], downText, m.Down != nil)
+		return m
+	}
+
+	// A pair: report the problems of both files.
+	m.Format = FormatPair
+	up := newParser(f.file, string(data), modePair)
+	ok := r.ok(up.parse())
+	if ok && len(up.stmts) == 0 {
+		ok = r.ok(newError(f.file, 0, ErrEmptyUp, "up file has no statements: add the SQL to run, or remove the file"))
+	}
+	m.Up = Section{File: f.file, Statements: up.stmts}
+	m.NoTransaction = up.noTransaction
+	var downData []byte
+	if down != nil {
+		if downData = r.read(down.file); downData == nil {
+			return nil
+		}
+		p := newParser(down.file, string(downData), modePair)
+		if !r.ok(p.parse()) {
+			return nil
+		}
+		a.down = Section{File: down.file, Statements: p.stmts}
+		m.Down = &a.down
+		m.NoTransaction = m.NoTransaction || p.noTransaction
+	}
+	if !ok {
+		return nil
+	}
+	m.Checksum = r.sum.migration(data, downData, m.Down != nil)
+	return m
+}
+
+// ok adds err, if any, to r.errs and reports whether there was none.
+func (r *reader) ok(err *Error) bool {
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return false
+	}
+	return true
+}
+
+// read returns the contents of file with line endings normalised, or nil
+// after adding the error to r.errs.
+func (r *reader) read(file string) []byte {
+	data, err := fs.ReadFile(r.fsys, file)
+	if err != nil {
+		r.errs = append(r.errs, &Error{File: file, Err: err})
+		return nil
+	}
+	data = normalize(data)
+	if data == nil {
+		data = []byte{} // an empty file is not a read error
+	}
+	return data
+}
