@@ -1,0 +1,141 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Status compares the sources with the history, in one query and without
+// the lock. A database that was never migrated has every migration
+// pending.
+func (m *Migrator) Status(ctx context.Context) (*Status, error) {
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Status{}
+	recorded := h.byVersion()
+	changed := map[int64]bool{}
+	for _, c := range m.checksumChanges(h) {
+		changed[c.mig.Version] = true
+	}
+	for _, r := range h.rows {
+		st := MigrationStatus{Version: r.Version, Name: r.Name, State: r.State, AppliedAt: r.AppliedAt,
+			Batch: r.Batch, Checksum: r.Checksum, ExecutionTime: r.ExecutionTime, ChecksumChanged: changed[r.Version]}
+		mig, ok := m.migration(r.Version)
+		if ok {
+			st.File = mig.File
+		}
+		switch {
+		case r.State == StateFailed:
+			s.Failed = append(s.Failed, st)
+		case !ok:
+			st.State = StateMissing
+			s.Missing = append(s.Missing, st)
+		default:
+			s.Applied = append(s.Applied, st)
+		}
+	}
+	for _, mig := range m.migrations {
+		if _, ok := recorded[mig.Version]; !ok {
+			s.Pending = append(s.Pending, MigrationStatus{Version: mig.Version, Name: mig.Name, File: mig.File,
+				State: StatePending, Checksum: mig.Checksum})
+		}
+	}
+	return s, nil
+}
+
+// History returns the rows of the history table in the order they were
+// written (by applied-at, then version). It is empty for a database that
+// was never migrated.
+func (m *Migrator) History(ctx context.Context) ([]HistoryEntry, error) {
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return nil, err
+	}
+	rows := slices.Clone(h.rows)
+	slices.SortStableFunc(rows, func(a, b HistoryEntry) int {
+		if c := a.AppliedAt.Compare(b.AppliedAt); c != 0 {
+			return c
+		}
+		return compareInt(a.Version, b.Version)
+	})
+	return rows, nil
+}
+
+// Validate reports every problem that would stop [Migrator.Up]: a dirty
+// history, changed checksums (whatever the checksum policy) and
+// out-of-order migrations. The sources themselves were checked by [New].
+func (m *Migrator) Validate(ctx context.Context) error {
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if err := m.checkDirty(h); err != nil {
+		errs = append(errs, err)
+	}
+	if c := m.checksumChanges(h); len(c) > 0 {
+		errs = append(errs, checksumError(c))
+	}
+	if _, err := m.pending(h, math.MaxInt64); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Repair forgets migrations recorded as failed, so that the next Up runs
+// them again from the start. Call it after bringing the schema back, by
+// hand, to where it was before the failed migration began.
+func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
+	res := &RepairResult{}
+	err := m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		h, err := m.readHistory(ctx, conn)
+		if err != nil || h.missing {
+			return err
+		}
+		for _, r := range h.rows {
+			if r.State == StateFailed {
+				res.Removed = append(res.Removed, r)
+			}
+		}
+		if len(res.Removed) == 0 {
+			return nil
+		}
+		if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(StateFailed)); err != nil {
+			return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ResetHistory deletes every row of the history table and keeps the
+// table; the schema is not touched, so every migration becomes pending.
+// It is for a database whose schema was rebuilt by other means.
+func (m *Migrator) ResetHistory(ctx context.Context) error {
+	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		h, err := m.readHistory(ctx, conn)
+		if err != nil || h.missing {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, m.dialect.ClearHistory(m.table)); err != nil {
+			return fmt.Errorf("hoist: clearing %s: %w", m.table, err)
+		}
+		return nil
+	})
+}
+
+// DeleteHistory drops the history table; the schema is not touched.
+func (m *Migrator) DeleteHistory(ctx context.Context) error {
+	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		if _, err := conn.ExecContext(ctx, m.dialect.DropHistoryTable(m.table)); err != nil {
+			return fmt.Errorf("hoist: dropping %s: %w", m.table, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,180 @@
+package sdk_test
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// countingConnector counts the statements sent through its connections:
+// queries, execs, prepares and transaction begins.
+type countingConnector struct {
+	driver.Connector
+	n *atomic.Int64
+}
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, n: c.n}, nil
+}
+
+type countingConn struct {
+	driver.Conn
+	n *atomic.Int64
+}
+
+func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	qc, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.n.Add(1)
+	return qc.QueryContext(ctx, q, args)
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	ec, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.n.Add(1)
+	return ec.ExecContext(ctx, q, args)
+}
+
+func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	c.n.Add(1)
+	if pc, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		return pc.PrepareContext(ctx, q)
+	}
+	return c.Conn.Prepare(q)
+}
+
+func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.n.Add(1)
+	if bc, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return bc.BeginTx(ctx, opts)
+	}
+	return c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
+}
+
+func (c *countingConn) CheckNamedValue(v *driver.NamedValue) error {
+	if nc, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return nc.CheckNamedValue(v)
+	}
+	return driver.ErrSkip
+}
+
+func (c *countingConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+type dsnConnector struct {
+	dsn string
+	drv driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
+// openCounting opens db's database again through a counting connector.
+func openCounting(t *testing.T, db *testkit.DB) (*sql.DB, *atomic.Int64) {
+	t.Helper()
+	var connector driver.Connector = dsnConnector{db.DSN, db.DB.Driver()}
+	if dc, ok := db.DB.Driver().(driver.DriverContext); ok {
+		c, err := dc.OpenConnector(db.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		connector = c
+	}
+	n := &atomic.Int64{}
+	counted := sql.OpenDB(countingConnector{connector, n})
+	t.Cleanup(func() { counted.Close() })
+	return counted, n
+}
+
+// TestNoopBootIsOneStatement: when everything is applied, booting costs
+// exactly one statement and takes no lock.
+func TestNoopBootIsOneStatement(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		opts := []sdk.Option{sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin), quiet()}
+		if _, err := newMigrator(t, db, opts...).Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		counted, n := openCounting(t, db)
+		m, err := sdk.New(counted, db.Dialect, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Load() != 0 {
+			t.Fatalf("sdk.New sent %d statements; want none", n.Load())
+		}
+		res, err := m.Up(ctx)
+		if err != nil || len(res.Applied) != 0 {
+			t.Fatalf("no-op Up: %v, %v", err, res)
+		}
+		if got := n.Load(); got != 1 {
+			t.Fatalf("a no-op boot sent %d statements; want exactly 1", got)
+		}
+
+		// The counter does count: a boot with work to do sends more.
+		n.Store(0)
+		extra := lifecycleFS()
+		extra["0005_more.sql"] = &fstest.MapFile{Data: []byte("-- +hoist up\nCREATE TABLE more (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE more;\n")}
+		m, err = sdk.New(counted, db.Dialect, sdk.WithFS(extra), sdk.WithMigrations(seedAdmin), quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n.Load() <= 1 {
+			t.Fatalf("a boot that applied a migration sent %d statements; the counter is broken", n.Load())
+		}
+	})
+}
+
+// TestSingleConnection: everything hoist does runs on the lock's
+// connection or transaction, so a pool of one connection is enough.
+func TestSingleConnection(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		db.DB.SetMaxOpenConns(1)
+		m := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin),
+			sdk.WithSeedFS(fstest.MapFS{"10_tags.sql": {Data: []byte("INSERT INTO tags (id, label) VALUES (2, 'seeded');\n")}}),
+			sdk.WithSeeders(sdk.Seeder{Name: "20_users", Once: true, Run: func(ctx context.Context, tx sdk.Tx) error {
+				_, err := tx.ExecContext(ctx, "INSERT INTO users (id, name) VALUES (2, 'seeded')")
+				return err
+			}}))
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		seeded, err := m.Seed(ctx)
+		if err != nil || len(seeded.Ran) != 2 {
+			t.Fatalf("Seed: %v, %+v", err, seeded)
+		}
+		if _, err := m.Redo(ctx); err != nil {
+			t.Fatalf("Redo: %v", err)
+		}
+		res, err := m.RollbackTo(ctx, 0)
+		if err != nil || !slices.Equal(versions(res.Applied), []int64{4, 3, 2, 1}) {
+			t.Fatalf("RollbackTo(0): %v, %v", err, res)
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/hoistdb/hoist/embedfs"
+)
+
+// Tx is what a Go migration or seeder runs its statements through.
+//
+// *sql.Tx, *sql.Conn, *sql.DB and *sqlx.Tx all satisfy it. Inside a
+// transactional migration it is the migration's transaction; for a
+// migration built WithoutTransaction it is the connection that holds the
+// migration lock.
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Migration is one migration, read from SQL files by [WithFS] or written
+// in Go with [GoMigration]. It is a value: there is no global registry.
+type Migration struct {
+	// Version orders migrations; it is positive and unique.
+	Version int64
+	// Name describes the migration, such as "create_users".
+	Name string
+	// File is the file of a SQL migration's up section, "" for Go.
+	File string
+	// Checksum is the hex SHA-256 of a SQL migration's text, "" for Go.
+	Checksum string
+	// NoTransaction runs the migration outside a transaction.
+	NoTransaction bool
+
+	up   step
+	down *step // nil: irreversible
+}
+
+// step is one direction of a migration: SQL statements or a Go function.
+type step struct {
+	file       string
+	statements []embedfs.Statement
+	fn         func(ctx context.Context, tx Tx) error
+}
+
+// GoMigration returns a migration written in Go. up runs in a transaction
+// together with the migration's history row; down may be nil, which makes
+// the migration irreversible (rolling it back fails with
+// [ErrIrreversible] before anything runs).
+func GoMigration(version int64, name string, up, down func(ctx context.Context, tx Tx) error) Migration {
+	m := Migration{Version: version, Name: name, up: step{fn: up}}
+	if down != nil {
+		m.down = &step{fn: down}
+	}
+	return m
+}
+
+// WithoutTransaction returns a copy of m that runs outside a transaction,
+// for statements that refuse one (CREATE INDEX CONCURRENTLY, VACUUM). Its
+// Tx is then the connection that holds the migration lock. A migration
+// without a transaction that fails after its first statement is recorded
+// as failed, and later runs stop with [ErrDirty] until [Migrator.Repair].
+func (m Migration) WithoutTransaction() Migration {
+	m.NoTransaction = true
+	return m
+}
+
+// Reversible reports whether the migration has a down.
+func (m Migration) Reversible() bool { return m.down != nil }
+
+// IsGo reports whether the migration is written in Go.
+func (m Migration) IsGo() bool { return m.up.fn != nil }
+
+func (m Migration) String() string {
+	if m.File != "" {
+		return fmt.Sprintf("%d %s (%s)", m.Version, m.Name, m.File)
+	}
+	return fmt.Sprintf("%d %s (go)", m.Version, m.Name)
+}
+
+// fromFile converts a parsed SQL migration.
+func fromFile(f *embedfs.Migration) Migration {
+	m := Migration{
+		Version:       f.Version,
+		Name:          f.Name,
+		File:          f.File,
+		Checksum:      f.Checksum,
+		NoTransaction: f.NoTransaction,
+		up:            step{file: f.Up.File, statements: f.Up.Statements},
+	}
+	if f.Down != nil {
+		m.down = &step{file: f.Down.File, statements: f.Down.Statements}
+	}
+	return m
+}
+
+// validate checks a migration given to WithMigrations.
+func (m Migration) validate() error {
+	switch {
+	case m.Version <= 0:
+		return fmt.Errorf("migration %q: version %d is not positive", m.Name, m.Version)
+	case m.up.fn == nil && m.up.statements == nil:
+		return fmt.Errorf("migration %d %q has no up: build it with sdk.GoMigration", m.Version, m.Name)
+	}
+	return nil
+}
+
+// Seeder is a Go seeder. Run is called in a transaction; a Once seeder is
+// recorded when it has run and skipped at later calls of [Migrator.Seed],
+// so it may run at every boot.
+type Seeder struct {
+	Name string
+	Run  func(ctx context.Context, tx Tx) error
+	Once bool
+}
+
+// seed is a SQL or Go seeder as the engine runs it.
+type seed struct {
+	name          string
+	file          string
+	checksum      string
+	once          bool
+	noTransaction bool
+	statements    []embedfs.Statement
+	fn            func(ctx context.Context, tx Tx) error
+}

@@ -1,0 +1,145 @@
+package sdk
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/embedfs"
+)
+
+// Migrator applies one set of migrations and seeders to one database. It
+// is safe for concurrent use, and any number of Migrators, in any number
+// of processes, may work on one database at once: they serialise on the
+// migration lock.
+type Migrator struct {
+	db              *sql.DB
+	dialect         dialect.Dialect
+	table           string
+	lockTimeout     time.Duration
+	logger          *slog.Logger
+	allowOutOfOrder bool
+	checksumPolicy  ChecksumPolicy
+
+	migrations []Migration // ordered by version
+	index      map[int64]int
+	seeds      []seed // ordered by name
+}
+
+// New returns a Migrator for db. It reads and checks every migration and
+// seeder source given in opts, so a malformed file, a duplicate version or
+// a bad option fails here, at boot, before anything touches the database.
+// New sends nothing to the database.
+func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
+	if db == nil {
+		return nil, errors.New("hoist: nil *sql.DB")
+	}
+	if d == nil {
+		return nil, errors.New("hoist: nil dialect")
+	}
+	c := config{table: DefaultTable, lockTimeout: DefaultLockTimeout}
+	for _, opt := range opts {
+		if err := opt(&c); err != nil {
+			return nil, fmt.Errorf("hoist: %w", err)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	m := &Migrator{
+		db:              db,
+		dialect:         d,
+		table:           c.table,
+		lockTimeout:     c.lockTimeout,
+		logger:          c.logger,
+		allowOutOfOrder: c.allowOutOfOrder,
+		checksumPolicy:  c.checksumPolicy,
+	}
+	if err := m.loadMigrations(&c); err != nil {
+		return nil, err
+	}
+	if err := m.loadSeeds(&c); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Migrator) loadMigrations(c *config) error {
+	if c.fsys != nil {
+		files, err := embedfs.ReadMigrations(c.fsys)
+		if err != nil {
+			return fmt.Errorf("hoist: reading migrations: %w", err)
+		}
+		if len(files) == 0 {
+			return fmt.Errorf("%w in the file system given to WithFS: its top directory has no <version>_<name>.sql file (for a subdirectory, pass fs.Sub(fsys, dir))", ErrNoMigrations)
+		}
+		for _, f := range files {
+			m.migrations = append(m.migrations, fromFile(f))
+		}
+	}
+	m.migrations = append(m.migrations, c.migrations...)
+	slices.SortStableFunc(m.migrations, func(a, b Migration) int { return compareInt(a.Version, b.Version) })
+	m.index = make(map[int64]int, len(m.migrations))
+	var errs []error
+	for i, mig := range m.migrations {
+		if j, dup := m.index[mig.Version]; dup {
+			errs = append(errs, fmt.Errorf("hoist: duplicate migration version %d: %s and %s; renumber one of them", mig.Version, m.migrations[j], mig))
+			continue
+		}
+		m.index[mig.Version] = i
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Migrator) loadSeeds(c *config) error {
+	names := map[string]bool{}
+	add := func(s seed) error {
+		if names[s.name] {
+			return fmt.Errorf("hoist: two seeders are named %q; rename one", s.name)
+		}
+		names[s.name] = true
+		m.seeds = append(m.seeds, s)
+		return nil
+	}
+	if c.seedFS != nil {
+		files, err := embedfs.ReadSeeds(c.seedFS)
+		if err != nil {
+			return fmt.Errorf("hoist: reading seeds: %w", err)
+		}
+		for _, f := range files {
+			s := seed{name: f.Name, file: f.File, checksum: f.Checksum, once: f.Once, noTransaction: f.NoTransaction, statements: f.Statements}
+			if err := add(s); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range c.seeders {
+		if err := add(seed{name: s.Name, once: s.Once, fn: s.Run}); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(m.seeds, func(a, b seed) int { return strings.Compare(a.name, b.name) })
+	return nil
+}
+
+// Migrations returns the migrations the Migrator knows, ordered by version.
+func (m *Migrator) Migrations() []Migration { return slices.Clone(m.migrations) }
+
+// Table returns the history table's name.
+func (m *Migrator) Table() string { return m.table }
+
+// Dialect returns the dialect the Migrator was built with.
+func (m *Migrator) Dialect() dialect.Dialect { return m.dialect }
+
+func (m *Migrator) migration(version int64) (*Migration, bool) {
+	i, ok := m.index[version]
+	if !ok {
+		return nil, false
+	}
+	return &m.migrations[i], true
+}

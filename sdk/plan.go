@@ -1,0 +1,201 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// upPlan is what Up would do given one reading of the history.
+type upPlan struct {
+	pending []*Migration
+	changed []checksumChange
+}
+
+type checksumChange struct {
+	mig      *Migration
+	recorded string
+}
+
+// planUp checks the history against the sources and lists the pending
+// migrations with versions up to target. It fails, before anything runs,
+// on a failed (dirty) migration, on changed checksums under
+// ChecksumStrict, and on pending migrations older than the newest
+// applied one unless out-of-order is allowed.
+func (m *Migrator) planUp(h *history, target int64) (*upPlan, error) {
+	if err := m.checkDirty(h); err != nil {
+		return nil, err
+	}
+	p := &upPlan{changed: m.checksumChanges(h)}
+	if len(p.changed) > 0 && m.checksumPolicy == ChecksumStrict {
+		return nil, checksumError(p.changed)
+	}
+	var err error
+	p.pending, err = m.pending(h, target)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// pending lists the migrations with versions up to target that the
+// history does not record. Unless out-of-order is allowed, it fails with
+// ErrOutOfOrder when one of them is older than the newest recorded.
+func (m *Migrator) pending(h *history, target int64) ([]*Migration, error) {
+	recorded := h.byVersion()
+	var newest int64
+	for _, r := range h.rows {
+		newest = max(newest, r.Version)
+	}
+	var (
+		out   []*Migration
+		early []string
+	)
+	for i := range m.migrations {
+		mig := &m.migrations[i]
+		if mig.Version > target {
+			break
+		}
+		if _, ok := recorded[mig.Version]; ok {
+			continue
+		}
+		if mig.Version < newest {
+			early = append(early, mig.String())
+		}
+		out = append(out, mig)
+	}
+	if len(early) > 0 && !m.allowOutOfOrder {
+		return nil, fmt.Errorf("%w: %s pending, but %d is applied; renumber them above %d, or allow it with WithAllowOutOfOrder",
+			ErrOutOfOrder, strings.Join(early, ", "), newest, newest)
+	}
+	return out, nil
+}
+
+// checkDirty fails with ErrDirty when the history records a failed
+// migration.
+func (m *Migrator) checkDirty(h *history) error {
+	var failed []string
+	for _, r := range h.rows {
+		if r.State == StateFailed {
+			failed = append(failed, fmt.Sprintf("%d %s (failed at %s)", r.Version, r.Name, r.AppliedAt.Format("2006-01-02 15:04:05 UTC")))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: migration %s failed half way and may have left part of its changes behind; "+
+		"bring the schema back to where it was before that migration by hand, then run `hoist migrate:repair` (Migrator.Repair) and migrate again",
+		ErrDirty, strings.Join(failed, ", "))
+}
+
+func (m *Migrator) checksumChanges(h *history) []checksumChange {
+	var out []checksumChange
+	for _, r := range h.rows {
+		mig, ok := m.migration(r.Version)
+		if !ok || mig.Checksum == "" || r.Checksum == "" || mig.Checksum == r.Checksum {
+			continue
+		}
+		out = append(out, checksumChange{mig: mig, recorded: r.Checksum})
+	}
+	return out
+}
+
+func checksumError(changed []checksumChange) error {
+	parts := make([]string, len(changed))
+	for i, c := range changed {
+		parts[i] = fmt.Sprintf("%s: applied as %.12s, now %.12s", c.mig, c.recorded, c.mig.Checksum)
+	}
+	return fmt.Errorf("%w: applied migrations were edited: %s; restore their text and put the change in a new migration, "+
+		"or choose WithChecksumPolicy(ChecksumWarn)", ErrChecksumMismatch, strings.Join(parts, "; "))
+}
+
+// warnChanged logs changed checksums under ChecksumWarn.
+func (m *Migrator) warnChanged(ctx context.Context, changed []checksumChange) {
+	if m.checksumPolicy != ChecksumWarn {
+		return
+	}
+	for _, c := range changed {
+		m.logger.LogAttrs(ctx, slog.LevelWarn, "hoist: applied migration was edited",
+			slog.Int64("version", c.mig.Version), slog.String("name", c.mig.Name), slog.String("file", c.mig.File),
+			slog.String("recorded_checksum", c.recorded), slog.String("checksum", c.mig.Checksum))
+	}
+}
+
+// planDown picks the rows to roll back and checks that every one of them
+// can be: no failed migration in the history, each in a source, each with
+// a down. Rows are returned newest version first.
+func (m *Migrator) planDown(h *history, pick func(*history) []HistoryEntry) ([]*Migration, error) {
+	if err := m.checkDirty(h); err != nil {
+		return nil, err
+	}
+	rows := pick(h)
+	var (
+		out  []*Migration
+		gone []string
+		oneW []string
+	)
+	for i := len(rows) - 1; i >= 0; i-- {
+		r := rows[i]
+		mig, ok := m.migration(r.Version)
+		switch {
+		case !ok:
+			gone = append(gone, fmt.Sprintf("%d %s", r.Version, r.Name))
+		case mig.down == nil:
+			oneW = append(oneW, mig.String())
+		default:
+			out = append(out, mig)
+		}
+	}
+	switch {
+	case len(gone) > 0:
+		return nil, fmt.Errorf("%w: %s applied but in no migration source, so its down is unknown", ErrIrreversible, strings.Join(gone, ", "))
+	case len(oneW) > 0:
+		return nil, fmt.Errorf("%w: %s has no down; nothing was rolled back", ErrIrreversible, strings.Join(oneW, ", "))
+	}
+	return out, nil
+}
+
+// applied returns the rows in state applied, ordered by version.
+func (h *history) applied() []HistoryEntry {
+	var out []HistoryEntry
+	for _, r := range h.rows {
+		if r.State == StateApplied {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lastBatchRows picks the applied rows of the newest batch.
+func lastBatchRows(h *history) []HistoryEntry {
+	b := h.lastBatch()
+	var out []HistoryEntry
+	for _, r := range h.applied() {
+		if r.Batch == b {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lastRows picks the n applied rows with the highest versions.
+func lastRows(n int) func(*history) []HistoryEntry {
+	return func(h *history) []HistoryEntry {
+		a := h.applied()
+		return a[max(0, len(a)-n):]
+	}
+}
+
+// rowsAbove picks the applied rows with versions above v.
+func rowsAbove(v int64) func(*history) []HistoryEntry {
+	return func(h *history) []HistoryEntry {
+		var out []HistoryEntry
+		for _, r := range h.applied() {
+			if r.Version > v {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+}

@@ -1,0 +1,164 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hoistdb/hoist/embedfs"
+)
+
+// run applies one migration in one direction on the lock's connection,
+// together with its history change: in one transaction, unless the
+// migration opts out of it. A failure that leaves changes behind (an
+// engine without transactional DDL, or no transaction) after at least
+// one statement succeeded is recorded as a failed migration.
+func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
+	s := mig.up
+	if dir == Down {
+		s = *mig.down
+	}
+	start := time.Now()
+	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
+	record := func(q Tx) error {
+		if dir == Up {
+			return m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
+		}
+		_, err := q.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version)
+		return err
+	}
+
+	var (
+		done int
+		err  error
+	)
+	if mig.NoTransaction {
+		done, err = m.execStep(ctx, conn, mig, dir, s)
+		if err == nil {
+			err = m.recordErr(mig, dir, record(conn))
+		}
+	} else {
+		done, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+			n, err := m.execStep(ctx, tx, mig, dir, s)
+			if err != nil {
+				return n, err
+			}
+			return n, m.recordErr(mig, dir, record(tx))
+		})
+	}
+	a.Duration = time.Since(start)
+	if err != nil {
+		var me *MigrationError
+		if !errors.As(err, &me) {
+			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file, Err: err}
+			err = me
+		}
+		if done > 0 && (mig.NoTransaction || !m.dialect.TransactionalDDL()) {
+			me.Dirty = true
+			if ferr := m.markFailed(ctx, conn, mig, dir, batch, start); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
+		}
+		return a, err
+	}
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: migrated",
+		slog.Int64("version", mig.Version), slog.String("name", mig.Name),
+		slog.String("direction", string(dir)), slog.Duration("duration", a.Duration))
+	return a, nil
+}
+
+// inTx runs fn in a transaction on conn and commits it, or rolls it back
+// when fn fails.
+func (m *Migrator) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) (int, error)) (int, error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("hoist: beginning a transaction: %w", err)
+	}
+	n, err := fn(tx)
+	if err != nil {
+		_ = tx.Rollback()
+		return n, err
+	}
+	if err := tx.Commit(); err != nil {
+		return n, fmt.Errorf("hoist: committing: %w", err)
+	}
+	return n, nil
+}
+
+// execStep runs a step's statements or Go function and returns how many
+// statements succeeded before a failure.
+func (m *Migrator) execStep(ctx context.Context, q Tx, mig *Migration, dir Direction, s step) (int, error) {
+	if s.fn != nil {
+		c := &countingTx{Tx: q}
+		if err := s.fn(ctx, c); err != nil {
+			return c.n, &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, Err: err}
+		}
+		return c.n, nil
+	}
+	for i, st := range s.statements {
+		if _, err := q.ExecContext(ctx, st.SQL); err != nil {
+			return i, statementError(mig.Version, mig.Name, dir, s.file, st, err)
+		}
+	}
+	return len(s.statements), nil
+}
+
+func statementError(version int64, name string, dir Direction, file string, st embedfs.Statement, err error) *MigrationError {
+	return &MigrationError{Version: version, Name: name, Direction: dir, File: file, Line: st.Line, Statement: st.SQL, Err: err}
+}
+
+// recordErr wraps a failure to write the history row.
+func (m *Migrator) recordErr(mig *Migration, dir Direction, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir,
+		Err: fmt.Errorf("recording it in %s: %w", m.table, err)}
+}
+
+func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batch int, start time.Time, took time.Duration, state State) error {
+	_, err := q.ExecContext(ctx, m.dialect.InsertHistory(m.table),
+		mig.Version, mig.Name, mig.Checksum, batch, dbTime(start), took.Milliseconds(), string(state))
+	return err
+}
+
+// dbTime is t as hoist stores it: UTC, to the microsecond, which every
+// engine keeps exactly (MySQL 8 would round finer digits, MariaDB
+// truncate them).
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// markFailed records mig as failed half way, also when ctx was cancelled:
+// a later run must see that the schema may hold part of it.
+func (m *Migrator) markFailed(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int, start time.Time) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if dir == Down {
+		if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version); err != nil {
+			return fmt.Errorf("hoist: recording migration %d as failed: %w", mig.Version, err)
+		}
+	}
+	if err := m.insertHistory(ctx, conn, mig, batch, start, time.Since(start), StateFailed); err != nil {
+		return fmt.Errorf("hoist: recording migration %d as failed: %w", mig.Version, err)
+	}
+	m.logger.LogAttrs(ctx, slog.LevelError, "hoist: migration failed half way and is recorded as failed",
+		slog.Int64("version", mig.Version), slog.String("name", mig.Name), slog.String("direction", string(dir)))
+	return nil
+}
+
+// countingTx counts the statements a Go migration executed successfully,
+// to tell a failure that changed nothing from one that left changes.
+type countingTx struct {
+	Tx
+	n int
+}
+
+func (c *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := c.Tx.ExecContext(ctx, query, args...)
+	if err == nil {
+		c.n++
+	}
+	return r, err
+}

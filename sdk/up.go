@@ -1,0 +1,139 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Up applies every pending migration, in version order, as one batch.
+//
+// This is the boot protocol. Up first reads the history in one query; when
+// nothing is pending it returns at once, having taken no lock. Otherwise
+// it takes the migration lock on one dedicated connection, creates the
+// history table if it is missing, reads the history again and applies
+// what is still pending, each migration together with its history row in
+// one transaction. Replicas that lost the race for the lock wait for it,
+// then find nothing pending and succeed.
+//
+// Before anything runs, Up fails with [ErrDirty], [ErrChecksumMismatch]
+// or [ErrOutOfOrder] where they apply. A failed migration stops the run
+// with a [*MigrationError]; the migrations applied before it stay applied
+// and are listed in the Result, which is never nil.
+func (m *Migrator) Up(ctx context.Context) (*Result, error) {
+	return m.upTo(ctx, math.MaxInt64)
+}
+
+// UpTo is [Migrator.Up] for the pending migrations with versions up to
+// and including version.
+func (m *Migrator) UpTo(ctx context.Context, version int64) (*Result, error) {
+	if version <= 0 {
+		return &Result{}, fmt.Errorf("hoist: UpTo(%d): the version must be positive", version)
+	}
+	return m.upTo(ctx, version)
+}
+
+func (m *Migrator) upTo(ctx context.Context, target int64) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	if len(m.migrations) == 0 {
+		return res, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations", ErrNoMigrations)
+	}
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return res, err
+	}
+	if !h.missing {
+		p, err := m.planUp(h, target)
+		if err != nil {
+			return res, err
+		}
+		if len(p.pending) == 0 {
+			m.warnChanged(ctx, p.changed)
+			res.Duration = time.Since(start)
+			return res, nil
+		}
+	}
+	err = m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		h, err := m.lockedHistory(ctx, conn)
+		if err != nil {
+			return err
+		}
+		p, err := m.planUp(h, target)
+		if err != nil {
+			return err
+		}
+		m.warnChanged(ctx, p.changed)
+		return m.applyUp(ctx, conn, h, p.pending, res)
+	})
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+// lockedHistory creates the history table if needed and reads it; the
+// caller holds the lock.
+func (m *Migrator) lockedHistory(ctx context.Context, conn *sql.Conn) (*history, error) {
+	if _, err := conn.ExecContext(ctx, m.dialect.CreateHistoryTable(m.table)); err != nil {
+		return nil, fmt.Errorf("hoist: creating history table %s: %w", m.table, err)
+	}
+	return m.readHistory(ctx, conn)
+}
+
+// applyUp applies pending as the next batch and appends to res.
+func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pending []*Migration, res *Result) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	res.Batch = h.lastBatch() + 1
+	for _, mig := range pending {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("hoist: stopped before migration %d: %w", mig.Version, context.Cause(ctx))
+		}
+		a, err := m.run(ctx, conn, mig, Up, res.Batch)
+		if err != nil {
+			return err
+		}
+		res.Applied = append(res.Applied, a)
+	}
+	return nil
+}
+
+// Plan returns what [Migrator.Up] would run now, SQL included, without
+// executing anything or taking the lock. It fails as Up would on a dirty
+// history, changed checksums or out-of-order migrations.
+func (m *Migrator) Plan(ctx context.Context) (*Result, error) {
+	res := &Result{DryRun: true}
+	if len(m.migrations) == 0 {
+		return res, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations", ErrNoMigrations)
+	}
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return res, err
+	}
+	p, err := m.planUp(h, math.MaxInt64)
+	if err != nil {
+		return res, err
+	}
+	if len(p.pending) > 0 {
+		res.Batch = h.lastBatch() + 1
+	}
+	for _, mig := range p.pending {
+		res.Applied = append(res.Applied, dryRun(mig, Up))
+	}
+	return res, nil
+}
+
+// dryRun describes a migration that would run.
+func dryRun(mig *Migration, dir Direction) Applied {
+	s := mig.up
+	if dir == Down {
+		s = *mig.down
+	}
+	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
+	for _, st := range s.statements {
+		a.SQL = append(a.SQL, st.SQL)
+	}
+	return a
+}
