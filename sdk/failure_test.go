@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
@@ -235,6 +236,39 @@ func TestIrreversibleAndMissing(t *testing.T) {
 		}
 		if _, err := m.Rollback(ctx, sdk.RollbackOptions{Steps: 1}); !errors.Is(err, sdk.ErrIrreversible) {
 			t.Fatalf("Rollback of a migration missing from the source: %v; want ErrIrreversible", err)
+		}
+	})
+}
+
+// TestPanicReleasesLock: a Go migration that panics rolls back its
+// transaction, the panic reaches the caller, and the lock is free for the
+// next migrator.
+func TestPanicReleasesLock(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		boom := sdk.GoMigration(5, "boom", func(ctx context.Context, tx sdk.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO users (id, name) VALUES (9, 'partial')"); err != nil {
+				return err
+			}
+			panic("boom")
+		}, nil)
+		m := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithMigrations(boom))
+		func() {
+			defer func() {
+				if p := recover(); p != "boom" {
+					t.Fatalf("recovered %v; want the migration's panic", p)
+				}
+			}()
+			_, _ = m.Up(ctx)
+			t.Fatal("Up returned instead of panicking")
+		}()
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM users WHERE id = 9"); n != 0 {
+			t.Fatal("the panicking migration's insert was committed")
+		}
+		other := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithLockTimeout(2*time.Second))
+		if _, err := other.Rollback(ctx, sdk.RollbackOptions{}); err != nil {
+			t.Fatalf("after the panic the lock should be free: %v", err)
 		}
 	})
 }

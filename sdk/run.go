@@ -71,12 +71,19 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 }
 
 // inTx runs fn in a transaction on conn and commits it, or rolls it back
-// when fn fails.
+// when fn fails or panics (the panic goes on, after the rollback, so the
+// lock is released on a connection that is out of its transaction).
 func (m *Migrator) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) (int, error)) (int, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("hoist: beginning a transaction: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	n, err := fn(tx)
 	if err != nil {
 		_ = tx.Rollback()
