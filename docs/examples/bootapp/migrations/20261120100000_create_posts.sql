@@ -1,0 +1,11 @@
+-- goose format works as it is.
+-- +goose Up
+CREATE TABLE posts (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    title VARCHAR(200) NOT NULL
+);
+CREATE INDEX posts_user_id ON posts (user_id);
+
+-- +goose Down
+DROP TABLE posts;
