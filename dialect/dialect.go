@@ -99,3 +99,23 @@ type Lock interface {
 	// "pg_advisory_lock(7012345678901234567)".
 	String() string
 }
+
+// Scripter is an optional ability of a [Dialect] whose usual drivers run a
+// string of several statements, sent without arguments, in one round trip
+// and in order (PostgreSQL's simple query protocol, as pgx and lib/pq use
+// it when a query has no arguments). The engine then sends a SQL
+// migration's statements and its history change as one script, instead of
+// one round trip per statement.
+type Scripter interface {
+	// MigrationPrologue is the first statement inside every migration
+	// transaction, or "".
+	MigrationPrologue() string
+
+	// InsertHistoryScript inserts the applied history row of one
+	// migration, with its values as literals; the server fills in
+	// applied_at and execution_ms from the start of the script.
+	InsertHistoryScript(table string, version int64, name, checksum string, batch int) string
+
+	// DeleteHistoryScript deletes the history row of one version.
+	DeleteHistoryScript(table string, version int64) string
+}

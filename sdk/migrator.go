@@ -20,6 +20,8 @@ import (
 type Migrator struct {
 	db              *sql.DB
 	dialect         dialect.Dialect
+	scripter        dialect.Scripter // nil unless the dialect runs scripts
+	singleTx        bool
 	table           string
 	lockTimeout     time.Duration
 	logger          *slog.Logger
@@ -59,6 +61,11 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		logger:          c.logger,
 		allowOutOfOrder: c.allowOutOfOrder,
 		checksumPolicy:  c.checksumPolicy,
+		singleTx:        c.singleTx,
+	}
+	m.scripter, _ = d.(dialect.Scripter)
+	if c.singleTx && !d.TransactionalDDL() {
+		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
 	}
 	if err := m.loadMigrations(&c); err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ type config struct {
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
+	singleTx        bool
 }
 
 // WithFS reads SQL migrations from the top directory of fsys (use fs.Sub
@@ -179,6 +180,19 @@ func WithChecksumPolicy(p ChecksumPolicy) Option {
 			return fmt.Errorf("WithChecksumPolicy: unknown policy %d", int(p))
 		}
 		c.checksumPolicy = p
+		return nil
+	}
+}
+
+// WithSingleTransaction makes Up apply all pending migrations in one
+// transaction: either all of them are applied or none is. It is for
+// engines with transactional DDL (PostgreSQL, SQLite); [New] refuses it
+// for MySQL and MariaDB. A pending migration that must run without a
+// transaction makes Up fail before anything runs. Rollback is not
+// affected.
+func WithSingleTransaction() Option {
+	return func(c *config) error {
+		c.singleTx = true
 		return nil
 	}
 }

@@ -13,40 +13,29 @@ import (
 
 // run applies one migration in one direction on the lock's connection,
 // together with its history change: in one transaction, unless the
-// migration opts out of it. A failure that leaves changes behind (an
-// engine without transactional DDL, or no transaction) after at least
-// one statement succeeded is recorded as a failed migration.
+// migration opts out of it, and where the dialect allows it as one script
+// in one round trip. A failure that leaves changes behind (an engine
+// without transactional DDL, or no transaction) after at least one
+// statement succeeded is recorded as a failed migration.
 func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
-	s := mig.up
-	if dir == Down {
-		s = *mig.down
-	}
+	s := mig.step(dir)
 	start := time.Now()
 	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
-	record := func(q Tx) error {
-		if dir == Up {
-			return m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
-		}
-		_, err := q.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version)
-		return err
-	}
-
 	var (
 		done int
 		err  error
 	)
-	if mig.NoTransaction {
+	switch {
+	case mig.NoTransaction:
 		done, err = m.execStep(ctx, conn, mig, dir, s)
 		if err == nil {
-			err = m.recordErr(mig, dir, record(conn))
+			err = m.recordErr(mig, dir, m.record(ctx, conn, mig, dir, batch, start))
 		}
-	} else {
+	case m.scripter != nil && s.fn == nil:
+		err = m.runScript(ctx, conn, mig, dir, batch)
+	default:
 		done, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
-			n, err := m.execStep(ctx, tx, mig, dir, s)
-			if err != nil {
-				return n, err
-			}
-			return n, m.recordErr(mig, dir, record(tx))
+			return m.stepInTx(ctx, tx, mig, dir, batch, start)
 		})
 	}
 	a.Duration = time.Since(start)
@@ -64,10 +53,40 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		}
 		return a, err
 	}
-	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: migrated",
-		slog.Int64("version", mig.Version), slog.String("name", mig.Name),
-		slog.String("direction", string(dir)), slog.Duration("duration", a.Duration))
+	m.logRun(ctx, a)
 	return a, nil
+}
+
+func (m *Migrator) logRun(ctx context.Context, a Applied) {
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: migrated",
+		slog.Int64("version", a.Version), slog.String("name", a.Name),
+		slog.String("direction", string(a.Direction)), slog.Duration("duration", a.Duration))
+}
+
+// step returns the migration's up or down.
+func (mig *Migration) step(dir Direction) step {
+	if dir == Down {
+		return *mig.down
+	}
+	return mig.up
+}
+
+// stepInTx runs one direction of mig and its history change inside tx.
+func (m *Migrator) stepInTx(ctx context.Context, tx Tx, mig *Migration, dir Direction, batch int, start time.Time) (int, error) {
+	n, err := m.execStep(ctx, tx, mig, dir, mig.step(dir))
+	if err != nil {
+		return n, err
+	}
+	return n, m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start))
+}
+
+// record writes the history change of a migration that ran.
+func (m *Migrator) record(ctx context.Context, q Tx, mig *Migration, dir Direction, batch int, start time.Time) error {
+	if dir == Up {
+		return m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
+	}
+	_, err := q.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version)
+	return err
 }
 
 // inTx runs fn in a transaction on conn and commits it, or rolls it back
@@ -84,6 +103,14 @@ func (m *Migrator) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx)
 			panic(p)
 		}
 	}()
+	if m.scripter != nil {
+		if p := m.scripter.MigrationPrologue(); p != "" {
+			if _, err := tx.ExecContext(ctx, p); err != nil {
+				_ = tx.Rollback()
+				return 0, fmt.Errorf("hoist: starting a transaction with %q: %w", p, err)
+			}
+		}
+	}
 	n, err := fn(tx)
 	if err != nil {
 		_ = tx.Rollback()

@@ -86,6 +86,9 @@ func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pend
 	if len(pending) == 0 {
 		return nil
 	}
+	if m.singleTx {
+		return m.applyUpSingle(ctx, conn, h, pending, res)
+	}
 	res.Batch = h.lastBatch() + 1
 	for _, mig := range pending {
 		if err := ctx.Err(); err != nil {
@@ -127,10 +130,7 @@ func (m *Migrator) Plan(ctx context.Context) (*Result, error) {
 
 // dryRun describes a migration that would run.
 func dryRun(mig *Migration, dir Direction) Applied {
-	s := mig.up
-	if dir == Down {
-		s = *mig.down
-	}
+	s := mig.step(dir)
 	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
 	for _, st := range s.statements {
 		a.SQL = append(a.SQL, st.SQL)

@@ -1,0 +1,145 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Scripts: where the dialect is a [dialect.Scripter] (PostgreSQL), a SQL
+// migration's statements and its history change go to the server as one
+// string in one round trip. When a script fails, the server has skipped
+// the rest of it, so nothing tells which statement failed; the engine
+// then replays the statements one by one in a transaction that it rolls
+// back, to report the failed statement, its line and the driver's error
+// as a [*MigrationError]. Failures are rare; round trips are not.
+
+// errReplayed rolls back a replay that found nothing wrong.
+var errReplayed = errors.New("hoist: replay done")
+
+// runScript applies one SQL migration as BEGIN, prologue, statements,
+// history change, COMMIT.
+func (m *Migrator) runScript(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) error {
+	var b strings.Builder
+	b.WriteString("BEGIN;\n")
+	if p := m.scripter.MigrationPrologue(); p != "" {
+		b.WriteString(p)
+		b.WriteString(";\n")
+	}
+	m.writeScript(&b, mig, dir, batch)
+	b.WriteString("COMMIT")
+	_, err := conn.ExecContext(ctx, b.String())
+	if err == nil {
+		return nil
+	}
+	// The failed statement left the transaction block open and aborted.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
+		return errors.Join(m.scriptError(mig, dir, err), fmt.Errorf("hoist: rolling back: %w", rerr))
+	}
+	return m.locate(ctx, conn, nil, mig, dir, batch, err)
+}
+
+// writeScript appends a SQL migration's statements and history change.
+func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction, batch int) {
+	for _, st := range mig.step(dir).statements {
+		b.WriteString(st.SQL)
+		b.WriteString(";\n")
+	}
+	if dir == Up {
+		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch))
+	} else {
+		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
+	}
+	b.WriteString(";\n")
+}
+
+// locate finds the statement of mig that made its script fail: in a
+// transaction it rolls back, it applies before (migrations that ran
+// earlier in the same transaction) and then mig statement by statement.
+func (m *Migrator) locate(ctx context.Context, conn *sql.Conn, before []*Migration, mig *Migration, dir Direction, batch int, scriptErr error) error {
+	if ctx.Err() != nil {
+		return m.scriptError(mig, dir, scriptErr)
+	}
+	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+		for _, p := range before {
+			if err := m.upInTx(ctx, tx, p, batch); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := m.execStep(ctx, tx, mig, dir, mig.step(dir)); err != nil {
+			return 0, err
+		}
+		return 0, errReplayed
+	})
+	var me *MigrationError
+	if errors.As(err, &me) && me.Version == mig.Version {
+		return me
+	}
+	return m.scriptError(mig, dir, scriptErr)
+}
+
+func (m *Migrator) scriptError(mig *Migration, dir Direction, err error) *MigrationError {
+	return &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: mig.step(dir).file, Err: err}
+}
+
+// upInTx applies mig and its history row inside tx, as one script where
+// the dialect allows it.
+func (m *Migrator) upInTx(ctx context.Context, tx Tx, mig *Migration, batch int) error {
+	if m.scripter == nil || mig.up.fn != nil {
+		_, err := m.stepInTx(ctx, tx, mig, Up, batch, time.Now())
+		return err
+	}
+	var b strings.Builder
+	m.writeScript(&b, mig, Up, batch)
+	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+		return m.scriptError(mig, Up, err)
+	}
+	return nil
+}
+
+// applyUpSingle applies pending in one transaction ([WithSingleTransaction]).
+func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history, pending []*Migration, res *Result) error {
+	var outside []string
+	for _, mig := range pending {
+		if mig.NoTransaction {
+			outside = append(outside, mig.String())
+		}
+	}
+	if len(outside) > 0 {
+		return fmt.Errorf("hoist: WithSingleTransaction: %s must run outside a transaction; apply it on its own with UpTo, without WithSingleTransaction",
+			strings.Join(outside, ", "))
+	}
+	batch := h.lastBatch() + 1
+	var applied []Applied
+	failed := -1
+	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+		for i, mig := range pending {
+			start := time.Now()
+			if err := m.upInTx(ctx, tx, mig, batch); err != nil {
+				failed = i
+				return 0, err
+			}
+			applied = append(applied, Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file, Direction: Up, Duration: time.Since(start)})
+		}
+		return 0, nil
+	})
+	if err != nil {
+		var me *MigrationError
+		if failed >= 0 && m.scripter != nil && pending[failed].up.fn == nil && errors.As(err, &me) && me.Line == 0 {
+			err = m.locate(ctx, conn, pending[:failed], pending[failed], Up, batch, me.Err)
+		}
+		return err
+	}
+	res.Batch, res.Applied = batch, applied
+	for _, a := range applied {
+		m.logRun(ctx, a)
+	}
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: committed migrations in one transaction", slog.Int("migrations", len(applied)))
+	return nil
+}
