@@ -15,6 +15,8 @@ package dialect
 import (
 	"context"
 	"database/sql"
+
+	"github.com/hoistdb/hoist/embedfs"
 )
 
 // Dialect is one database engine as the engine sees it.
@@ -118,4 +120,12 @@ type Scripter interface {
 
 	// DeleteHistoryScript deletes the history row of one version.
 	DeleteHistoryScript(table string, version int64) string
+}
+
+// Syntaxer is an optional ability of a [Dialect] whose SQL lexes
+// differently from standard SQL (MySQL's backslash escapes and # comments),
+// so that migration files are split into statements where the engine sees
+// them end.
+type Syntaxer interface {
+	Syntax() embedfs.Syntax
 }

@@ -13,8 +13,12 @@ import (
 // testdata/fuzz/FuzzReadMigrations.
 
 func FuzzSplit(f *testing.F) {
-	f.Fuzz(func(t *testing.T, text string) {
-		got, err := embedfs.Split("q.sql", text)
+	f.Fuzz(func(t *testing.T, text string, mysql bool) {
+		var opts []embedfs.Option
+		if mysql {
+			opts = append(opts, embedfs.WithSyntax(embedfs.Syntax{BackslashEscapes: true, HashComments: true}))
+		}
+		got, err := embedfs.Split("q.sql", text, opts...)
 		norm := normalized(text)
 		lines := strings.Count(norm, "\n") + 1
 		if err != nil {
@@ -31,7 +35,7 @@ func FuzzSplit(f *testing.F) {
 			if strings.HasPrefix(s.SQL, "\uFEFF") {
 				continue
 			}
-			again, err := embedfs.Split("again.sql", s.SQL)
+			again, err := embedfs.Split("again.sql", s.SQL, opts...)
 			if err != nil {
 				t.Fatalf("Split(%q) of statement %q: %v", text, s.SQL, err)
 			}

@@ -26,9 +26,10 @@ const (
 // of SQL lines between them (chunks) go to the splitter. Offsets are into
 // text, so statements are substrings of it and carry file line numbers.
 type parser struct {
-	file string
-	text string // line endings normalised to \n
-	mode mode
+	file   string
+	text   string // line endings normalised to \n
+	mode   mode
+	syntax Syntax
 
 	stmts []Statement // statements of all sections, in order
 
@@ -55,11 +56,12 @@ type parser struct {
 
 // newParser returns a parser for text, which must have normalised line
 // endings. stmts is reused as the result's backing array.
-func newParser(file, text string, m mode) *parser {
+func newParser(file, text string, m mode, syntax Syntax) *parser {
 	return &parser{
 		file:      file,
 		text:      text,
 		mode:      m,
+		syntax:    syntax,
 		stmts:     make([]Statement, 0, strings.Count(text, ";")+2),
 		chunkLine: 1,
 	}
@@ -206,7 +208,7 @@ func (p *parser) finish() *Error {
 // chunk there.
 func (p *parser) flush(end int) *Error {
 	n := len(p.stmts)
-	stmts, err := splitChunk(p.file, p.text, p.chunkStart, end, p.chunkLine, p.stmts)
+	stmts, err := splitChunk(p.file, p.text, p.syntax, p.chunkStart, end, p.chunkLine, p.stmts)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // Every problem found in any file is reported, as an [*Error] when there is
 // one and as the [errors.Join] of [*Error] values, sorted by file and line,
 // when there are several; no migrations are returned with an error.
-func ReadMigrations(fsys fs.FS) ([]*Migration, error) {
+func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("embedfs: read migrations: %w", err)
@@ -37,7 +37,7 @@ func ReadMigrations(fsys fs.FS) ([]*Migration, error) {
 			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
 	})
 
-	r := reader{fsys: fsys, sum: newSummer(), errs: errs}
+	r := reader{fsys: fsys, sum: newSummer(), errs: errs, syntax: readOptions(opts).syntax}
 	migrations := make([]*Migration, 0, len(files))
 	var prev *migrationFile // the first migration file of the last version seen
 	for i := 0; i < len(files); i++ {
@@ -70,9 +70,10 @@ func ReadMigrations(fsys fs.FS) ([]*Migration, error) {
 
 // reader reads migration files from one file system.
 type reader struct {
-	fsys fs.FS
-	sum  *summer
-	errs []*Error
+	fsys   fs.FS
+	sum    *summer
+	errs   []*Error
+	syntax Syntax
 }
 
 // migrationAlloc holds a migration and its down section, so both take one
@@ -94,7 +95,7 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 	m.Version, m.Name, m.File = f.version, f.name, f.file
 
 	if f.kind == kindSingle {
-		p := newParser(f.file, string(data), modeSingle)
+		p := newParser(f.file, string(data), modeSingle, r.syntax)
 		if !r.ok(p.parse()) {
 			return nil
 		}
@@ -116,7 +117,7 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 
 	// A pair: report the problems of both files.
 	m.Format = FormatPair
-	up := newParser(f.file, string(data), modePair)
+	up := newParser(f.file, string(data), modePair, r.syntax)
 	ok := r.ok(up.parse())
 	if ok && len(up.stmts) == 0 {
 		ok = r.ok(newError(f.file, 0, ErrEmptyUp, "up file has no statements: add the SQL to run, or remove the file"))
@@ -128,7 +129,7 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 		if downData = r.read(down.file); downData == nil {
 			return nil
 		}
-		p := newParser(down.file, string(downData), modePair)
+		p := newParser(down.file, string(downData), modePair, r.syntax)
 		if !r.ok(p.parse()) {
 			return nil
 		}

@@ -15,12 +15,12 @@ import (
 // afterwards), -- +hoist no-transaction, and statement-begin / statement-end
 // blocks; a seed without statements is an error wrapping [ErrEmptyUp].
 // Problems are reported as by [ReadMigrations].
-func ReadSeeds(fsys fs.FS) ([]*Seed, error) {
+func ReadSeeds(fsys fs.FS, opts ...Option) ([]*Seed, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("embedfs: read seeds: %w", err)
 	}
-	r := reader{fsys: fsys}
+	r := reader{fsys: fsys, syntax: readOptions(opts).syntax}
 	var seeds []*Seed
 	for _, e := range entries { // fs.ReadDir sorts by name
 		name := e.Name()
@@ -31,7 +31,7 @@ func ReadSeeds(fsys fs.FS) ([]*Seed, error) {
 		if data == nil {
 			continue
 		}
-		p := newParser(name, string(data), modeSeed)
+		p := newParser(name, string(data), modeSeed, r.syntax)
 		if !r.ok(p.parse()) {
 			continue
 		}

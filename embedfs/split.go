@@ -14,11 +14,11 @@ import (
 // whole migration file passed by mistake is not run up and down in one go.
 // A quoted string, quoted identifier, dollar-quoted string or block comment
 // left open is an error wrapping [ErrUnterminated].
-func Split(file, text string) ([]Statement, error) {
+func Split(file, text string, opts ...Option) ([]Statement, error) {
 	if strings.IndexByte(text, '\r') >= 0 || strings.HasPrefix(text, bom) {
 		text = string(normalize([]byte(text)))
 	}
-	p := newParser(file, text, modeSplit)
+	p := newParser(file, text, modeSplit, readOptions(opts).syntax)
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func Split(file, text string) ([]Statement, error) {
 // first token to its last, so comments before it, and comments and blanks
 // after it, are left out; a statement of comments alone is dropped. MySQL's
 // executable comments (/*! ... */) count as tokens.
-func splitChunk(file, text string, start, end, line int, out []Statement) ([]Statement, *Error) {
+func splitChunk(file, text string, syn Syntax, start, end, line int, out []Statement) ([]Statement, *Error) {
 	stmtStart, stmtLine, lastEnd := -1, 0, 0
 	for i := start; i < end; {
 		c := text[i]
@@ -50,7 +50,7 @@ func splitChunk(file, text string, start, end, line int, out []Statement) ([]Sta
 			}
 			i++
 			continue
-		case c == '-' && i+1 < end && text[i+1] == '-':
+		case c == '-' && i+1 < end && text[i+1] == '-', c == '#' && syn.HashComments:
 			if j := strings.IndexByte(text[i:end], '\n'); j >= 0 {
 				i += j
 			} else {
@@ -76,10 +76,14 @@ func splitChunk(file, text string, start, end, line int, out []Statement) ([]Sta
 				continue
 			}
 		case '\'':
-			escapes := isEscapeString(text, start, i)
+			escapes := syn.BackslashEscapes || isEscapeString(text, start, i)
 			var ok bool
 			if i, line, ok = skipQuoted(text, i, end, line, '\'', escapes); !ok {
-				if escapes {
+				switch {
+				case syn.BackslashEscapes:
+					return out, newError(file, tokLine, ErrUnterminated,
+						"quoted string is never closed: add the closing ' (in this SQL a backslash escapes the next character, so \\' is not a closing quote)")
+				case escapes:
 					return out, newError(file, tokLine, ErrUnterminated, "E'...' string is never closed: add the closing '")
 				}
 				return out, newError(file, tokLine, ErrUnterminated,
@@ -87,7 +91,7 @@ func splitChunk(file, text string, start, end, line int, out []Statement) ([]Sta
 			}
 		case '"', '`':
 			var ok bool
-			if i, line, ok = skipQuoted(text, i, end, line, c, false); !ok {
+			if i, line, ok = skipQuoted(text, i, end, line, c, c == '"' && syn.BackslashEscapes); !ok {
 				return out, newError(file, tokLine, ErrUnterminated, "quoted identifier is never closed: add the closing %c", c)
 			}
 		case '$':

@@ -1,7 +1,9 @@
 package embedfs_test
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hoistdb/hoist/embedfs"
@@ -126,5 +128,31 @@ func TestSplitErrors(t *testing.T) {
 			}
 			checkError(t, err, tt.kind, tt.want)
 		})
+	}
+}
+
+// TestSplitMySQLSyntax: with MySQL's syntax a backslash escapes a quote
+// and # starts a comment; standard SQL reads the same text differently.
+func TestSplitMySQLSyntax(t *testing.T) {
+	t.Parallel()
+	mysql := embedfs.WithSyntax(embedfs.Syntax{BackslashEscapes: true, HashComments: true})
+	text := "INSERT INTO t VALUES ('it\\'s; one', \"a \\\" b;\");\n# a comment; with a semicolon\nSELECT 2 # trailing; comment\n;\n"
+	got, err := embedfs.Split("dump.sql", text, mysql)
+	if err != nil {
+		t.Fatalf("Split: %v", err)
+	}
+	want := []embedfs.Statement{
+		{SQL: "INSERT INTO t VALUES ('it\\'s; one', \"a \\\" b;\")", Line: 1},
+		{SQL: "SELECT 2", Line: 3},
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("Split with MySQL syntax = %q; want %q", got, want)
+	}
+	if std, err := embedfs.Split("dump.sql", text); err == nil && len(std) == 2 && std[0] == want[0] {
+		t.Fatalf("standard SQL split the MySQL text the MySQL way: %q", std)
+	}
+	_, err = embedfs.Split("dump.sql", "SELECT 'open\\';\n", mysql)
+	if !errors.Is(err, embedfs.ErrUnterminated) || !strings.Contains(err.Error(), "dump.sql:1") {
+		t.Fatalf("unterminated escaped quote: %v", err)
 	}
 }

@@ -272,3 +272,25 @@ func TestPanicReleasesLock(t *testing.T) {
 		}
 	})
 }
+
+// TestDialectSyntax: a MySQL migration written as mysqldump writes it,
+// with backslash-escaped quotes and # comments holding semicolons, splits
+// where MySQL sees the statements end.
+func TestDialectSyntax(t *testing.T) {
+	t.Parallel()
+	db := testkit.MySQL(t)
+	ctx := testContext(t)
+	m := newMigrator(t, db, sdk.WithFS(fstest.MapFS{"0001_dump.sql": {Data: []byte(`-- +hoist up
+CREATE TABLE quotes (id INTEGER PRIMARY KEY, body VARCHAR(100) NOT NULL); # one; two
+INSERT INTO quotes VALUES (1, 'it\'s; really'), (2, "say \"hi;\"");
+-- +hoist down
+DROP TABLE quotes;
+`)}}))
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	var body string
+	if err := db.DB.QueryRowContext(ctx, "SELECT body FROM quotes WHERE id = 1").Scan(&body); err != nil || body != "it's; really" {
+		t.Fatalf("body %q, %v; want %q", body, err, "it's; really")
+	}
+}

@@ -18,9 +18,9 @@ var engines = []struct {
 	name string
 	open func(testing.TB) *testkit.DB
 }{
-	{"postgres", testkit.Postgres},
-	{"mysql", testkit.MySQL},
-	{"sqlite", testkit.SQLite},
+	{"postgres", func(t testing.TB) *testkit.DB { return testkit.Postgres(t) }},
+	{"mysql", func(t testing.TB) *testkit.DB { return testkit.MySQL(t) }},
+	{"sqlite", func(t testing.TB) *testkit.DB { return testkit.SQLite(t) }},
 }
 
 // eachEngine runs f in a parallel subtest per engine, each with a fresh

@@ -22,6 +22,7 @@ type Migrator struct {
 	dialect         dialect.Dialect
 	scripter        dialect.Scripter // nil unless the dialect runs scripts
 	singleTx        bool
+	syntax          embedfs.Option // how the dialect's SQL splits
 	table           string
 	lockTimeout     time.Duration
 	logger          *slog.Logger
@@ -62,10 +63,14 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		allowOutOfOrder: c.allowOutOfOrder,
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
+		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)
 	if c.singleTx && !d.TransactionalDDL() {
 		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
+	}
+	if s, ok := d.(dialect.Syntaxer); ok {
+		m.syntax = embedfs.WithSyntax(s.Syntax())
 	}
 	if err := m.loadMigrations(&c); err != nil {
 		return nil, err
@@ -78,7 +83,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 
 func (m *Migrator) loadMigrations(c *config) error {
 	if c.fsys != nil {
-		files, err := embedfs.ReadMigrations(c.fsys)
+		files, err := embedfs.ReadMigrations(c.fsys, m.syntax)
 		if err != nil {
 			return fmt.Errorf("hoist: reading migrations: %w", err)
 		}
@@ -114,7 +119,7 @@ func (m *Migrator) loadSeeds(c *config) error {
 		return nil
 	}
 	if c.seedFS != nil {
-		files, err := embedfs.ReadSeeds(c.seedFS)
+		files, err := embedfs.ReadSeeds(c.seedFS, m.syntax)
 		if err != nil {
 			return fmt.Errorf("hoist: reading seeds: %w", err)
 		}
