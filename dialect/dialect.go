@@ -9,7 +9,9 @@
 //
 // Statement builders return strings so that they can be tested without a
 // database; the history table name they receive is unquoted and may be
-// schema-qualified ("app.hoist_migrations").
+// schema-qualified ("app.hoist_migrations"). Package dialect/dialecttest
+// checks a Dialect against its real engine: every dialect here passes it,
+// and a dialect for another engine can run it too.
 package dialect
 
 import (

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/dialect/internal/sqlgen"
 )
 
 // Dialect is MySQL and MariaDB as the hoist engine sees them. It has no
@@ -15,6 +16,21 @@ var _ dialect.Dialect = (*Dialect)(nil)
 // New returns the MySQL and MariaDB dialect.
 func New() *Dialect { return &Dialect{} }
 
+// spelling is how MySQL and MariaDB spell the history and seed
+// statements and quote identifiers; history.go and seeds.go hand the
+// statements out. Version spells out the NOT NULL that a primary key
+// implies, as the history table has always been created.
+var spelling = sqlgen.Dialect{
+	Quote:        '`',
+	Placeholder:  sqlgen.Question,
+	TableOptions: " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+	History: sqlgen.HistoryTypes{
+		Version: "BIGINT NOT NULL", Name: "VARCHAR(255)", Checksum: "VARCHAR(64)", Batch: "INT",
+		AppliedAt: "DATETIME(6)", ExecutionMS: "BIGINT", State: "VARCHAR(16)",
+	},
+	Seeds: sqlgen.SeedTypes{Name: "VARCHAR(255)", Checksum: "VARCHAR(64)", AppliedAt: "DATETIME(6)"},
+}
+
 // Name returns "mysql".
 func (*Dialect) Name() string { return "mysql" }
 
@@ -24,21 +40,7 @@ func (*Dialect) TransactionalDDL() bool { return false }
 // QuoteIdent quotes name with backticks, doubling any backtick inside it.
 // A dotted name ("app.hoist_migrations") is quoted part by part
 // (`app`.`hoist_migrations`).
-func (*Dialect) QuoteIdent(name string) string { return quoteIdent(name) }
-
-func quoteIdent(name string) string {
-	var b strings.Builder
-	b.Grow(len(name) + 4)
-	for i, part := range strings.Split(name, ".") {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteByte('`')
-		b.WriteString(strings.ReplaceAll(part, "`", "``"))
-		b.WriteByte('`')
-	}
-	return b.String()
-}
+func (*Dialect) QuoteIdent(name string) string { return spelling.QuoteIdent(name) }
 
 // IsMissingTable reports whether err is error 1146 (ER_NO_SUCH_TABLE,
 // SQLSTATE 42S02). go-sql-driver's *MySQLError has no method to ask, so

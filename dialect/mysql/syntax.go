@@ -1,6 +1,11 @@
 package mysql
 
-import "github.com/hoistdb/hoist/embedfs"
+import (
+	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/embedfs"
+)
+
+var _ dialect.Syntaxer = (*Dialect)(nil)
 
 // Syntax is MySQL's and MariaDB's default lexing: a backslash escapes the
 // next character in strings ('it\'s', as mysqldump writes them) and #

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/dialect/internal/sqlgen"
 )
 
 // Dialect is PostgreSQL as the hoist engine sees it. It has no state; the
@@ -16,6 +17,18 @@ var _ dialect.Dialect = (*Dialect)(nil)
 // New returns the PostgreSQL dialect.
 func New() *Dialect { return &Dialect{} }
 
+// spelling is how PostgreSQL spells the history and seed statements
+// and quotes identifiers; history.go and seeds.go hand the statements out.
+var spelling = sqlgen.Dialect{
+	Quote:       '"',
+	Placeholder: sqlgen.Dollar,
+	History: sqlgen.HistoryTypes{
+		Version: "BIGINT", Name: "TEXT", Checksum: "TEXT", Batch: "INTEGER",
+		AppliedAt: "TIMESTAMPTZ", ExecutionMS: "BIGINT", State: "VARCHAR(16)",
+	},
+	Seeds: sqlgen.SeedTypes{Name: "VARCHAR(255)", Checksum: "VARCHAR(64)", AppliedAt: "TIMESTAMPTZ"},
+}
+
 // Name returns "postgres".
 func (*Dialect) Name() string { return "postgres" }
 
@@ -26,21 +39,7 @@ func (*Dialect) TransactionalDDL() bool { return true }
 // QuoteIdent quotes name with double quotes, doubling any double quote
 // inside it. A dotted name ("app.hoist_migrations") is quoted part by part
 // ("app"."hoist_migrations").
-func (*Dialect) QuoteIdent(name string) string { return quoteIdent(name) }
-
-func quoteIdent(name string) string {
-	var b strings.Builder
-	b.Grow(len(name) + 4)
-	for i, part := range strings.Split(name, ".") {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.ReplaceAll(part, `"`, `""`))
-		b.WriteByte('"')
-	}
-	return b.String()
-}
+func (*Dialect) QuoteIdent(name string) string { return spelling.QuoteIdent(name) }
 
 // sqlStateUndefinedTable is PostgreSQL's undefined_table error code.
 const sqlStateUndefinedTable = "42P01"

@@ -3,12 +3,26 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/postgres"
 	"github.com/hoistdb/hoist/testkit"
 )
+
+// TestConformance runs the checks every dialect passes on PostgreSQL,
+// with history tables in schemas besides.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	dialecttest.Run(t, postgres.New(), func(t testing.TB) *testkit.DB { return testkit.Postgres(t) },
+		dialecttest.WithHistoryTables(func(t testing.TB, db *testkit.DB) []string {
+			if _, err := db.DB.ExecContext(context.Background(), `CREATE SCHEMA app; CREATE SCHEMA "we""ird"`); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"app.hoist_migrations", `we"ird.hoist "migrations"`}
+		}))
+}
 
 func TestDialect(t *testing.T) {
 	t.Parallel()
@@ -23,26 +37,19 @@ func TestDialect(t *testing.T) {
 
 func TestQuoteIdent(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain", "hoist_migrations", `"hoist_migrations"`},
-		{"mixed_case", "HoistMigrations", `"HoistMigrations"`},
-		{"schema_qualified", "app.hoist_migrations", `"app"."hoist_migrations"`},
-		{"embedded_quote", `we"ird`, `"we""ird"`},
-		{"qualified_with_quotes", `a"pp.hoist "x"`, `"a""pp"."hoist ""x"""`},
-		{"backtick_untouched", "a`b", "\"a`b\""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := postgres.New().QuoteIdent(tt.in); got != tt.want {
-				t.Errorf("QuoteIdent(%q) = %s, want %s", tt.in, got, tt.want)
-			}
-		})
-	}
+	d := postgres.New()
+	enginetest.Pins(t, []enginetest.Pin{
+		{Name: "plain", Got: d.QuoteIdent("hoist_migrations"), Want: `"hoist_migrations"`},
+		{Name: "mixed_case", Got: d.QuoteIdent("HoistMigrations"), Want: `"HoistMigrations"`},
+		{Name: "schema_qualified", Got: d.QuoteIdent("app.hoist_migrations"), Want: `"app"."hoist_migrations"`},
+		{Name: "embedded_quote", Got: d.QuoteIdent(`we"ird`), Want: `"we""ird"`},
+		{Name: "qualified_with_quotes", Got: d.QuoteIdent(`a"pp.hoist "x"`), Want: `"a""pp"."hoist ""x"""`},
+		{Name: "backtick_untouched", Got: d.QuoteIdent("a`b"), Want: "\"a`b\""},
+	})
 }
 
+// TestIsMissingTable adds PostgreSQL's own cases to the suite's: a
+// missing schema, and the error as text only.
 func TestIsMissingTable(t *testing.T) {
 	t.Parallel()
 	db := testkit.Postgres(t)
@@ -51,31 +58,13 @@ func TestIsMissingTable(t *testing.T) {
 
 	_, missing := db.DB.ExecContext(ctx, "SELECT * FROM no_such_table")
 	_, missingInSchema := db.DB.ExecContext(ctx, "SELECT * FROM no_such_schema.no_such_table")
-	_, syntax := db.DB.ExecContext(ctx, "SELEC 1")
-	_, missingColumn := db.DB.ExecContext(ctx, "SELECT no_such_column")
+	if missing == nil || missingInSchema == nil {
+		t.Fatalf("the statements did not fail: %v, %v", missing, missingInSchema)
+	}
 
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"missing_table", missing, true},
-		{"missing_table_in_missing_schema", missingInSchema, true},
-		{"wrapped", fmt.Errorf("read history: %w", missing), true},
-		{"text_only", errors.New(missing.Error()), true},
-		{"syntax_error", syntax, false},
-		{"missing_column", missingColumn, false},
-		{"other_text", errors.New("relation does not exist"), false},
-		{"nil", nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.name != "nil" && tt.err == nil {
-				t.Fatal("the statement did not fail")
-			}
-			if got := d.IsMissingTable(tt.err); got != tt.want {
-				t.Errorf("IsMissingTable(%v) = %v, want %v", tt.err, got, tt.want)
-			}
-		})
-	}
+	enginetest.IsMissingTable(t, d, []enginetest.MissingTable{
+		{Name: "missing_table_in_missing_schema", Err: missingInSchema, Want: true},
+		{Name: "text_only", Err: errors.New(missing.Error()), Want: true},
+		{Name: "other_text", Err: errors.New("relation does not exist"), Want: false},
+	})
 }

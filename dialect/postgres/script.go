@@ -3,7 +3,11 @@ package postgres
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hoistdb/hoist/dialect"
 )
+
+var _ dialect.Scripter = (*Dialect)(nil)
 
 // MigrationPrologue turns off the wait for the WAL flush at the commit of
 // a migration's transaction. Nothing that matters can be lost: the DDL and

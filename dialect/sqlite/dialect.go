@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/dialect/internal/sqlgen"
 )
 
 // Dialect is SQLite as the hoist engine sees it. It has no state; the
@@ -15,6 +16,18 @@ var _ dialect.Dialect = (*Dialect)(nil)
 // New returns the SQLite dialect.
 func New() *Dialect { return &Dialect{} }
 
+// spelling is how SQLite spells the history and seed statements and
+// quotes identifiers; history.go and seeds.go hand the statements out.
+var spelling = sqlgen.Dialect{
+	Quote:       '"',
+	Placeholder: sqlgen.Question,
+	History: sqlgen.HistoryTypes{
+		Version: "INTEGER", Name: "TEXT", Checksum: "TEXT", Batch: "INTEGER",
+		AppliedAt: "TIMESTAMP", ExecutionMS: "INTEGER", State: "TEXT",
+	},
+	Seeds: sqlgen.SeedTypes{Name: "TEXT", Checksum: "VARCHAR(64)", AppliedAt: "TIMESTAMP"},
+}
+
 // Name returns "sqlite".
 func (*Dialect) Name() string { return "sqlite" }
 
@@ -25,21 +38,7 @@ func (*Dialect) TransactionalDDL() bool { return true }
 // QuoteIdent quotes name with double quotes, doubling any double quote
 // inside it. A dotted name ("aux.hoist_migrations") is quoted part by part
 // ("aux"."hoist_migrations").
-func (*Dialect) QuoteIdent(name string) string { return quoteIdent(name) }
-
-func quoteIdent(name string) string {
-	var b strings.Builder
-	b.Grow(len(name) + 4)
-	for i, part := range strings.Split(name, ".") {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.ReplaceAll(part, `"`, `""`))
-		b.WriteByte('"')
-	}
-	return b.String()
-}
+func (*Dialect) QuoteIdent(name string) string { return spelling.QuoteIdent(name) }
 
 // IsMissingTable reports whether err is SQLite's "no such table" error.
 // SQLite reports it with the generic code SQLITE_ERROR, so the message is

@@ -3,12 +3,30 @@ package sqlite_test
 import (
 	"context"
 	"errors"
-	"fmt"
+	"runtime"
 	"testing"
 
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/testkit"
 )
+
+// TestConformance runs the checks every dialect passes on SQLite, with a
+// history table qualified by its schema besides. The lock is a file lock
+// of the process, which closing a connection does not free;
+// TestLockAcrossProcesses checks what does.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	opts := []dialecttest.Option{
+		dialecttest.WithHistoryTables(func(testing.TB, *testkit.DB) []string { return []string{"main.hoist_migrations"} }),
+		dialecttest.WithLockOutlivingSession(),
+	}
+	if !haveFlock {
+		opts = append(opts, dialecttest.WithLockSkipped("file locks are not implemented on "+runtime.GOOS))
+	}
+	dialecttest.Run(t, sqlite.New(), func(t testing.TB) *testkit.DB { return testkit.SQLite(t) }, opts...)
+}
 
 func TestDialect(t *testing.T) {
 	t.Parallel()
@@ -23,58 +41,31 @@ func TestDialect(t *testing.T) {
 
 func TestQuoteIdent(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain", "hoist_migrations", `"hoist_migrations"`},
-		{"mixed_case", "HoistMigrations", `"HoistMigrations"`},
-		{"schema_qualified", "main.hoist_migrations", `"main"."hoist_migrations"`},
-		{"embedded_quote", `we"ird`, `"we""ird"`},
-		{"qualified_with_quotes", `a"ux.hoist "x"`, `"a""ux"."hoist ""x"""`},
-		{"backtick_untouched", "a`b", "\"a`b\""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := sqlite.New().QuoteIdent(tt.in); got != tt.want {
-				t.Errorf("QuoteIdent(%q) = %s, want %s", tt.in, got, tt.want)
-			}
-		})
-	}
+	d := sqlite.New()
+	enginetest.Pins(t, []enginetest.Pin{
+		{Name: "plain", Got: d.QuoteIdent("hoist_migrations"), Want: `"hoist_migrations"`},
+		{Name: "mixed_case", Got: d.QuoteIdent("HoistMigrations"), Want: `"HoistMigrations"`},
+		{Name: "schema_qualified", Got: d.QuoteIdent("main.hoist_migrations"), Want: `"main"."hoist_migrations"`},
+		{Name: "embedded_quote", Got: d.QuoteIdent(`we"ird`), Want: `"we""ird"`},
+		{Name: "qualified_with_quotes", Got: d.QuoteIdent(`a"ux.hoist "x"`), Want: `"a""ux"."hoist ""x"""`},
+		{Name: "backtick_untouched", Got: d.QuoteIdent("a`b"), Want: "\"a`b\""},
+	})
 }
 
+// TestIsMissingTable adds SQLite's own cases to the suite's: a table
+// qualified by its schema, and a message that only looks alike.
 func TestIsMissingTable(t *testing.T) {
 	t.Parallel()
 	db := testkit.SQLite(t)
 	d := sqlite.New()
-	ctx := context.Background()
 
-	_, missing := db.DB.ExecContext(ctx, "SELECT * FROM no_such_table")
-	_, missingInSchema := db.DB.ExecContext(ctx, "SELECT * FROM main.no_such_table")
-	_, syntax := db.DB.ExecContext(ctx, "SELEC 1")
-	_, missingColumn := db.DB.ExecContext(ctx, "SELECT no_such_column")
+	_, missingInSchema := db.DB.ExecContext(context.Background(), "SELECT * FROM main.no_such_table")
+	if missingInSchema == nil {
+		t.Fatal("the statement did not fail")
+	}
 
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"missing_table", missing, true},
-		{"missing_table_in_schema", missingInSchema, true},
-		{"wrapped", fmt.Errorf("read history: %w", missing), true},
-		{"syntax_error", syntax, false},
-		{"missing_column", missingColumn, false},
-		{"other_text", errors.New("no such column: x"), false},
-		{"nil", nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.name != "nil" && tt.err == nil {
-				t.Fatal("the statement did not fail")
-			}
-			if got := d.IsMissingTable(tt.err); got != tt.want {
-				t.Errorf("IsMissingTable(%v) = %v, want %v", tt.err, got, tt.want)
-			}
-		})
-	}
+	enginetest.IsMissingTable(t, d, []enginetest.MissingTable{
+		{Name: "missing_table_in_schema", Err: missingInSchema, Want: true},
+		{Name: "other_text", Err: errors.New("no such column: x"), Want: false},
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/testkit"
 )
@@ -84,8 +85,8 @@ func TestLockAcrossProcesses(t *testing.T) {
 	}
 
 	lock := sqlite.New().NewLock(newConn(t, db.DSN), "hoist_migrations")
-	mustTry(t, lock, false)
-	h := holder(t, lock)
+	enginetest.TryAcquire(t, lock, false)
+	h := enginetest.Holder(t, lock)
 	t.Logf("Holder: %s", h)
 	if !holderPattern(cmd.Process.Pid).MatchString(h) {
 		t.Errorf("Holder = %q, want it to match %s", h, holderPattern(cmd.Process.Pid))
@@ -102,11 +103,11 @@ func TestLockAcrossProcesses(t *testing.T) {
 	}
 
 	// The kernel closed the child's files, and with them its lock.
-	mustTry(t, lock, true)
-	if h := holder(t, lock); !holderPattern(os.Getpid()).MatchString(h) {
+	enginetest.TryAcquire(t, lock, true)
+	if h := enginetest.Holder(t, lock); !holderPattern(os.Getpid()).MatchString(h) {
 		t.Errorf("Holder after the child died = %q, want this process", h)
 	}
-	mustRelease(t, lock)
+	enginetest.Release(t, lock)
 }
 
 // TestLockChildProcess is the child of TestLockAcrossProcesses; run on its

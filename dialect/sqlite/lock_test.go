@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/testkit"
 )
@@ -28,17 +28,7 @@ func needFlock(t *testing.T) {
 // it.
 func newConn(t *testing.T, dsn string) *sql.Conn {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return enginetest.Open(t, "sqlite", dsn).Conn
 }
 
 // databaseFile returns the file of the main database behind conn.
@@ -54,38 +44,13 @@ func databaseFile(t *testing.T, conn *sql.Conn) string {
 	return file
 }
 
-func mustTry(t *testing.T, l dialect.Lock, want bool) {
-	t.Helper()
-	got, err := l.TryAcquire(context.Background())
-	if err != nil {
-		t.Fatalf("TryAcquire: %v", err)
-	}
-	if got != want {
-		t.Fatalf("TryAcquire = %v, want %v", got, want)
-	}
-}
-
-func mustRelease(t *testing.T, l dialect.Lock) {
-	t.Helper()
-	if err := l.Release(context.Background()); err != nil {
-		t.Fatalf("Release: %v", err)
-	}
-}
-
-func holder(t *testing.T, l dialect.Lock) string {
-	t.Helper()
-	h, err := l.Holder(context.Background())
-	if err != nil {
-		t.Fatalf("Holder: %v", err)
-	}
-	return h
-}
-
 // holderPattern matches what a lock holder in process pid writes.
 func holderPattern(pid int) *regexp.Regexp {
 	return regexp.MustCompile(fmt.Sprintf(`^pid %d on \S+ since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, pid))
 }
 
+// TestLock checks the lock's file, its name and what Holder reads from
+// it; the shared suite checks that it excludes.
 func TestLock(t *testing.T) {
 	t.Parallel()
 	needFlock(t)
@@ -99,80 +64,29 @@ func TestLock(t *testing.T) {
 	if got, want := lockA.String(), "flock(<database file>.hoist-hoist_migrations.lock)"; got != want {
 		t.Errorf("String() before use = %q, want %q", got, want)
 	}
-	if h := holder(t, lockB); h != "" {
-		t.Errorf("Holder of a free lock = %q, want \"\"", h)
-	}
 
-	mustTry(t, lockA, true)
+	enginetest.TryAcquire(t, lockA, true)
 	if got, want := lockA.String(), "flock("+path+")"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	mustTry(t, lockA, true) // already held by this Lock
-	mustTry(t, lockB, false)
-
-	h := holder(t, lockB)
+	h := enginetest.Holder(t, lockB)
 	t.Logf("Holder: %s", h)
 	if !holderPattern(os.Getpid()).MatchString(h) {
 		t.Errorf("Holder = %q, want it to match %s", h, holderPattern(os.Getpid()))
 	}
-	if h2 := holder(t, lockA); h2 != h {
+	if h2 := enginetest.Holder(t, lockA); h2 != h {
 		t.Errorf("Holder through the holding lock = %q, want %q", h2, h)
 	}
 
-	mustRelease(t, lockA)
+	enginetest.Release(t, lockA)
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("lock file after Release: %v, want it kept", err)
 	}
-	if h := holder(t, lockB); h != "" {
-		t.Errorf("Holder after Release = %q, want \"\"", h)
-	}
-	mustTry(t, lockB, true)
-	mustTry(t, lockA, false)
-	if h := holder(t, lockA); !holderPattern(os.Getpid()).MatchString(h) {
+	enginetest.TryAcquire(t, lockB, true)
+	if h := enginetest.Holder(t, lockA); !holderPattern(os.Getpid()).MatchString(h) {
 		t.Errorf("Holder after the lock changed hands = %q, want this process", h)
 	}
-	mustRelease(t, lockB)
-	mustTry(t, lockA, true)
-	mustRelease(t, lockA)
-}
-
-func TestLockTablesAreIndependent(t *testing.T) {
-	t.Parallel()
-	needFlock(t)
-	db := testkit.SQLite(t)
-	d := sqlite.New()
-	lockA := d.NewLock(newConn(t, db.DSN), "hoist_migrations")
-	lockB := d.NewLock(newConn(t, db.DSN), "other_migrations")
-	mustTry(t, lockA, true)
-	mustTry(t, lockB, true)
-	if lockA.String() == lockB.String() {
-		t.Errorf("both tables have lock %s", lockA)
-	}
-	mustRelease(t, lockA)
-	mustRelease(t, lockB)
-}
-
-func TestLockReleaseNotHeld(t *testing.T) {
-	t.Parallel()
-	needFlock(t)
-	db := testkit.SQLite(t)
-	d := sqlite.New()
-	lockA := d.NewLock(newConn(t, db.DSN), "hoist_migrations")
-	lockB := d.NewLock(newConn(t, db.DSN), "hoist_migrations")
-
-	err := lockA.Release(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "not held") {
-		t.Errorf("Release of a lock never taken = %v, want a \"not held\" error", err)
-	}
-	mustTry(t, lockA, true)
-	if err := lockB.Release(context.Background()); err == nil {
-		t.Error("Release through a lock that lost the race succeeded, want an error")
-	}
-	mustTry(t, lockB, false) // B's failed Release left A's lock alone
-	mustRelease(t, lockA)
-	if err := lockA.Release(context.Background()); err == nil {
-		t.Error("second Release succeeded, want an error")
-	}
+	enginetest.Release(t, lockB)
 }
 
 func TestLockBusyTimeout(t *testing.T) {
@@ -195,11 +109,11 @@ func TestLockBusyTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 		lock := sqlite.New().NewLock(conn, "hoist_migrations")
-		mustTry(t, lock, true)
+		enginetest.TryAcquire(t, lock, true)
 		if got := busyTimeout(conn); got != 5000 {
 			t.Errorf("busy_timeout while held = %d, want 5000", got)
 		}
-		mustRelease(t, lock)
+		enginetest.Release(t, lock)
 		if got := busyTimeout(conn); got != 0 {
 			t.Errorf("busy_timeout after Release = %d, want 0", got)
 		}
@@ -208,11 +122,11 @@ func TestLockBusyTimeout(t *testing.T) {
 	t.Run("kept_when_set", func(t *testing.T) {
 		conn := newConn(t, db.DSN) // the DSN sets 10000
 		lock := sqlite.New().NewLock(conn, "other_migrations")
-		mustTry(t, lock, true)
+		enginetest.TryAcquire(t, lock, true)
 		if got := busyTimeout(conn); got != 10000 {
 			t.Errorf("busy_timeout while held = %d, want 10000", got)
 		}
-		mustRelease(t, lock)
+		enginetest.Release(t, lock)
 		if got := busyTimeout(conn); got != 10000 {
 			t.Errorf("busy_timeout after Release = %d, want 10000", got)
 		}
@@ -222,15 +136,15 @@ func TestLockBusyTimeout(t *testing.T) {
 func TestLockInMemory(t *testing.T) {
 	t.Parallel()
 	lock := sqlite.New().NewLock(newConn(t, "file::memory:"), "hoist_migrations")
-	mustTry(t, lock, true)
+	enginetest.TryAcquire(t, lock, true)
 	if got, want := lock.String(), "no lock (private in-memory or temporary database)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	if h := holder(t, lock); !holderPattern(os.Getpid()).MatchString(h) {
+	if h := enginetest.Holder(t, lock); !holderPattern(os.Getpid()).MatchString(h) {
 		t.Errorf("Holder while held = %q, want this process", h)
 	}
-	mustRelease(t, lock)
-	if h := holder(t, lock); h != "" {
+	enginetest.Release(t, lock)
+	if h := enginetest.Holder(t, lock); h != "" {
 		t.Errorf("Holder after Release = %q, want \"\"", h)
 	}
 	if err := lock.Release(context.Background()); err == nil {
@@ -250,11 +164,11 @@ func TestLockAttachedDatabase(t *testing.T) {
 	}
 
 	lock := sqlite.New().NewLock(conn, "aux.hoist_migrations")
-	mustTry(t, lock, true)
+	enginetest.TryAcquire(t, lock, true)
 	if got, want := lock.String(), "flock("+aux+".hoist-hoist_migrations.lock)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	mustRelease(t, lock)
+	enginetest.Release(t, lock)
 
 	_, err := sqlite.New().NewLock(conn, "nope.hoist_migrations").TryAcquire(ctx)
 	if err == nil || !strings.Contains(err.Error(), `no attached database "nope"`) {

@@ -1,25 +1,16 @@
 package sqlite
 
-// The seed table records which run-once seeders have run.
+// The seed table records which run-once seeders have run. Its statements
+// are built from spelling (dialect.go).
 
 // CreateSeedTable returns the statement that creates the seed table if it
 // does not exist.
-func (d *Dialect) CreateSeedTable(table string) string {
-	return "CREATE TABLE IF NOT EXISTS " + d.QuoteIdent(table) + ` (
-	name TEXT PRIMARY KEY,
-	checksum VARCHAR(64) NOT NULL,
-	applied_at TIMESTAMP NOT NULL
-)`
-}
+func (*Dialect) CreateSeedTable(table string) string { return spelling.CreateSeedTable(table) }
 
 // SelectSeeds returns the query that reads the names of the recorded
 // seeders.
-func (d *Dialect) SelectSeeds(table string) string {
-	return "SELECT name FROM " + d.QuoteIdent(table)
-}
+func (*Dialect) SelectSeeds(table string) string { return spelling.SelectSeeds(table) }
 
 // InsertSeed returns the statement that records one seeder; its arguments
 // are name, checksum and applied_at.
-func (d *Dialect) InsertSeed(table string) string {
-	return "INSERT INTO " + d.QuoteIdent(table) + " (name, checksum, applied_at) VALUES (?, ?, ?)"
-}
+func (*Dialect) InsertSeed(table string) string { return spelling.InsertSeed(table) }

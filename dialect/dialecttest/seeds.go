@@ -1,20 +1,24 @@
-package mysql_test
+package dialecttest
 
 import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/hoistdb/hoist/dialect/mysql"
-	"github.com/hoistdb/hoist/testkit"
 )
 
-func TestSeedStatements(t *testing.T) {
+func (s *suite) seeds(t *testing.T) {
 	t.Parallel()
-	db := testkit.MySQL(t)
-	d := mysql.New()
+	db := s.open(t)
+	d := s.d
 	ctx := context.Background()
 	const table = "hoist_seeds"
+
+	if rows, err := db.DB.QueryContext(ctx, d.SelectSeeds(table)); !d.IsMissingTable(err) {
+		if err == nil {
+			rows.Close()
+		}
+		t.Errorf("select before create: IsMissingTable(%v) = false, want true", err)
+	}
 	for _, q := range []string{d.CreateSeedTable(table), d.CreateSeedTable(table)} { // idempotent
 		if _, err := db.DB.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
