@@ -13,25 +13,20 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
-	"github.com/hoistdb/hoist/dialect"
-	hoistmysql "github.com/hoistdb/hoist/dialect/mysql"
-	"github.com/hoistdb/hoist/dialect/postgres"
-	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/docs/examples/bootapp/migrations"
 	"github.com/hoistdb/hoist/docs/examples/bootapp/seeds"
 	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/sdk/cli"
 )
 
 func main() {
@@ -44,18 +39,18 @@ func main() {
 }
 
 func run(ctx context.Context, databaseURL string, out io.Writer) error {
-	driver, dsn, d, err := database(databaseURL, out)
+	src, err := database(databaseURL, out)
 	if err != nil {
-		return err
+		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	db, err := sql.Open(driver, dsn)
+	db, err := sql.Open(src.Driver, src.DSN)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
 	// The few lines an application adds to its main.
-	m, err := sdk.New(db, d,
+	m, err := sdk.New(db, src.Dialect,
 		sdk.WithFS(migrations.FS),
 		sdk.WithMigrations(migrations.Backfill),
 		sdk.WithSeedFS(seeds.FS),
@@ -86,42 +81,14 @@ func run(ctx context.Context, databaseURL string, out io.Writer) error {
 	return nil
 }
 
-// database picks the driver and dialect from DATABASE_URL; without one it
-// uses a SQLite file in the temporary directory.
-func database(raw string, out io.Writer) (driver, dsn string, d dialect.Dialect, err error) {
-	switch {
-	case raw == "":
+// database reads DATABASE_URL (postgres://, mysql://, sqlite:) the way the
+// hoist command does; without one it uses a SQLite file in the temporary
+// directory, in WAL mode so readers do not block the migrating writer.
+func database(raw string, out io.Writer) (*cli.DataSource, error) {
+	if raw == "" {
 		path := filepath.Join(os.TempDir(), "hoist-bootapp.db")
 		fmt.Fprintln(out, "database: sqlite:"+path+" (set DATABASE_URL for PostgreSQL or MySQL)")
-		return "sqlite", sqliteDSN(path), sqlite.New(), nil
-	case strings.HasPrefix(raw, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
-		return "sqlite", sqliteDSN(path), sqlite.New(), nil
-	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		return "pgx", raw, postgres.New(), nil
-	case strings.HasPrefix(raw, "mysql://"):
-		u, err := url.Parse(raw)
-		if err != nil {
-			return "", "", nil, fmt.Errorf("DATABASE_URL: %w", err)
-		}
-		cfg := mysql.NewConfig()
-		cfg.User = u.User.Username()
-		cfg.Passwd, _ = u.User.Password()
-		cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, strings.TrimPrefix(u.Path, "/")
-		return "mysql", cfg.FormatDSN(), hoistmysql.New(), nil
+		raw = "sqlite:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 	}
-	return "", "", nil, fmt.Errorf("DATABASE_URL: unknown scheme in %q; use postgres://, mysql:// or sqlite:", redact(raw))
-}
-
-// sqliteDSN waits for other connections instead of failing at once, and
-// uses WAL so readers do not block the migrating writer.
-func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
-}
-
-func redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable)"
+	return cli.ParseURL(raw)
 }

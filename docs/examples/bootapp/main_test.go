@@ -46,7 +46,7 @@ func TestBoot(t *testing.T) {
 func TestUnknownScheme(t *testing.T) {
 	t.Parallel()
 	err := run(context.Background(), "oracle://scott:tiger@db/orcl", &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "unknown scheme") || strings.Contains(err.Error(), "tiger") {
+	if err == nil || !strings.Contains(err.Error(), "unknown database URL scheme") || strings.Contains(err.Error(), "tiger") {
 		t.Fatalf("run with an unknown scheme: %v; want an error without the password", err)
 	}
 }
