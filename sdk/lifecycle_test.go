@@ -1,6 +1,8 @@
 package sdk_test
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -132,6 +134,48 @@ func TestRedoAndDryRuns(t *testing.T) {
 		}
 		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM users"); n != 1 {
 			t.Fatalf("after Redo there are %d users; want 1", n)
+		}
+	})
+}
+
+// TestProgress: WithProgress reports each migration as it starts and as
+// it ends, in order, in both directions, and each seeder.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		var got []string
+		m := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin),
+			sdk.WithSeeders(goSeeder),
+			sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+				switch e.Kind {
+				case sdk.EventMigrating:
+					got = append(got, fmt.Sprintf("start %s %d", e.Migration.Direction, e.Migration.Version))
+				case sdk.EventMigrated:
+					if e.Migration.Duration <= 0 {
+						t.Errorf("migration %d reported without a duration", e.Migration.Version)
+					}
+					got = append(got, fmt.Sprintf("done %s %d", e.Migration.Direction, e.Migration.Version))
+				case sdk.EventSeeded:
+					got = append(got, "seeded "+e.Seeder.Name)
+				}
+			}))
+		if _, err := m.UpTo(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Rollback(ctx, sdk.RollbackOptions{Steps: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"start up 1", "done up 1", "start up 2", "done up 2", "start down 2", "done down 2",
+			"start up 2", "done up 2", "start up 3", "done up 3", "start up 4", "done up 4", "seeded 10_users"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("events:\n%q\nwant:\n%q", got, want)
 		}
 	})
 }

@@ -68,6 +68,7 @@ func (m *Migrator) acquire(ctx context.Context, lock dialect.Lock) error {
 		}
 		if ok {
 			if waiting {
+				m.emit(ctx, Event{Kind: EventLocked, Lock: lock.String(), Waited: time.Since(start)})
 				m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: took the migration lock",
 					slog.String("lock", lock.String()), slog.Duration("waited", time.Since(start)))
 			}
@@ -76,6 +77,7 @@ func (m *Migrator) acquire(ctx context.Context, lock dialect.Lock) error {
 		if !waiting {
 			waiting = true
 			holder, _ := lock.Holder(ctx)
+			m.emit(ctx, Event{Kind: EventLockWait, Lock: lock.String(), Holder: holder})
 			m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: waiting for the migration lock",
 				slog.String("lock", lock.String()), slog.String("holder", holder), slog.Duration("timeout", m.lockTimeout))
 		}

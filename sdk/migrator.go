@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type Migrator struct {
 	scripter        dialect.Scripter // nil unless the dialect runs scripts
 	singleTx        bool
 	syntax          embedfs.Option // how the dialect's SQL splits
+	progress        func(context.Context, Event)
 	table           string
 	lockTimeout     time.Duration
 	logger          *slog.Logger
@@ -63,6 +65,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		allowOutOfOrder: c.allowOutOfOrder,
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
+		progress:        c.progress,
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)

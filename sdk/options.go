@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,6 +57,7 @@ type config struct {
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
 	singleTx        bool
+	progress        func(context.Context, Event)
 }
 
 // WithFS reads SQL migrations from the top directory of fsys (use fs.Sub

@@ -202,8 +202,13 @@ func TestLockTimeoutAndCancel(t *testing.T) {
 			t.Fatalf("the holding process said %q, %v", out.Text(), out.Err())
 		}
 
-		m := newMigrator(t, db, append(holdMigrations(strings.NewReader("")), sdk.WithLockTimeout(200*time.Millisecond))...)
+		var waits []sdk.Event
+		record := sdk.WithProgress(func(_ context.Context, e sdk.Event) { waits = append(waits, e) })
+		m := newMigrator(t, db, append(holdMigrations(strings.NewReader("")), sdk.WithLockTimeout(200*time.Millisecond), record)...)
 		_, err := m.Up(ctx)
+		if len(waits) != 1 || waits[0].Kind != sdk.EventLockWait || waits[0].Lock == "" || waits[0].Holder == "" {
+			t.Errorf("progress while waiting for the lock: %+v; want one EventLockWait naming the lock and its holder", waits)
+		}
 		if !errors.Is(err, sdk.ErrLockTimeout) {
 			t.Fatalf("Up while another process holds the lock: %v; want ErrLockTimeout", err)
 		}

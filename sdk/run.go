@@ -21,6 +21,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 	s := mig.step(dir)
 	start := time.Now()
 	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
+	m.emit(ctx, Event{Kind: EventMigrating, Migration: a})
 	var (
 		done int
 		err  error
@@ -58,6 +59,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 }
 
 func (m *Migrator) logRun(ctx context.Context, a Applied) {
+	m.emit(ctx, Event{Kind: EventMigrated, Migration: a})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: migrated",
 		slog.Int64("version", a.Version), slog.String("name", a.Name),
 		slog.String("direction", string(a.Direction)), slog.Duration("duration", a.Duration))

@@ -121,6 +121,7 @@ func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 		for i, mig := range pending {
 			start := time.Now()
+			m.emit(ctx, Event{Kind: EventMigrating, Migration: Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file, Direction: Up}})
 			if err := m.upInTx(ctx, tx, mig, batch); err != nil {
 				failed = i
 				return 0, err

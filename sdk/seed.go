@@ -171,6 +171,7 @@ func (m *Migrator) runSeed(ctx context.Context, conn *sql.Conn, s *seed) (SeedRu
 	if err != nil {
 		return r, err
 	}
+	m.emit(ctx, Event{Kind: EventSeeded, Seeder: r})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: seeded", slog.String("seeder", s.name), slog.Duration("duration", r.Duration))
 	return r, nil
 }

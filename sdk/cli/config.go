@@ -306,7 +306,7 @@ func (c *Config) Options() []sdk.Option {
 		opts = append(opts, sdk.WithAllowOutOfOrder())
 	}
 	if c.cmd != nil {
-		opts = append(opts, sdk.WithLogger(c.cmd.progress.logger()))
+		opts = append(opts, sdk.WithLogger(c.cmd.progress.logger()), sdk.WithProgress(c.cmd.progress.event))
 	}
 	return opts
 }

@@ -23,7 +23,8 @@ func TestProgressLiveLine(t *testing.T) {
 	b := sdk.Applied{Version: 2, Name: "b", Direction: sdk.Up, Duration: 20 * time.Microsecond}
 	pr.expect([]sdk.Applied{a, b})
 	log := pr.logger()
-	log.Info("hoist: migrated", slog.Int64("version", 1), slog.String("name", "a"), slog.String("direction", "up"), slog.Duration("duration", a.Duration))
+	pr.event(context.Background(), sdk.Event{Kind: sdk.EventMigrated, Migration: a})
+	log.Info("hoist: migrated", slog.Int64("version", 1)) // progress comes from events, not the log
 	log.Warn("hoist: applied migration was edited", slog.Int64("version", 7))
 	pr.done(b)
 	pr.finish(&sdk.Result{Applied: []sdk.Applied{a, b}})
@@ -35,6 +36,18 @@ func TestProgressLiveLine(t *testing.T) {
 	}
 	if errb.String() != "warning: applied migration was edited: version=7\n" {
 		t.Errorf("stderr %q", errb.String())
+	}
+}
+
+func TestProgressLockWait(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	pr := newProgress(&printer{w: &out, errw: &errb})
+	pr.event(context.Background(), sdk.Event{Kind: sdk.EventLockWait, Lock: "pg_advisory_lock(42)", Holder: "pid 7 (api)"})
+	pr.event(context.Background(), sdk.Event{Kind: sdk.EventLocked, Lock: "pg_advisory_lock(42)", Waited: 1500 * time.Millisecond})
+	want := "waiting for the migration lock pg_advisory_lock(42), held by pid 7 (api)\ntook the migration lock after 1.5s\n"
+	if errb.String() != want || out.Len() != 0 {
+		t.Errorf("stderr %q, stdout %q; want %q on stderr only", errb.String(), out.String(), want)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hoistdb/hoist/sdk"
 )
@@ -109,7 +110,16 @@ func (pr *progress) clearLive() {
 	}
 }
 
-// note prints one of the engine's other log lines on standard error.
+// notef prints a line about the run on standard error.
+func (pr *progress) notef(format string, args ...any) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.clearLive()
+	fmt.Fprintf(pr.p.errw, format+"\n", args...)
+	pr.showLive()
+}
+
+// note prints one of the engine's warnings on standard error.
 func (pr *progress) note(r slog.Record) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
@@ -129,40 +139,35 @@ func (pr *progress) note(r slog.Record) {
 	pr.showLive()
 }
 
-// logger returns a logger for [sdk.WithLogger] that feeds pr.
+// event feeds pr from the engine's progress events ([sdk.WithProgress]).
+func (pr *progress) event(_ context.Context, e sdk.Event) {
+	switch e.Kind {
+	case sdk.EventMigrated:
+		pr.done(e.Migration)
+	case sdk.EventLockWait:
+		holder := e.Holder
+		if holder == "" {
+			holder = "an unknown holder"
+		}
+		pr.notef("waiting for the migration lock %s, held by %s", e.Lock, holder)
+	case sdk.EventLocked:
+		pr.notef("took the migration lock after %s", e.Waited.Round(time.Millisecond))
+	}
+}
+
+// logger returns a logger for [sdk.WithLogger] that prints the engine's
+// warnings and errors; progress comes through [progress.event].
 func (pr *progress) logger() *slog.Logger { return slog.New(progressHandler{pr}) }
 
 type progressHandler struct{ pr *progress }
 
-func (h progressHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h progressHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
 
 func (h progressHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 
 func (h progressHandler) WithGroup(string) slog.Handler { return h }
 
 func (h progressHandler) Handle(_ context.Context, r slog.Record) error {
-	switch r.Message {
-	case "hoist: migrated":
-		var a sdk.Applied
-		r.Attrs(func(at slog.Attr) bool {
-			v := at.Value.Resolve()
-			switch {
-			case at.Key == "version" && v.Kind() == slog.KindInt64:
-				a.Version = v.Int64()
-			case at.Key == "name":
-				a.Name = v.String()
-			case at.Key == "direction":
-				a.Direction = sdk.Direction(v.String())
-			case at.Key == "duration" && v.Kind() == slog.KindDuration:
-				a.Duration = v.Duration()
-			}
-			return true
-		})
-		h.pr.done(a)
-	case "hoist: seeded":
-		// The seed command prints its result.
-	default:
-		h.pr.note(r)
-	}
+	h.pr.note(r)
 	return nil
 }
