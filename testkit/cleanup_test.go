@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
 )
 
@@ -64,16 +66,21 @@ func TestDroppedAfterTest(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			probe := e.open(t).DB
-			var name string
+			var fresh, migrated string
 			t.Run("inner", func(t *testing.T) {
-				name = queryString(t, e.open(t).DB, e.database)
-				if !exists(t, e, probe, name) {
-					t.Fatalf("database %s does not exist during the test", name)
+				fresh = queryString(t, e.open(t).DB, e.database)
+				migrated = queryString(t, testkit.Migrated(t, e.open, sdk.WithFS(saltedMigrations("dropped"))).DB, e.database)
+				for _, name := range []string{fresh, migrated} {
+					if !exists(t, e, probe, name) {
+						t.Fatalf("database %s does not exist during the test", name)
+					}
 				}
 			})
-			if exists(t, e, probe, name) {
-				t.Errorf("database %s still exists after the test", name)
-				remove(t, e, probe, name)
+			for _, name := range []string{fresh, migrated} {
+				if exists(t, e, probe, name) {
+					t.Errorf("database %s still exists after the test", name)
+					remove(t, e, probe, name)
+				}
 			}
 		})
 	}
@@ -109,29 +116,20 @@ const childModeEnv = "HOIST_TEST_TESTKIT_CHILD"
 func runChild(t *testing.T, mode string, env ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$", "-test.v", "-test.count=1")
-	cmd.Env = []string{childModeEnv + "=" + mode}
-	drop := map[string]bool{childModeEnv: true}
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		drop[name] = true
-		if strings.Contains(kv, "=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); !drop[name] {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = append(childEnv(env...), childModeEnv+"="+mode)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
 }
 
+// TestUnconfigured leaves every provider out or unable: no URL, a Docker
+// endpoint that does not exist, and the local binaries left out by
+// HOIST_TEST_PROVIDER. The message lists each reason.
 func TestUnconfigured(t *testing.T) {
 	t.Parallel()
-	unset := []string{"HOIST_TEST_POSTGRES_URL", "HOIST_TEST_MYSQL_URL", "HOIST_TEST_KEEP"}
+	unset := []string{"HOIST_TEST_POSTGRES_URL", "HOIST_TEST_MYSQL_URL", "HOIST_TEST_KEEP", "DOCKER_URL", "DOCKER_MACHINE_NAME", "DOCKER_CERT_PATH",
+		"DOCKER_HOST=unix:///nonexistent/docker.sock", "HOIST_TEST_PROVIDER=env,docker"}
 
 	t.Run("skips", func(t *testing.T) {
 		t.Parallel()
@@ -141,9 +139,15 @@ func TestUnconfigured(t *testing.T) {
 		}
 		for _, want := range []string{
 			"--- SKIP: TestChildProcess/postgres",
-			"no PostgreSQL server: set HOIST_TEST_POSTGRES_URL, for example HOIST_TEST_POSTGRES_URL='postgres://",
+			"no PostgreSQL server; tried, in order:",
+			"  - env: HOIST_TEST_POSTGRES_URL is not set",
+			"  - docker: no Docker engine answered at unix:///nonexistent/docker.sock within 2s: ",
+			"  - local: left out by HOIST_TEST_PROVIDER=env,docker",
+			"to enable one: set HOIST_TEST_POSTGRES_URL (for example HOIST_TEST_POSTGRES_URL='postgres://",
+			"start a Docker engine, or install the server binaries (initdb and pg_ctl",
 			"--- SKIP: TestChildProcess/mysql",
-			"no MySQL server: set HOIST_TEST_MYSQL_URL, for example HOIST_TEST_MYSQL_URL='mysql://",
+			"  - env: HOIST_TEST_MYSQL_URL is not set",
+			"to enable one: set HOIST_TEST_MYSQL_URL (for example HOIST_TEST_MYSQL_URL='mysql://",
 			"HOIST_TEST_REQUIRE=1 turns this skip into a failure",
 		} {
 			if !strings.Contains(out, want) {
@@ -160,7 +164,8 @@ func TestUnconfigured(t *testing.T) {
 		}
 		for _, want := range []string{
 			"--- FAIL: TestChildProcess/postgres",
-			"no PostgreSQL server and HOIST_TEST_REQUIRE=1: set HOIST_TEST_POSTGRES_URL",
+			"no PostgreSQL server and HOIST_TEST_REQUIRE=1; tried, in order:",
+			"  - env: HOIST_TEST_POSTGRES_URL is not set",
 			"--- FAIL: TestChildProcess/mysql",
 		} {
 			if !strings.Contains(out, want) {
@@ -175,6 +180,9 @@ func TestKeptOnFailure(t *testing.T) {
 	probes := map[string]*sql.DB{}
 	for _, e := range engines {
 		probes[e.name] = e.open(t).DB // skips unless every engine is there
+	}
+	if !testkit.SharedServers(t) {
+		t.Skip("each test binary has servers of its own, gone when it exits: the child's kept databases cannot be seen")
 	}
 	out, err := runChild(t, "fail", "HOIST_TEST_KEEP")
 	if err == nil {
@@ -216,7 +224,41 @@ func TestChildProcess(t *testing.T) {
 			fmt.Printf("%s database: %s\n", e.name, queryString(t, e.open(t).DB, e.database))
 		}
 		t.Error("failing on purpose, so that the databases are kept")
+	case "migrated":
+		childMigrated(t)
+	case "hang":
+		childHang(t)
 	default:
 		t.Skip("helper process of TestUnconfigured and TestKeptOnFailure")
 	}
+}
+
+// childHang is the "hang" child: it opens a database of each server
+// engine, says so, and waits to be killed.
+func childHang(t *testing.T) {
+	for _, e := range engines[:2] {
+		e.open(t)
+	}
+	fmt.Println("hang: ready")
+	time.Sleep(10 * time.Minute)
+}
+
+// childEnv returns this process's environment changed by env ("NAME=value"
+// sets, "NAME" unsets).
+func childEnv(env ...string) []string {
+	var out []string
+	drop := map[string]bool{childModeEnv: true}
+	for _, kv := range env {
+		name, _, ok := strings.Cut(kv, "=")
+		drop[name] = true
+		if ok {
+			out = append(out, kv)
+		}
+	}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !drop[name] {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

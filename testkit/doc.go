@@ -1,4 +1,7 @@
-// Package testkit gives go test suites disposable databases.
+// Package testkit gives go test suites disposable databases, migrated
+// databases copied from a template, and checks of migrations.
+//
+// # Fresh databases
 //
 // [Postgres], [MySQL] and [SQLite] each return a [DB]: a fresh, empty
 // database of its own, an open *sql.DB on it, the DSN to open it again
@@ -15,31 +18,59 @@
 //		}
 //	}
 //
+// # Migrated databases
+//
+// [Migrated] returns a fresh database with every migration applied, as
+// the application's own [sdk.Migrator.Up] leaves it, history included:
+//
+//	db := testkit.Migrated(t, testkit.Postgres, sdk.WithFS(migrations.FS))
+//
+// Its second argument, a [Kind], is the constructor of the engine. The
+// first call builds a template by running the migrations; every later
+// call, in this test binary or another one on the same server, copies it
+// (PostgreSQL: CREATE DATABASE ... TEMPLATE; MySQL: a replay of the
+// template's schema and rows; SQLite: a file copy). A new set of
+// migrations gets a new template.
+//
+// # Checking migrations
+//
+// [Snapshot] prints a database's schema as stable text, [RoundTrip]
+// proves that every down undoes its up, [Golden] compares text with a
+// file under testdata, and [Factory] inserts rows with defaults.
+//
 // # Where databases come from
 //
-// This version knows one provider: an existing server, named by an
-// environment variable, on which every call creates a new database
-// "hoist_test_<8 hex digits>":
+// Each engine's server is found once per test binary, trying in order:
 //
-//	HOIST_TEST_POSTGRES_URL  postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
-//	HOIST_TEST_MYSQL_URL     mysql://root:@127.0.0.1:3306/  or  root:@tcp(127.0.0.1:3306)/
+//  1. an existing server named by HOIST_TEST_POSTGRES_URL or
+//     HOIST_TEST_MYSQL_URL, on which testkit creates and drops only
+//     databases named hoist_test_*, and drops those that earlier test
+//     binaries left behind once they are a day old (templates: a week);
+//  2. a Docker engine that answers within 2s: one container per engine,
+//     through dockertest, with its data in a tmpfs, removed at the end
+//     (see [Main]) or by itself after HOIST_TEST_DOCKER_LIFETIME (30m);
+//  3. server binaries installed on this machine (initdb and postgres;
+//     mariadbd with mariadb-install-db, or mysqld), started in a
+//     temporary directory on a free port, as the postgres or mysql user
+//     when the tests run as root, and stopped by a watchdog as soon as
+//     the test binary exits, however it exits.
 //
-// The user in the URL must be allowed to create and drop databases; the
-// database it names is only used for that. SQLite needs no server: each
-// database is a file in a temporary directory of its own.
-//
-// Docker (dockertest) and local server binaries (initdb/pg_ctl, mariadbd)
-// are further providers still to come. Until then a test whose server is
-// not configured is skipped with a message that says which variable to
-// set, or fails when HOIST_TEST_REQUIRE=1 (as CI sets it) so that a
-// missing server cannot pass for a green run.
+// HOIST_TEST_PROVIDER=env,docker,local (any of them, comma-separated)
+// restricts the chain. When no provider gives a server the test is
+// skipped with every provider's reason and how to enable one, or fails
+// when HOIST_TEST_REQUIRE=1 (as CI should set it), so that a missing
+// server cannot pass for a green run. A configured URL that does not work
+// fails the test at once. SQLite needs no server: each database is a file
+// in a temporary directory of its own.
 //
 // # Concurrency and resources
 //
-// Every function is safe under t.Parallel. The administrative connection
-// to each server is opened once per test binary and shared. Each returned
-// *sql.DB is bounded to 10 open connections, so that many parallel tests
-// do not exhaust the server's connection limit.
+// Every function is safe under t.Parallel. Each returned *sql.DB is
+// bounded to 10 open connections ([WithMaxOpenConns] changes it), and at
+// most a few top-level tests of one test binary hold databases on a
+// server at once: half the server's max_connections in pools of 10, or
+// HOIST_TEST_MAX_CONNS. A test and its subtests share one such slot, so
+// they never wait for each other.
 //
 // # Drivers
 //
@@ -50,4 +81,7 @@
 // sql.Open(db.Driver, db.DSN). MySQL DSNs do not set parseTime: DATETIME
 // columns scan as []byte, as they do in an application that does not ask
 // for more.
+//
+// docs/testing.md in the repository is the long form of all this, with
+// CI recipes.
 package testkit

@@ -2,7 +2,9 @@ package testkit
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,36 +12,73 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hoistdb/hoist/dialect/postgres"
 )
 
-var postgresEngine = engine{
+var postgresEngine = &engine{
+	name:    "postgres",
 	title:   "PostgreSQL",
 	driver:  "pgx",
 	dialect: postgres.New(),
 	env:     "HOIST_TEST_POSTGRES_URL",
 	example: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+	install: "initdb and pg_ctl, e.g. apt install postgresql",
 }
 
 // Postgres returns a new, empty PostgreSQL database that is dropped when
 // the test ends (kept and logged when it failed or HOIST_TEST_KEEP=1).
-// The server is HOIST_TEST_POSTGRES_URL, a postgres:// URL or a
-// key=value connection string; without it the test is skipped, or fails
-// under HOIST_TEST_REQUIRE=1. The database is dropped WITH (FORCE), so
+// The server is found once per test binary, as the package documentation
+// says: HOIST_TEST_POSTGRES_URL, a Docker container, or local server
+// binaries; without any the test is skipped, or fails under
+// HOIST_TEST_REQUIRE=1. The database is dropped WITH (FORCE), so
 // connections a test leaves open do not keep it alive.
-func Postgres(t testing.TB) *DB {
+func Postgres(t testing.TB, opts ...Option) *DB {
 	t.Helper()
-	srv, err := connectPostgres()
-	return open(t, postgresEngine, srv, err)
+	return open(t, postgresEngine, resolvePostgres, opts)
 }
 
-// connectPostgres connects to the configured server once per test binary.
-var connectPostgres = sync.OnceValues(func() (server, error) {
+// resolvePostgres finds the server once per test binary.
+var resolvePostgres = sync.OnceValues(func() (server, error) {
+	return resolveChain(postgresEngine, []step{
+		{provider: providerEnv, try: postgresFromEnv, timeout: setupTimeout},
+		{provider: providerDocker, try: postgresFromDocker, timeout: dockerStartTimeout},
+		{provider: providerLocal, try: postgresFromLocal, timeout: localStartTimeout},
+	})
+})
+
+// postgresFromEnv connects to HOIST_TEST_POSTGRES_URL and drops what
+// earlier test binaries left there.
+func postgresFromEnv(ctx context.Context) (server, error) {
 	base := os.Getenv(postgresEngine.env)
 	if base == "" {
-		return nil, errNotConfigured
+		return nil, reject("%s is not set", postgresEngine.env)
 	}
+	srv, err := connectPostgres(ctx, base, postgresEngine.env+" ("+redactPostgres(base)+")")
+	if err != nil {
+		return nil, err
+	}
+	srv.sweep(ctx, time.Now())
+	return srv, nil
+}
+
+// postgresServer is a server on which testkit may create databases.
+type postgresServer struct {
+	admin *sql.DB // on the database named in base, for CREATE and DROP DATABASE
+	base  string  // what the DSNs of new databases start from
+	// versionNum is server_version_num, 150000 for 15.0.
+	versionNum int
+	version    string
+	lim        *limiter
+	from       string // the provider, for where
+	// temporary is set for the servers that testkit started.
+	temporary bool
+}
+
+// connectPostgres connects to the server base names and reads what
+// testkit needs to know about it.
+func connectPostgres(ctx context.Context, base, from string) (*postgresServer, error) {
 	if _, err := postgresDSN(base, "postgres"); err != nil {
 		return nil, err
 	}
@@ -48,18 +87,17 @@ var connectPostgres = sync.OnceValues(func() (server, error) {
 		return nil, err
 	}
 	admin.SetMaxOpenConns(4)
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
+	srv := &postgresServer{admin: admin, base: base, from: from}
+	var maxConns int
+	err = admin.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version'),
+		current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int`).
+		Scan(&srv.versionNum, &srv.version, &maxConns)
+	if err != nil {
 		admin.Close()
 		return nil, fmt.Errorf("connect to %s: %w", redactPostgres(base), err)
 	}
-	return &postgresServer{admin: admin, base: base}, nil
-})
-
-type postgresServer struct {
-	admin *sql.DB
-	base  string
+	srv.lim = newLimiter(slotsFor(maxConns))
+	return srv, nil
 }
 
 func (s *postgresServer) create(ctx context.Context, name string) (string, error) {
@@ -70,11 +108,55 @@ func (s *postgresServer) create(ctx context.Context, name string) (string, error
 }
 
 func (s *postgresServer) drop(ctx context.Context, name string) error {
-	_, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+postgresEngine.dialect.QuoteIdent(name)+" WITH (FORCE)")
+	if !ours(name) {
+		return fmt.Errorf("refusing to drop %q: not a testkit database", name)
+	}
+	q := postgresEngine.dialect.QuoteIdent(name)
+	if isTemplate(name) {
+		if _, err := s.admin.ExecContext(ctx, "ALTER DATABASE "+q+" WITH IS_TEMPLATE false"); err != nil && !isMissingDatabase(err) {
+			return err
+		}
+	}
+	_, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+q+" WITH (FORCE)")
 	return err
 }
 
 func (s *postgresServer) redact(dsn string) string { return redactPostgres(dsn) }
+
+func (s *postgresServer) limiter() *limiter { return s.lim }
+
+func (s *postgresServer) templates() templateStore { return s }
+
+func (s *postgresServer) disposable() bool { return s.temporary }
+
+func (s *postgresServer) where() string { return s.from + ", PostgreSQL " + s.version }
+
+// sweep drops the databases and templates of earlier test binaries that
+// outlived their maximum age. Failures are ignored: another binary may be
+// sweeping at the same time, and a leftover does no harm until next time.
+func (s *postgresServer) sweep(ctx context.Context, now time.Time) {
+	rows, err := s.admin.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'hoist\_test\_%'`)
+	if err != nil {
+		return
+	}
+	var old []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil && expired(name, now) {
+			old = append(old, name)
+		}
+	}
+	rows.Close()
+	for _, name := range old {
+		_ = s.drop(ctx, name)
+	}
+}
+
+// isMissingDatabase reports whether err says that the database does not
+// exist (SQLSTATE 3D000).
+func isMissingDatabase(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "3D000")
+}
 
 // postgresDSN returns base pointed at database name. base is a URL or a
 // key=value connection string, as libpq and pgx accept.
@@ -111,3 +193,91 @@ func redactPostgres(dsn string) string {
 	}
 	return postgresPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// Templates: a template is a database built by migrating a fresh one,
+// closed to connections and renamed to its final name only once every
+// migration ran, so that a template that exists is complete. A clone is
+// CREATE DATABASE ... TEMPLATE, which copies the files of the template
+// (STRATEGY FILE_COPY, from PostgreSQL 15 on, where the default became
+// WAL_LOG, slower for the small databases of tests).
+
+func (s *postgresServer) serverVersion(context.Context) (string, error) {
+	return "postgres " + s.version, nil
+}
+
+// lockTemplate takes a session advisory lock derived from key on a
+// connection of its own, shared with every test binary that uses the
+// server. It does not come from the admin pool, which the holder still
+// needs.
+func (s *postgresServer) lockTemplate(ctx context.Context, key string) (func(), error) {
+	sum := sha256.Sum256([]byte("hoist testkit template " + key))
+	id := int64(binary.BigEndian.Uint64(sum[:8]))
+	db, err := sql.Open(postgresEngine.driver, s.base)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", id)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("take the template lock: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		// Ending the session releases the lock too, should this fail.
+		_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", id)
+		conn.Close()
+		db.Close()
+	}, nil
+}
+
+func (s *postgresServer) findTemplate(ctx context.Context, key string, _ func(ctx context.Context, dsn string) (bool, error)) (string, bool, error) {
+	var name string
+	err := s.admin.QueryRowContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname DESC LIMIT 1`,
+		templatePattern(key)).Scan(&name)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	return name, err == nil, err
+}
+
+func (s *postgresServer) buildTemplate(ctx context.Context, _ string) (name, dsn string, err error) {
+	name = newDatabaseName(time.Now())
+	dsn, err = s.create(ctx, name)
+	return name, dsn, err
+}
+
+// sealTemplate renames the migrated build, whose pool is closed, to the
+// template's name and closes it to connections, so that no session can
+// hold it open and make a clone fail.
+func (s *postgresServer) sealTemplate(ctx context.Context, key, build string) (string, error) {
+	name := newTemplateName(key, time.Now())
+	q := postgresEngine.dialect.QuoteIdent
+	// RENAME waits up to 5s for the build's sessions to finish closing.
+	if _, err := s.admin.ExecContext(ctx, "ALTER DATABASE "+q(build)+" RENAME TO "+q(name)); err != nil {
+		return "", err
+	}
+	if _, err := s.admin.ExecContext(ctx, "ALTER DATABASE "+q(name)+" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func (s *postgresServer) clone(ctx context.Context, tpl, name string) (string, error) {
+	q := postgresEngine.dialect.QuoteIdent
+	stmt := "CREATE DATABASE " + q(name) + " TEMPLATE " + q(tpl)
+	if s.versionNum >= 150000 {
+		stmt += " STRATEGY " + postgresCloneStrategy
+	}
+	if _, err := s.admin.ExecContext(ctx, stmt); err != nil {
+		return "", err
+	}
+	return postgresDSN(s.base, name)
+}
+
+// postgresCloneStrategy is the STRATEGY of a clone on PostgreSQL 15 and
+// later; a variable so that the benchmark can compare the two.
+var postgresCloneStrategy = "FILE_COPY"

@@ -5,9 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +15,9 @@ import (
 
 // DB is one disposable database.
 type DB struct {
-	// DB is an open handle on the database, bounded to 10 connections.
-	// testkit closes it in t.Cleanup.
+	// DB is an open handle on the database, bounded to 10 connections
+	// unless [WithMaxOpenConns] says otherwise. testkit closes it in
+	// t.Cleanup.
 	DB *sql.DB
 	// DSN is what sql.Open(Driver, DSN) takes to open the same database
 	// again, from this process or another one.
@@ -28,17 +28,12 @@ type DB struct {
 	Dialect dialect.Dialect
 }
 
-// maxOpenConns bounds every returned pool.
-const maxOpenConns = 10
-
-// setupTimeout bounds creating, opening and dropping one database.
+// setupTimeout bounds creating, cloning, opening and dropping one
+// database.
 const setupTimeout = time.Minute
 
-// errNotConfigured is returned by a server constructor when its
-// environment variable is unset.
-var errNotConfigured = errors.New("not configured")
-
-// server hands out fresh databases on one database engine.
+// server hands out fresh databases on one database engine. Every name it
+// is given starts with namePrefix.
 type server interface {
 	// create makes a new empty database called name and returns the DSN
 	// that opens it.
@@ -47,48 +42,83 @@ type server interface {
 	drop(ctx context.Context, name string) error
 	// redact masks the password in a DSN that create returned.
 	redact(dsn string) string
+	// limiter bounds the databases open at once on the server; nil for
+	// no bound.
+	limiter() *limiter
+	// templates returns what Migrated needs of the server.
+	templates() templateStore
+	// where says which provider gave the server, for the test log.
+	where() string
+	// disposable reports whether the server goes away with the test
+	// binary, and kept databases with it.
+	disposable() bool
 }
 
 // engine describes one engine to the provider functions.
 type engine struct {
+	name    string // as in HOIST_TEST_PROVIDER and Docker labels: "postgres"
 	title   string // for messages: "PostgreSQL"
 	driver  string
 	dialect dialect.Dialect
-	// env and example say how to configure the engine's server.
+	// env and example say how to point testkit at an existing server.
 	env, example string
+	// install says how to get local server binaries.
+	install string
+	// logged is done once the first test has logged where the engine's
+	// databases come from.
+	logged sync.Once
 }
 
-// open returns a new database on srv, or skips or fails t when srv could
-// not be had.
-func open(t testing.TB, e engine, srv server, srvErr error) *DB {
+// open returns a new database on the server that resolve finds, or skips
+// or fails t when there is none.
+func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option) *DB {
 	t.Helper()
-	if errors.Is(srvErr, errNotConfigured) {
-		unavailable(t, e)
+	o, err := buildOptions(opts)
+	if err != nil {
+		t.Fatalf("testkit: %s: %v", e.title, err)
+	}
+	if o.migrated != nil {
+		o.migrated.seen = true
+	}
+	srv, err := resolve()
+	if err != nil {
+		unavailable(t, e, err)
 		return nil
 	}
-	if srvErr != nil {
-		t.Fatalf("testkit: %s server from %s: %v", e.title, e.env, srvErr)
-	}
+	e.logged.Do(func() { t.Logf("testkit: %s databases come from %s", e.title, srv.where()) })
+	release := srv.limiter().acquire(t)
 
-	name := "hoist_test_" + randomHex(4)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	dsn, err := srv.create(ctx, name)
+	name := newDatabaseName(time.Now())
+	var dsn string
+	if o.migrated != nil {
+		dsn, err = cloneMigrated(t, e, srv, o.migrated, name)
+	} else {
+		dsn, err = srv.create(ctx, name)
+	}
 	if err != nil {
+		release()
 		t.Fatalf("testkit: create %s database %s: %v", e.title, name, err)
 	}
 	db, err := sql.Open(e.driver, dsn)
 	if err != nil {
 		dropNow(t, e, srv, name)
+		release()
 		t.Fatalf("testkit: open %s database %s: %v", e.title, srv.redact(dsn), err)
 	}
-	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxOpenConns(o.maxOpenConns)
 	t.Cleanup(func() {
+		defer release()
 		if err := db.Close(); err != nil {
 			t.Errorf("testkit: close %s database %s: %v", e.title, name, err)
 		}
 		if t.Failed() || os.Getenv("HOIST_TEST_KEEP") == "1" {
-			t.Logf("testkit: kept %s database %s (drop it when done): %s", e.title, name, srv.redact(dsn))
+			note := "drop it when done; a later test binary drops it after a day"
+			if srv.disposable() {
+				note = "until the test binary exits and its server with it"
+			}
+			t.Logf("testkit: kept %s database %s (%s): %s", e.title, name, note, srv.redact(dsn))
 			return
 		}
 		dropNow(t, e, srv, name)
@@ -101,7 +131,7 @@ func open(t testing.TB, e engine, srv server, srvErr error) *DB {
 
 // dropNow drops a database from a cleanup, with a fresh context: the
 // test's own context is cancelled by then.
-func dropNow(t testing.TB, e engine, srv server, name string) {
+func dropNow(t testing.TB, e *engine, srv server, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -110,15 +140,20 @@ func dropNow(t testing.TB, e engine, srv server, name string) {
 	}
 }
 
-// unavailable skips t, or fails it under HOIST_TEST_REQUIRE=1, saying how
-// to configure the missing server.
-func unavailable(t testing.TB, e engine) {
+// unavailable skips t, or fails it under HOIST_TEST_REQUIRE=1, with what
+// resolving a server said: every provider's reason and how to enable
+// one. An error that is not an *unavailableError (a configured server
+// that does not work) always fails t.
+func unavailable(t testing.TB, e *engine, err error) {
 	t.Helper()
-	how := fmt.Sprintf("set %s, for example %s='%s'", e.env, e.env, e.example)
-	if os.Getenv("HOIST_TEST_REQUIRE") == "1" {
-		t.Fatalf("testkit: no %s server and HOIST_TEST_REQUIRE=1: %s", e.title, how)
+	u, ok := err.(*unavailableError)
+	if !ok {
+		t.Fatalf("testkit: %s: %v", e.title, err)
 	}
-	t.Skipf("testkit: no %s server: %s (HOIST_TEST_REQUIRE=1 turns this skip into a failure)", e.title, how)
+	if os.Getenv("HOIST_TEST_REQUIRE") == "1" {
+		t.Fatalf("testkit: no %s server and HOIST_TEST_REQUIRE=1; %s", e.title, u.details())
+	}
+	t.Skipf("testkit: no %s server; %s\n(HOIST_TEST_REQUIRE=1 turns this skip into a failure)", e.title, u.details())
 }
 
 // randomHex returns n random bytes in hex.
@@ -126,4 +161,46 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never returns an error: it crashes the program instead
 	return hex.EncodeToString(b)
+}
+
+// stopFuncs are what Main calls when the tests are done: stopping the
+// servers and containers testkit started.
+var stopFuncs struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+// atExit registers fn to run in Main, or never when Main is not used:
+// then each thing started must clean up after the test binary by itself.
+func atExit(fn func()) {
+	stopFuncs.mu.Lock()
+	defer stopFuncs.mu.Unlock()
+	stopFuncs.fns = append(stopFuncs.fns, fn)
+}
+
+// Main runs the tests of a package, then stops the local servers and
+// Docker containers that testkit started for them and waits until they
+// are gone. Call it from TestMain when you want that to happen before
+// go test returns:
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+//
+// Without it nothing is left behind either, only later: a local server
+// stops by itself within a second of the test binary's exit, and a
+// container at the end of its lifetime (see the package documentation).
+func Main(m *testing.M) {
+	code := m.Run()
+	stopAll()
+	os.Exit(code)
+}
+
+// stopAll runs the registered stop functions, newest first.
+func stopAll() {
+	stopFuncs.mu.Lock()
+	fns := stopFuncs.fns
+	stopFuncs.fns = nil
+	stopFuncs.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
 }

@@ -14,7 +14,7 @@ import (
 // engine is what the tests need to know about each provider.
 type engine struct {
 	name     string
-	open     func(testing.TB) *testkit.DB
+	open     testkit.Kind
 	driver   string
 	database string // query for the current database's name or file
 	tables   string // query counting the tables in the database
@@ -53,7 +53,7 @@ func queryString(t *testing.T, db *sql.DB, query string) string {
 	return s
 }
 
-var testDatabaseName = regexp.MustCompile(`hoist_test_[0-9a-f]{8}`)
+var testDatabaseName = regexp.MustCompile(`hoist_test_[0-9]{10}_[0-9a-f]{8}`)
 
 func TestNewDatabase(t *testing.T) {
 	t.Parallel()
@@ -124,6 +124,25 @@ func TestSQLiteDSN(t *testing.T) {
 	}
 	if got := queryString(t, db.DB, "PRAGMA busy_timeout"); got != "10000" {
 		t.Errorf("busy_timeout = %q, want 10000", got)
+	}
+}
+
+func TestDatabasesAreIsolated(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			a, b := e.open(t), e.open(t)
+			if _, err := a.DB.ExecContext(context.Background(), "CREATE TABLE mine (id INTEGER)"); err != nil {
+				t.Fatal(err)
+			}
+			if n := queryString(t, b.DB, e.tables); n != "0" {
+				t.Errorf("a table created in one database shows in another: %s tables", n)
+			}
+			if _, err := b.DB.ExecContext(context.Background(), "CREATE TABLE mine (id INTEGER)"); err != nil {
+				t.Errorf("the same table name in another database: %v", err)
+			}
+		})
 	}
 }
 

@@ -1,0 +1,314 @@
+package testkit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// Migrated returns a fresh database of the engine kind names, with every
+// migration that opts describe applied, exactly as sdk's Migrator.Up
+// would leave it, history table included:
+//
+//	db := testkit.Migrated(t, testkit.Postgres, sdk.WithFS(migrations.FS))
+//
+// The database is a copy of a template that is built once per set of
+// migrations and reused by every later call, in this test binary and in
+// others on the same server, so a test pays for a copy, not for the
+// migrations. The template is keyed by the migrations' versions, names
+// and checksums, the history table's name, hoist's version and the
+// server's version: change any and a new template is built. Go
+// migrations have no checksum, so when there are any the test binary's
+// own hash is in the key as well.
+//
+// opts are the options the application gives [sdk.New]; seeders are not
+// run. Its logger is silenced while the template is built unless opts
+// set one. Like the kind's own databases, the copy is dropped when the
+// test ends, and kept when it failed or HOIST_TEST_KEEP=1.
+//
+// How each engine copies a template: PostgreSQL uses CREATE DATABASE
+// ... TEMPLATE; MySQL and MariaDB, which cannot copy a database, replay
+// the template's schema (SHOW CREATE ...) and copy the rows of its
+// non-empty tables; SQLite copies the template file.
+func Migrated(t testing.TB, kind Kind, opts ...sdk.Option) *DB {
+	t.Helper()
+	if kind == nil {
+		t.Fatal("testkit: Migrated: nil kind; pass testkit.Postgres, testkit.MySQL or testkit.SQLite")
+	}
+	req := &migratedRequest{opts: opts}
+	db := kind(t, func(o *options) error {
+		o.migrated = req
+		return nil
+	})
+	if !req.seen {
+		t.Fatal("testkit: Migrated: the kind did not pass its options on to testkit.Postgres, MySQL or SQLite, so the database it returned is not migrated")
+	}
+	return db
+}
+
+// migratedRequest carries Migrated's wish through a Kind to open.
+type migratedRequest struct {
+	opts []sdk.Option
+	seen bool // open got the request
+}
+
+// templateStore is what an engine's server does for Migrated.
+type templateStore interface {
+	// serverVersion names the server's software and version, for the key.
+	serverVersion(ctx context.Context) (string, error)
+	// lockTemplate takes a lock on key that every test binary using the
+	// server respects, and returns its release.
+	lockTemplate(ctx context.Context, key string) (unlock func(), err error)
+	// findTemplate returns the finished template of key, if there is one.
+	// complete tells whether the database a DSN opens has every migration
+	// applied, for stores that cannot tell a finished template by its
+	// name.
+	findTemplate(ctx context.Context, key string, complete func(ctx context.Context, dsn string) (bool, error)) (name string, ok bool, err error)
+	// buildTemplate creates the empty database in which the template of
+	// key is migrated.
+	buildTemplate(ctx context.Context, key string) (name, dsn string, err error)
+	// sealTemplate turns the migrated build, closed, into the template of
+	// key and returns its name.
+	sealTemplate(ctx context.Context, key, build string) (name string, err error)
+	// clone creates database name as a copy of template tpl.
+	clone(ctx context.Context, tpl, name string) (dsn string, err error)
+}
+
+// templateBuildTimeout bounds building one template: running every
+// migration, and waiting for another test binary that builds it.
+const templateBuildTimeout = 10 * time.Minute
+
+// templateFormat changes when what testkit puts in a template does, and
+// with it every key.
+const templateFormat = 1
+
+// templateBuilds counts the templates this test binary built, by engine
+// and key; tests of testkit read it.
+var templateBuilds sync.Map // string → *atomic.Int64
+
+// templates are the templates this test binary has found or built, by
+// engine and key.
+var templates sync.Map // string → *templateEntry
+
+type templateEntry struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// cloneMigrated creates database name as a migrated copy: it finds or
+// builds the template and copies it. When the template vanished (a sweep
+// in another binary), it builds it again, once.
+func cloneMigrated(t testing.TB, e *engine, srv server, req *migratedRequest, name string) (string, error) {
+	t.Helper()
+	st := srv.templates()
+	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
+	defer cancel()
+	key, newMigrator, err := templateKey(ctx, e, st, req.opts)
+	if err != nil {
+		return "", err
+	}
+	for attempt := 0; ; attempt++ {
+		entry, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
+		te := entry.(*templateEntry)
+		te.once.Do(func() { te.name, te.err = ensureTemplate(ctx, t, e, srv, key, newMigrator) })
+		if te.err != nil {
+			return "", te.err
+		}
+		cctx, ccancel := context.WithTimeout(ctx, setupTimeout)
+		dsn, err := st.clone(cctx, te.name, name)
+		ccancel()
+		if err == nil || attempt > 0 {
+			return dsn, err
+		}
+		// Forget the template and look for it, or build it, again.
+		templates.CompareAndDelete(e.name+" "+key, te)
+	}
+}
+
+// ensureTemplate returns the template of key, built by this or another
+// test binary, building it under the template lock when there is none.
+func ensureTemplate(ctx context.Context, t testing.TB, e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
+	t.Helper()
+	st := srv.templates()
+	unlock, err := st.lockTemplate(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	complete := func(ctx context.Context, dsn string) (bool, error) {
+		db, err := sql.Open(e.driver, dsn)
+		if err != nil {
+			return false, err
+		}
+		defer db.Close()
+		m, err := newMigrator(db)
+		if err != nil {
+			return false, err
+		}
+		s, err := m.Status(ctx)
+		if err != nil {
+			return false, err
+		}
+		return len(s.Pending) == 0 && len(s.Failed) == 0 && len(s.Missing) == 0, nil
+	}
+	if name, ok, err := st.findTemplate(ctx, key, complete); err != nil || ok {
+		return name, err
+	}
+
+	start := time.Now()
+	build, dsn, err := st.buildTemplate(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("create a database to build the template in: %w", err)
+	}
+	name, err := migrateTemplate(ctx, e, st, key, build, dsn, newMigrator)
+	if err != nil {
+		// A half-built template is never used: drop it.
+		dctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		if derr := srv.drop(dctx, build); derr != nil {
+			return "", fmt.Errorf("build the template in %s: %w (and dropping it failed: %v)", build, err, derr)
+		}
+		return "", fmt.Errorf("build the template in %s (dropped): %w", build, err)
+	}
+	n, _ := templateBuilds.LoadOrStore(e.name+" "+key, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+	t.Logf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond))
+	return name, nil
+}
+
+// migrateTemplate applies every migration to the build database and
+// seals it.
+func migrateTemplate(ctx context.Context, e *engine, st templateStore, key, build, dsn string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
+	db, err := sql.Open(e.driver, dsn)
+	if err != nil {
+		return "", err
+	}
+	db.SetMaxOpenConns(2)
+	m, err := newMigrator(db)
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	// No session may stay in the template: PostgreSQL refuses to copy a
+	// database that someone is connected to.
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return st.sealTemplate(ctx, key, build)
+}
+
+// templateKey reads the migrations that opts describe and returns the
+// template key, with a function that makes a Migrator of them.
+func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Option) (string, func(*sql.DB) (*sdk.Migrator, error), error) {
+	// The caller's options come after ours, so their logger wins.
+	all := append([]sdk.Option{sdk.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	newMigrator := func(db *sql.DB) (*sdk.Migrator, error) { return sdk.New(db, e.dialect, all...) }
+	// New sends nothing to the database, so a handle that cannot
+	// connect does.
+	probe := sql.OpenDB(noConnector{})
+	defer probe.Close()
+	m, err := newMigrator(probe)
+	if err != nil {
+		return "", nil, err
+	}
+	migs := m.Migrations()
+	if len(migs) == 0 {
+		return "", nil, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations to Migrated", sdk.ErrNoMigrations)
+	}
+	version, err := st.serverVersion(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("read the server's version: %w", err)
+	}
+
+	h := sha256.New()
+	fmt.Fprintf(h, "hoist testkit template format %d\n", templateFormat)
+	fmt.Fprintf(h, "hoist %s\n", hoistVersion())
+	fmt.Fprintf(h, "server %s\n", version)
+	table := m.Table()
+	fmt.Fprintf(h, "history %s\n%s\n%s\n", table, e.dialect.CreateHistoryTable(table), e.dialect.InsertHistory(table))
+	hasGo := false
+	for _, mig := range migs {
+		fmt.Fprintf(h, "migration %d %q %s notx=%t go=%t reversible=%t\n", mig.Version, mig.Name, mig.Checksum, mig.NoTransaction, mig.IsGo(), mig.Reversible())
+		hasGo = hasGo || mig.IsGo()
+	}
+	if hasGo {
+		sum, err := executableHash()
+		if err != nil {
+			return "", nil, fmt.Errorf("hash the test binary for its Go migrations: %w", err)
+		}
+		fmt.Fprintf(h, "binary %s\n", sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), newMigrator, nil
+}
+
+// hoistVersion is the version of the hoist module in this binary, from
+// its build information: "v1.2.3", or "(devel)" in hoist's own tests.
+func hoistVersion() string {
+	const module = "github.com/hoistdb/hoist"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if info.Main.Path == module {
+		return info.Main.Version
+	}
+	for _, d := range info.Deps {
+		if d.Path == module {
+			if d.Replace != nil {
+				return d.Replace.Path + " " + d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return "unknown"
+}
+
+// executableHash is the SHA-256 of the running test binary, computed once.
+var executableHash = sync.OnceValues(func() (string, error) {
+	path, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+})
+
+// noConnector is a database/sql connector that never connects.
+type noConnector struct{}
+
+func (noConnector) Connect(context.Context) (driver.Conn, error) {
+	return nil, errors.New("testkit: this handle only reads migrations")
+}
+
+func (noConnector) Driver() driver.Driver { return noDriver{} }
+
+type noDriver struct{}
+
+func (noDriver) Open(string) (driver.Conn, error) {
+	return nil, errors.New("testkit: this handle only reads migrations")
+}
