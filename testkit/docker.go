@@ -91,12 +91,7 @@ func postgresFromDocker(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := connectPostgres(ctx, base, from)
-	if err != nil {
-		return nil, err
-	}
-	srv.temporary = true
-	return srv, nil
+	return connectTemporaryPostgres(ctx, base, from)
 }
 
 func mysqlFromDocker(ctx context.Context) (server, error) {
@@ -104,16 +99,7 @@ func mysqlFromDocker(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := parseMySQLURL(base)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := connectMySQL(ctx, cfg, from)
-	if err != nil {
-		return nil, err
-	}
-	srv.temporary = true
-	return srv, nil
+	return connectTemporaryMySQL(ctx, base, from)
 }
 
 // startContainer starts spec's container and returns the DSN of its

@@ -64,12 +64,7 @@ func postgresFromLocal(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := connectPostgres(ctx, base, from)
-	if err != nil {
-		return nil, err
-	}
-	srv.temporary = true
-	return srv, nil
+	return connectTemporaryPostgres(ctx, base, from)
 }
 
 // mysqlBinDirs lists where mariadbd or mysqld and their install tool may
@@ -146,14 +141,5 @@ func mysqlFromLocal(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := parseMySQLURL(base)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := connectMySQL(ctx, cfg, from)
-	if err != nil {
-		return nil, err
-	}
-	srv.temporary = true
-	return srv, nil
+	return connectTemporaryMySQL(ctx, base, from)
 }

@@ -121,6 +121,21 @@ type mysqlServer struct {
 
 // connectMySQL connects to the server cfg names and reads what testkit
 // needs to know about it.
+// connectTemporaryMySQL connects to a server that testkit started (a
+// container or local binaries) and ends with the test binary.
+func connectTemporaryMySQL(ctx context.Context, base, from string) (server, error) {
+	cfg, err := parseMySQLURL(base)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := connectMySQL(ctx, cfg, from)
+	if err != nil {
+		return nil, err
+	}
+	srv.temporary = true
+	return srv, nil
+}
+
 func connectMySQL(ctx context.Context, cfg *mysql.Config, from string) (*mysqlServer, error) {
 	cfg = cfg.Clone()
 	cfg.ParseTime = false

@@ -78,6 +78,17 @@ type postgresServer struct {
 
 // connectPostgres connects to the server base names and reads what
 // testkit needs to know about it.
+// connectTemporaryPostgres connects to a server that testkit started (a
+// container or local binaries) and ends with the test binary.
+func connectTemporaryPostgres(ctx context.Context, base, from string) (server, error) {
+	srv, err := connectPostgres(ctx, base, from)
+	if err != nil {
+		return nil, err
+	}
+	srv.temporary = true
+	return srv, nil
+}
+
 func connectPostgres(ctx context.Context, base, from string) (*postgresServer, error) {
 	if _, err := postgresDSN(base, "postgres"); err != nil {
 		return nil, err
