@@ -1,0 +1,460 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// results is everything one run measured; -json writes it as it is.
+type results struct {
+	Started  time.Time
+	Finished time.Time
+	Command  string
+	Config   config
+	Machine  []string
+	Versions []string
+	Servers  map[kind]string
+	Skipped  map[kind]string
+	Cells    []*cell
+	Parse    []parseResult
+}
+
+func durNs(ns int64) time.Duration { return time.Duration(ns) }
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	case d < 100*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// median returns the median of xs (the mean of the middle two for an
+// even count), and the min and max.
+func median(xs []time.Duration) (med, lo, hi time.Duration) {
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	m := len(s) / 2
+	med = s[m]
+	if len(s)%2 == 0 {
+		med = (s[m-1] + s[m]) / 2
+	}
+	return med, s[0], s[len(s)-1]
+}
+
+// ok returns the samples that succeeded.
+func (c *cell) ok() []sample {
+	var out []sample
+	for _, s := range c.Samples {
+		if s.Err == "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (c *cell) durations() []time.Duration {
+	var out []time.Duration
+	for _, s := range c.ok() {
+		out = append(out, s.Dur)
+	}
+	return out
+}
+
+// medianSample is the successful sample with the median duration.
+func (c *cell) medianSample() (sample, bool) {
+	ok := c.ok()
+	if len(ok) == 0 {
+		return sample{}, false
+	}
+	slices.SortFunc(ok, func(a, b sample) int { return int(a.Dur - b.Dur) })
+	return ok[(len(ok)-1)/2], true
+}
+
+func (c *cell) timeText() string {
+	if c == nil {
+		return ""
+	}
+	if c.Skipped != "" {
+		return "not run (see below)"
+	}
+	ds := c.durations()
+	failed := len(c.Samples) - len(ds)
+	if len(ds) == 0 {
+		return fmt.Sprintf("**failed** (%d/%d)", failed, len(c.Samples))
+	}
+	med, lo, hi := median(ds)
+	txt := fmt.Sprintf("%s (%s–%s)", fmtDur(med), fmtDur(lo), fmtDur(hi))
+	if len(ds) == 1 {
+		txt = fmtDur(med) + " (1 run)"
+	}
+	if failed > 0 {
+		txt += fmt.Sprintf(" **%d/%d failed**", failed, len(c.Samples))
+	}
+	if c.checkFailures() > 0 {
+		txt += fmt.Sprintf(" **%d check(s) failed**", c.checkFailures())
+	}
+	return txt
+}
+
+func (c *cell) checkFailures() int {
+	n := 0
+	for _, s := range c.Samples {
+		if s.Check != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *cell) statementsText() string {
+	if c == nil {
+		return ""
+	}
+	var ns []int64
+	for _, s := range c.ok() {
+		ns = append(ns, s.Stats.Statements())
+	}
+	if len(ns) == 0 {
+		return "—"
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
+}
+
+// ratio gives a's median over b's, and the median of the ratios of the
+// repetitions in which both succeeded: the two ran minutes apart at most
+// in each repetition, so the paired figure is less sensitive to load that
+// drifts over the run.
+func ratio(a, b *cell) string {
+	if a == nil || b == nil {
+		return ""
+	}
+	da, db := a.durations(), b.durations()
+	if len(da) == 0 || len(db) == 0 {
+		return "—"
+	}
+	ma, _, _ := median(da)
+	mb, _, _ := median(db)
+	txt := fmt.Sprintf("%.2f×", float64(ma)/float64(mb))
+	var paired []time.Duration // ratios scaled by 1e6, to reuse median
+	for i := range min(len(a.Samples), len(b.Samples)) {
+		sa, sb := a.Samples[i], b.Samples[i]
+		if sa.Err == "" && sb.Err == "" && sb.Dur > 0 {
+			paired = append(paired, time.Duration(1e6*float64(sa.Dur)/float64(sb.Dur)))
+		}
+	}
+	if len(paired) > 1 {
+		mp, _, _ := median(paired)
+		txt += fmt.Sprintf(" · %.2f×", float64(mp)/1e6)
+	}
+	return txt
+}
+
+func (r *results) find(workload string, k kind, n int, tool string) *cell {
+	for _, c := range r.Cells {
+		if c.Workload == workload && c.Kind == k && c.N == n && c.Tool == tool {
+			return c
+		}
+	}
+	return nil
+}
+
+// rows returns the (engine, N) pairs measured for a workload, in order.
+func (r *results) rows(workload string) [][2]any {
+	var out [][2]any
+	seen := map[string]bool{}
+	for _, k := range allKinds {
+		var ns []int
+		for _, c := range r.Cells {
+			if c.Workload == workload && c.Kind == k && !seen[fmt.Sprint(k, c.N)] {
+				seen[fmt.Sprint(k, c.N)] = true
+				ns = append(ns, c.N)
+			}
+		}
+		slices.Sort(ns)
+		for _, n := range ns {
+			out = append(out, [2]any{k, n})
+		}
+	}
+	return out
+}
+
+func writeReport(w io.Writer, r *results) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	tools := r.Config.Tools
+	hasHoist := slices.Contains(tools, "hoist")
+	peers := slices.DeleteFunc(slices.Clone(tools), func(t string) bool { return t == "hoist" })
+
+	p("# hoist benchmark results\n\n")
+	p("Run %s, %s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"), fmtDur(r.Finished.Sub(r.Started)))
+	p("Command: `%s`\n\n", r.Command)
+	p("## Machine\n\n")
+	for _, m := range r.Machine {
+		p("- %s\n", m)
+	}
+	for _, k := range allKinds {
+		if s, ok := r.Servers[k]; ok {
+			p("- %s: %s\n", k.title(), s)
+		}
+		if s, ok := r.Skipped[k]; ok {
+			p("- %s: **not measured**: %s\n", k.title(), s)
+		}
+	}
+	p("\nTools: %s.\n\n", strings.Join(r.Versions, ", "))
+
+	p("## How to read this\n\n")
+	p("Each cell is the median of the repetitions, with the minimum and the maximum in brackets. ")
+	p("Tools take turns within each repetition (each repetition starts with the next tool). ")
+	p("Time runs from `sql.OpenDB` (construction of the tool included, so the first connection is too) to the return of the tool's call; ")
+	p("creating and dropping the database and verifying the result are outside it. ")
+	p("Ratios are hoist's over the other tool's, below 1 when hoist is faster: first the ratio of the medians, then (after ·) the median of the per-repetition ratios, hoist against the other tool in the same repetition, which is less sensitive to load that drifts over the run. ")
+	p("Statements are counted by a wrapping `driver.Connector`: every query, exec, prepare, execution of a prepared statement, BEGIN, COMMIT, ROLLBACK and ping.\n\n")
+
+	timeTable := func(workload string) {
+		head := "| engine | N |"
+		sep := "|---|---:|"
+		for _, t := range tools {
+			head += " " + toolTitle(t) + " |"
+			sep += "---|"
+		}
+		if hasHoist {
+			for _, t := range peers {
+				head += " hoist/" + toolTitle(t) + " |"
+				sep += "---:|"
+			}
+		}
+		p("%s\n%s\n", head, sep)
+		for _, row := range r.rows(workload) {
+			k, n := row[0].(kind), row[1].(int)
+			line := fmt.Sprintf("| %s | %d |", k.title(), n)
+			for _, t := range tools {
+				line += " " + r.find(workload, k, n, t).timeText() + " |"
+			}
+			if hasHoist {
+				h := r.find(workload, k, n, "hoist")
+				for _, t := range peers {
+					line += " " + ratio(h, r.find(workload, k, n, t)) + " |"
+				}
+			}
+			p("%s\n", line)
+		}
+		p("\nStatements sent:\n\n")
+		head, sep = "| engine | N |", "|---|---:|"
+		for _, t := range tools {
+			head += " " + toolTitle(t) + " |"
+			sep += "---:|"
+		}
+		p("%s\n%s\n", head, sep)
+		for _, row := range r.rows(workload) {
+			k, n := row[0].(kind), row[1].(int)
+			line := fmt.Sprintf("| %s | %d |", k.title(), n)
+			for _, t := range tools {
+				line += " " + r.find(workload, k, n, t).statementsText() + " |"
+			}
+			p("%s\n", line)
+		}
+		p("\n")
+	}
+
+	if len(r.rows("fresh")) > 0 {
+		p("## 1. Fresh apply\n\n")
+		p("N migrations (`CREATE TABLE t_i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`, down `DROP TABLE t_i`) on a new, empty database each repetition.\n\n")
+		timeTable("fresh")
+		r.breakdown(w, "fresh")
+	}
+	if len(r.rows("noop")) > 0 {
+		p("## 2. No-op start\n\n")
+		p("All %d migrations already applied (by the same tool, before the clock starts); from `sql.OpenDB` to \"nothing to do\", construction included.\n\n", r.Config.NoopN)
+		timeTable("noop")
+		r.breakdown(w, "noop")
+	}
+	if len(r.rows("rollback")) > 0 {
+		p("## 3. Roll back %d\n\n", r.Config.RollbackN)
+		p("%d migrations applied before the clock starts, then all %d rolled back: hoist `Rollback(ctx, RollbackOptions{Steps: %d})`, goose `DownTo(0)`, golang-migrate `Steps(-%d)`, the floor one transaction per migration.\n\n",
+			r.Config.RollbackN, r.Config.RollbackN, r.Config.RollbackN, r.Config.RollbackN)
+		timeTable("rollback")
+		r.breakdown(w, "rollback")
+	}
+	if len(r.rows("concurrent")) > 0 {
+		r.concurrentReport(w)
+	}
+	if len(r.Parse) > 0 {
+		p("## 5. Parsing %d embedded files\n\n", parseFiles)
+		p("`testing.Benchmark`, run %d times (median, min–max of ns/op), over an in-memory file system that behaves like `embed.FS` (sorted, prepared directory listing). Also `go test -run '^$' -bench Parse -benchmem` in bench/.\n\n", r.Parse[0].Reps)
+		p("| benchmark | files | migrations | time/op | allocs/op | bytes/op | what it does |\n|---|---:|---:|---|---:|---:|---|\n")
+		for _, pr := range r.Parse {
+			p("| %s | %d | %d | %s (%s–%s) | %d | %d | %s |\n", pr.Name, pr.Files, pr.Migrations, fmtDur(durNs(pr.NsPerOp)),
+				fmtDur(durNs(pr.MinNsPerOp)), fmtDur(durNs(pr.MaxNsPerOp)), pr.AllocsPerOp, pr.BytesPerOp, pr.What)
+		}
+		p("\n")
+	}
+	p("## 6. testkit.Migrated\n\nNot measured: `testkit.Migrated` does not exist yet (TODO in README.md).\n\n")
+	r.problems(w)
+}
+
+// breakdown shows where the time of the median run of the largest N went,
+// per class of driver call.
+func (r *results) breakdown(w io.Writer, workload string) {
+	maxN := 0
+	for _, c := range r.Cells {
+		if c.Workload == workload {
+			maxN = max(maxN, c.N)
+		}
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("Where the time of the median run%s goes: calls and time spent inside the driver per kind of call (count / time; a query's time ends when the driver returns the result set, so reading the rows is not in it); \"connect\" is opening connections (not counted as statements); \"client\" is the rest: the tool's own work, reading rows, database/sql, scheduling.\n\n", map[bool]string{true: fmt.Sprintf(" of N = %d", maxN)}[workload == "fresh"])
+	classes := []class{clsConnect, clsBegin, clsExec, clsQuery, clsPrepare, clsStmtExec, clsCommit}
+	head := "| engine | tool | total |"
+	sep := "|---|---|---:|"
+	for _, c := range classes {
+		head += " " + classNames[c] + " |"
+		sep += "---:|"
+	}
+	p("%s other | client |\n%s---:|---:|\n", head, sep)
+	for _, k := range allKinds {
+		for _, t := range r.Config.Tools {
+			c := r.find(workload, k, maxN, t)
+			if c == nil {
+				continue
+			}
+			s, ok := c.medianSample()
+			if !ok {
+				continue
+			}
+			line := fmt.Sprintf("| %s | %s | %s |", k.title(), toolTitle(t), fmtDur(s.Dur))
+			var inDriver time.Duration
+			for _, cl := range classes {
+				line += fmt.Sprintf(" %d / %s |", s.Stats.N[cl], fmtDur(s.Stats.D[cl]))
+			}
+			var otherN int64
+			var otherD time.Duration
+			for cl := range numClasses {
+				inDriver += s.Stats.D[cl]
+				if !slices.Contains(classes, cl) {
+					otherN += s.Stats.N[cl]
+					otherD += s.Stats.D[cl]
+				}
+			}
+			line += fmt.Sprintf(" %d / %s | %s |", otherN, fmtDur(otherD), fmtDur(s.Dur-inDriver))
+			p("%s\n", line)
+		}
+	}
+	p("\n")
+}
+
+func (r *results) concurrentReport(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## 4. Concurrent start\n\n")
+	p("%d separate processes (the bench binary re-executed in child mode) boot one fresh database with N = %d at the same moment: each builds its migrations, then blocks reading standard input; the parent closes all their inputs at once. ",
+		r.Config.Procs, r.Config.ConcN)
+	p("Wall time runs from that barrier until the last process has exited. A failure is a process whose tool returned an error (or that crashed or timed out). ")
+	p("Exactly once: afterwards every version 1..N is recorded exactly once as applied in the tool's version table (golang-migrate keeps only the current version: its one row must say N, not dirty) and all N tables exist. ")
+	p("Locks: hoist its own (pg_try_advisory_lock / GET_LOCK / flock, polled from 5 ms to 50 ms); goose its PostgreSQL session locker and its MySQL table locker (both poll every 5 s), none on SQLite (goose has no SQLite locker); golang-migrate its drivers' locks (pg_advisory_lock, GET_LOCK with 10 s, and on SQLite an in-process flag only); the floor a blocking pg_advisory_lock / GET_LOCK / flock.\n\n")
+	p("| engine | tool | wall (median, min–max) | failed processes | exactly once |\n|---|---|---|---:|---|\n")
+	type errLine struct{ who, msg string }
+	var errs []errLine
+	const maxMessages = 6
+	for _, row := range r.rows("concurrent") {
+		k, n := row[0].(kind), row[1].(int)
+		for _, t := range r.Config.Tools {
+			c := r.find("concurrent", k, n, t)
+			if c == nil {
+				continue
+			}
+			var walls []time.Duration
+			failed, procs, once := 0, 0, 0
+			var details, msgs []string
+			for _, s := range c.Conc {
+				walls = append(walls, s.Wall)
+				failed += s.Failures
+				procs += s.Procs
+				if s.ExactlyOnce {
+					once++
+				} else if s.Detail != "" {
+					details = append(details, s.Detail)
+				}
+				msgs = append(msgs, s.Errors...)
+			}
+			distinct := dedupe(msgs)
+			for i, m := range distinct {
+				if i == maxMessages {
+					errs = append(errs, errLine{k.title() + ", " + toolTitle(t), fmt.Sprintf("… and %d more distinct messages (all of them are in the -json output)", len(distinct)-maxMessages)})
+					break
+				}
+				errs = append(errs, errLine{k.title() + ", " + toolTitle(t), m})
+			}
+			med, lo, hi := median(walls)
+			onceText := "yes"
+			if once < len(c.Conc) {
+				onceText = fmt.Sprintf("**no** (%d of %d runs)", len(c.Conc)-once, len(c.Conc))
+			}
+			failText := fmt.Sprintf("%d of %d", failed, procs)
+			if failed > 0 {
+				failText = "**" + failText + "**"
+			}
+			p("| %s | %s | %s (%s–%s) | %s | %s |\n", k.title(), toolTitle(t), fmtDur(med), fmtDur(lo), fmtDur(hi), failText, onceText)
+			for _, d := range dedupe(details) {
+				errs = append(errs, errLine{k.title() + ", " + toolTitle(t) + " (check)", d})
+			}
+		}
+	}
+	p("\n")
+	if len(errs) > 0 {
+		p("What failed, as the tools reported it, over all runs (the most frequent first):\n\n")
+		for _, e := range errs {
+			if strings.HasPrefix(e.msg, "…") {
+				p("- %s: %s\n", e.who, e.msg)
+				continue
+			}
+			p("- %s: `%s`\n", e.who, strings.ReplaceAll(e.msg, "`", "'"))
+		}
+		p("\n")
+	}
+}
+
+// problems lists the errors and failed checks of the sequential workloads.
+func (r *results) problems(w io.Writer) {
+	var lines []string
+	for _, c := range r.Cells {
+		who := fmt.Sprintf("%s, %s, N = %d, %s", c.Workload, c.Kind.title(), c.N, toolTitle(c.Tool))
+		if c.Skipped != "" {
+			lines = append(lines, fmt.Sprintf("- %s: not run: `%s`", who, c.Skipped))
+		}
+		var msgs []string
+		for _, s := range c.Samples {
+			if s.Err != "" {
+				msgs = append(msgs, "error: "+firstLine(s.Err))
+			}
+			if s.Check != "" {
+				msgs = append(msgs, "check: "+s.Check)
+			}
+		}
+		for _, m := range dedupe(msgs) {
+			lines = append(lines, fmt.Sprintf("- %s: `%s`", who, strings.ReplaceAll(m, "`", "'")))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## Errors and failed checks\n\n%s\n\n", strings.Join(lines, "\n"))
+}
