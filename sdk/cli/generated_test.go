@@ -67,7 +67,20 @@ func TestGeneratedApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newSession(t)
-	gomod := "module example.com/app\n\ngo 1.24.0\n\nrequire github.com/hoistdb/hoist v0.0.0\n\nreplace github.com/hoistdb/hoist => " + filepath.ToSlash(repo) + "\n"
+	// The project requires what hoist requires, at the same versions, so
+	// that it builds from the module cache that built hoist: with
+	// -mod=mod and only hoist required, the go command would look up
+	// modules hoist never loads (cobra's Windows-only mousetrap), which
+	// fails offline on a fresh cache.
+	hoistMod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, requires, ok := strings.Cut(string(hoistMod), "\nrequire")
+	if !ok {
+		t.Fatal("hoist's go.mod has no require block")
+	}
+	gomod := "module example.com/app\n\ngo 1.24.0\n\nrequire github.com/hoistdb/hoist v0.0.0\n\nreplace github.com/hoistdb/hoist => " + filepath.ToSlash(repo) + "\n\nrequire" + requires
 	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +110,7 @@ func TestGeneratedApp(t *testing.T) {
 	for _, args := range [][]string{{"vet", "./..."}, {"build", "-o", "myapp", "."}} {
 		cmd := exec.Command(goCmd, args...)
 		cmd.Dir = s.dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOWORK=off")
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly -buildvcs=false", "GOPROXY=off", "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s in the generated project: %v\n%s", strings.Join(args, " "), err, out)
 		}
