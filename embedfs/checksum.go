@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"strconv"
 )
 
@@ -37,15 +36,12 @@ func normalize(data []byte) []byte {
 
 var noDown = []byte("no down\n")
 
-// summer computes checksums, reusing its hash and buffers across files.
+// summer computes checksums, reusing one buffer across files.
 type summer struct {
-	h   hash.Hash
 	buf []byte
 }
 
-func newSummer() *summer {
-	return &summer{h: sha256.New(), buf: make([]byte, 0, 2*sha256.Size)}
-}
+func newSummer() *summer { return &summer{} }
 
 // migration returns the checksum of a migration, the value of
 // [Migration.Checksum]: the lower-case hex SHA-256 of
@@ -65,27 +61,30 @@ func newSummer() *summer {
 // has the same checksum in every layout, and a change of line endings alone
 // keeps it. The lengths make moving text between up and down change it, and
 // "no down" tells a missing down from an empty one.
+//
+// Migrations are small, so the framed text is built in one buffer and
+// hashed in one call, which is faster than feeding a hash.Hash piece by
+// piece.
 func (s *summer) migration(up, down []byte, hasDown bool) string {
-	s.h.Reset()
-	s.frame("up ", up)
+	b := frame(s.buf[:0], "up ", up)
 	if hasDown {
-		s.frame("down ", down)
+		b = frame(b, "down ", down)
 	} else {
-		s.h.Write(noDown)
+		b = append(b, noDown...)
 	}
-	s.buf = s.h.Sum(s.buf[:0])
+	s.buf = b
+	sum := sha256.Sum256(b)
 	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], s.buf)
+	hex.Encode(hexSum[:], sum[:])
 	return string(hexSum[:])
 }
 
-// frame writes label, the length of text, a newline and text to the hash.
-func (s *summer) frame(label string, text []byte) {
-	s.buf = append(s.buf[:0], label...)
-	s.buf = strconv.AppendInt(s.buf, int64(len(text)), 10)
-	s.buf = append(s.buf, '\n')
-	s.h.Write(s.buf)
-	s.h.Write(text)
+// frame appends label, the length of text, a newline and text to b.
+func frame(b []byte, label string, text []byte) []byte {
+	b = append(b, label...)
+	b = strconv.AppendInt(b, int64(len(text)), 10)
+	b = append(b, '\n')
+	return append(b, text...)
 }
 
 // seedChecksum returns the value of [Seed.Checksum]: the lower-case hex

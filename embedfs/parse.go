@@ -56,8 +56,8 @@ type parser struct {
 
 // newParser returns a parser for text, which must have normalised line
 // endings. stmts is reused as the result's backing array.
-func newParser(file, text string, m mode, syntax Syntax) *parser {
-	return &parser{
+func newParser(file, text string, m mode, syntax Syntax) parser {
+	return parser{
 		file:      file,
 		text:      text,
 		mode:      m,

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
+	"sync"
+	"unsafe"
 )
 
 // ReadMigrations reads the SQL migrations in the top directory of fsys (use
@@ -37,13 +40,12 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
 	})
 
-	r := reader{fsys: fsys, sum: newSummer(), errs: errs, syntax: readOptions(opts).syntax}
-	migrations := make([]*Migration, 0, len(files))
+	jobs := make([]readJob, 0, len(files))
 	var prev *migrationFile // the first migration file of the last version seen
 	for i := 0; i < len(files); i++ {
 		f := &files[i]
 		if f.kind == kindDown {
-			r.errs = append(r.errs, newError(f.file, 0, ErrBadFileName,
+			errs = append(errs, newError(f.file, 0, ErrBadFileName,
 				"down file without an up file: add %s.up.sql, or remove the down file", f.base))
 			continue
 		}
@@ -53,24 +55,88 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			i = next
 		}
 		if prev != nil && prev.version == f.version {
-			r.errs = append(r.errs, newError(f.file, 0, ErrDuplicateVersion,
+			errs = append(errs, newError(f.file, 0, ErrDuplicateVersion,
 				"duplicate version %d, also used by %s: rename one of them", f.version, prev.file))
 		} else {
 			prev = f
 		}
-		if m := r.migration(f, down); m != nil {
-			migrations = append(migrations, m)
+		j := readJob{up: f, down: down}
+		if j.upData, err = readFile(fsys, f.file); err == nil && down != nil {
+			j.downData, err = readFile(fsys, down.file)
 		}
+		if err != nil {
+			errs = append(errs, err.(*Error))
+			continue
+		}
+		jobs = append(jobs, j)
 	}
-	if err := joinErrors(r.errs); err != nil {
+
+	migrations, readErrs := parseAll(readOptions(opts).syntax, jobs)
+	if err := joinErrors(append(errs, readErrs...)); err != nil {
 		return nil, err
 	}
 	return migrations, nil
 }
 
-// reader reads migration files from one file system.
+// readJob is one migration to parse: a single file, or an up file and its
+// down file, with their contents.
+type readJob struct {
+	up, down         *migrationFile
+	upData, downData []byte
+}
+
+// parallelFiles is how many migrations make it worth parsing them on
+// several goroutines: each takes a microsecond or two, so below this the
+// goroutines cost more than they save.
+const parallelFiles = 256
+
+// parseAll parses the migrations of jobs, in order. The files were read
+// on the caller's goroutine, so the file system is never used
+// concurrently; parsing is independent from file to file, so a large set
+// is split among up to GOMAXPROCS goroutines, each with its own parser
+// state. Errors are sorted by the caller, so they do not depend on which
+// goroutine found them.
+func parseAll(syntax Syntax, jobs []readJob) ([]*Migration, []*Error) {
+	out := make([]*Migration, len(jobs))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)/(parallelFiles/2)))
+	readers := make([]reader, workers)
+	var wg sync.WaitGroup
+	for w := range readers {
+		r := &readers[w]
+		*r = reader{sum: newSummer(), syntax: syntax}
+		lo, hi := w*len(jobs)/workers, (w+1)*len(jobs)/workers
+		if workers == 1 {
+			r.parse(jobs, out, lo, hi)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.parse(jobs, out, lo, hi)
+		}()
+	}
+	wg.Wait()
+	var errs []*Error
+	for _, r := range readers {
+		errs = append(errs, r.errs...)
+	}
+	return compact(out), errs
+}
+
+// parse parses jobs[lo:hi] into out[lo:hi].
+func (r *reader) parse(jobs []readJob, out []*Migration, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		out[i] = r.migration(&jobs[i])
+	}
+}
+
+// compact drops the nil entries of migrations that failed to read.
+func compact(ms []*Migration) []*Migration {
+	return slices.DeleteFunc(ms, func(m *Migration) bool { return m == nil })
+}
+
+// reader parses migration files.
 type reader struct {
-	fsys   fs.FS
 	sum    *summer
 	errs   []*Error
 	syntax Syntax
@@ -83,19 +149,16 @@ type migrationAlloc struct {
 	down Section
 }
 
-// migration reads the migration in f, with its down file if it is a pair. It
-// returns nil after adding the problems it finds to r.errs.
-func (r *reader) migration(f, down *migrationFile) *Migration {
-	data := r.read(f.file)
-	if data == nil {
-		return nil
-	}
+// migration parses the migration of j, with its down file if it is a
+// pair. It returns nil after adding the problems it finds to r.errs.
+func (r *reader) migration(j *readJob) *Migration {
+	f, down, data := j.up, j.down, j.upData
 	a := &migrationAlloc{}
 	m := &a.m
 	m.Version, m.Name, m.File = f.version, f.name, f.file
 
 	if f.kind == kindSingle {
-		p := newParser(f.file, string(data), modeSingle, r.syntax)
+		p := newParser(f.file, bytesText(data), modeSingle, r.syntax)
 		if !r.ok(p.parse()) {
 			return nil
 		}
@@ -117,7 +180,7 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 
 	// A pair: report the problems of both files.
 	m.Format = FormatPair
-	up := newParser(f.file, string(data), modePair, r.syntax)
+	up := newParser(f.file, bytesText(data), modePair, r.syntax)
 	ok := r.ok(up.parse())
 	if ok && len(up.stmts) == 0 {
 		ok = r.ok(newError(f.file, 0, ErrEmptyUp, "up file has no statements: add the SQL to run, or remove the file"))
@@ -126,10 +189,8 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 	m.NoTransaction = up.noTransaction
 	var downData []byte
 	if down != nil {
-		if downData = r.read(down.file); downData == nil {
-			return nil
-		}
-		p := newParser(down.file, string(downData), modePair, r.syntax)
+		downData = j.downData
+		p := newParser(down.file, bytesText(downData), modePair, r.syntax)
 		if !r.ok(p.parse()) {
 			return nil
 		}
@@ -153,17 +214,24 @@ func (r *reader) ok(err *Error) bool {
 	return true
 }
 
-// read returns the contents of file with line endings normalised, or nil
-// after adding the error to r.errs.
-func (r *reader) read(file string) []byte {
-	data, err := fs.ReadFile(r.fsys, file)
+// bytesText returns data as a string without copying it. It is for the
+// file contents read returns, which nothing writes to after normalising:
+// fs.ReadFile hands the caller a slice of its own, and the statements and
+// names cut from the string share its memory, as they would share a copy.
+func bytesText(data []byte) string {
+	return unsafe.String(unsafe.SliceData(data), len(data))
+}
+
+// readFile returns the contents of file with line endings normalised, or
+// an [*Error] naming the file.
+func readFile(fsys fs.FS, file string) ([]byte, error) {
+	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		r.errs = append(r.errs, &Error{File: file, Err: err})
-		return nil
+		return nil, &Error{File: file, Err: err}
 	}
 	data = normalize(data)
 	if data == nil {
 		data = []byte{} // an empty file is not a read error
 	}
-	return data
+	return data, nil
 }

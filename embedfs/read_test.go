@@ -1,9 +1,11 @@
 package embedfs_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hoistdb/hoist/embedfs"
 )
@@ -210,4 +212,64 @@ func dump(ms []*embedfs.Migration) string {
 		}
 	}
 	return s + "\n]"
+}
+
+// TestReadMigrationsLargeSet: a set large enough to be parsed on several
+// goroutines gives the same migrations, in the same order, and the same
+// errors, sorted by file and line, as parsing on one.
+func TestReadMigrationsLargeSet(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for i := 1; i <= 1500; i++ {
+		text := fmt.Sprintf("-- +hoist up\nCREATE TABLE t_%d (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE t_%d;\n", i, i)
+		if i%2 == 0 {
+			fsys[fmt.Sprintf("%05d_t%d.up.sql", i, i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("CREATE TABLE t_%d (id INTEGER);\n", i))}
+			fsys[fmt.Sprintf("%05d_t%d.down.sql", i, i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("DROP TABLE t_%d;\n", i))}
+			continue
+		}
+		fsys[fmt.Sprintf("%05d_t%d.sql", i, i)] = &fstest.MapFile{Data: []byte(text)}
+	}
+	ms, err := embedfs.ReadMigrations(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1500 {
+		t.Fatalf("read %d migrations; want 1500", len(ms))
+	}
+	for i, m := range ms {
+		if m.Version != int64(i+1) || len(m.Up.Statements) != 1 || m.Down == nil || len(m.Down.Statements) != 1 {
+			t.Fatalf("migration %d: %+v", i, m)
+		}
+	}
+
+	// Broken files spread over the whole set, so over every goroutine.
+	broken := []string{"01499_t1499.sql", "00003_t3.sql", "00751_t751.sql", "01200_t1200.up.sql"}
+	for _, name := range broken {
+		fsys[name] = &fstest.MapFile{Data: []byte("-- +hoist up\nSELECT 'unterminated;\n")}
+	}
+	fsys["01200_t1200.up.sql"] = &fstest.MapFile{Data: []byte("\n-- +hoist nonsense\n")}
+	_, err = embedfs.ReadMigrations(fsys)
+	var got []string
+	for _, e := range allErrors(err) {
+		got = append(got, fmt.Sprintf("%s:%d", e.File, e.Line))
+	}
+	want := []string{"00003_t3.sql:2", "00751_t751.sql:2", "01200_t1200.up.sql:2", "01499_t1499.sql:2"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("errors at %v; want %v (sorted by file and line): %v", got, want, err)
+	}
+}
+
+// allErrors returns the [*embedfs.Error] values joined in err.
+func allErrors(err error) []*embedfs.Error {
+	var out []*embedfs.Error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, allErrors(e)...)
+		}
+		return out
+	}
+	var e *embedfs.Error
+	if errors.As(err, &e) {
+		out = append(out, e)
+	}
+	return out
 }

@@ -20,18 +20,19 @@ func ReadSeeds(fsys fs.FS, opts ...Option) ([]*Seed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedfs: read seeds: %w", err)
 	}
-	r := reader{fsys: fsys, syntax: readOptions(opts).syntax}
+	r := reader{syntax: readOptions(opts).syntax}
 	var seeds []*Seed
 	for _, e := range entries { // fs.ReadDir sorts by name
 		name := e.Name()
 		if e.IsDir() || !isSQLFile(name) {
 			continue
 		}
-		data := r.read(name)
-		if data == nil {
+		data, err := readFile(fsys, name)
+		if err != nil {
+			r.errs = append(r.errs, err.(*Error))
 			continue
 		}
-		p := newParser(name, string(data), modeSeed, r.syntax)
+		p := newParser(name, bytesText(data), modeSeed, r.syntax)
 		if !r.ok(p.parse()) {
 			continue
 		}

@@ -110,6 +110,9 @@ func splitChunk(file, text string, syn Syntax, start, end, line int, out []State
 			i = closeEnd
 		default:
 			i++
+			for i < end && plainByte[text[i]] { // the rest of a word at once
+				i++
+			}
 		}
 		if stmtStart < 0 {
 			stmtStart, stmtLine = tokStart, tokLine
@@ -121,6 +124,19 @@ func splitChunk(file, text string, syn Syntax, start, end, line int, out []State
 	}
 	return out, nil
 }
+
+// plainByte marks the bytes that splitChunk passes over one by one as part
+// of a token: all but blanks, newlines, semicolons and the bytes that may
+// open a comment, a quoted string or a dollar quote.
+var plainByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = true
+	}
+	for _, c := range []byte(" \t\n\r\f\v;-#/'\"`$") {
+		t[c] = false
+	}
+	return t
+}()
 
 // skipQuoted skips the quoted text opening at text[i] with quote q, where a
 // doubled quote stands for one and, if escapes is set, a backslash escapes the
