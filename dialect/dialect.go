@@ -35,6 +35,9 @@ type Dialect interface {
 	QuoteIdent(name string) string
 
 	// CreateHistoryTable creates the history table if it does not exist.
+	// Its columns are named version, name, checksum, batch, applied_at,
+	// execution_ms and state: the engine's boot query reads version,
+	// checksum and state by these names.
 	CreateHistoryTable(table string) string
 
 	// SelectHistory reads every history row ordered by version, with the

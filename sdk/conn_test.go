@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -130,6 +131,29 @@ func TestNoopBootIsOneStatement(t *testing.T) {
 		}
 		if got := n.Load(); got != 1 {
 			t.Fatalf("a no-op boot sent %d statements; want exactly 1", got)
+		}
+
+		// An edited migration is still one statement when edits are
+		// ignored, and an error, with nothing pending, by default.
+		edited := lifecycleFS()
+		edited["0001_create_users.sql"] = &fstest.MapFile{Data: []byte("-- +hoist up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL);\n-- +hoist down\nDROP TABLE users;\n")}
+		n.Store(0)
+		m, err = sdk.New(counted, db.Dialect, sdk.WithFS(edited), sdk.WithMigrations(seedAdmin), quiet(), sdk.WithChecksumPolicy(sdk.ChecksumIgnore))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := m.Up(ctx); err != nil || len(res.Applied) != 0 {
+			t.Fatalf("no-op Up with an ignored edit: %v, %v", err, res)
+		}
+		if got := n.Load(); got != 1 {
+			t.Fatalf("a no-op boot with an ignored edit sent %d statements; want exactly 1", got)
+		}
+		m, err = sdk.New(counted, db.Dialect, sdk.WithFS(edited), sdk.WithMigrations(seedAdmin), quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Up(ctx); !errors.Is(err, sdk.ErrChecksumMismatch) {
+			t.Fatalf("Up with an edited migration and nothing pending: %v; want ErrChecksumMismatch", err)
 		}
 
 		// The counter does count: a boot with work to do sends more.

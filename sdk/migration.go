@@ -34,8 +34,9 @@ type Migration struct {
 	// NoTransaction runs the migration outside a transaction.
 	NoTransaction bool
 
-	up   step
-	down *step // nil: irreversible
+	up         step
+	down       step
+	reversible bool // down is set; false: irreversible
 }
 
 // step is one direction of a migration: SQL statements or a Go function.
@@ -52,7 +53,7 @@ type step struct {
 func GoMigration(version int64, name string, up, down func(ctx context.Context, tx Tx) error) Migration {
 	m := Migration{Version: version, Name: name, up: step{fn: up}}
 	if down != nil {
-		m.down = &step{fn: down}
+		m.down, m.reversible = step{fn: down}, true
 	}
 	return m
 }
@@ -68,7 +69,7 @@ func (m Migration) WithoutTransaction() Migration {
 }
 
 // Reversible reports whether the migration has a down.
-func (m Migration) Reversible() bool { return m.down != nil }
+func (m Migration) Reversible() bool { return m.reversible }
 
 // IsGo reports whether the migration is written in Go.
 func (m Migration) IsGo() bool { return m.up.fn != nil }
@@ -80,20 +81,13 @@ func (m Migration) String() string {
 	return fmt.Sprintf("%d %s (go)", m.Version, m.Name)
 }
 
-// fromFile converts a parsed SQL migration.
-func fromFile(f *embedfs.Migration) Migration {
-	m := Migration{
-		Version:       f.Version,
-		Name:          f.Name,
-		File:          f.File,
-		Checksum:      f.Checksum,
-		NoTransaction: f.NoTransaction,
-		up:            step{file: f.Up.File, statements: f.Up.Statements},
-	}
+// fromFile fills m, a zero Migration, from a parsed SQL migration.
+func fromFile(m *Migration, f *embedfs.Migration) {
+	m.Version, m.Name, m.File, m.Checksum, m.NoTransaction = f.Version, f.Name, f.File, f.Checksum, f.NoTransaction
+	m.up = step{file: f.Up.File, statements: f.Up.Statements}
 	if f.Down != nil {
-		m.down = &step{file: f.Down.File, statements: f.Down.Statements}
+		m.down, m.reversible = step{file: f.Down.File, statements: f.Down.Statements}, true
 	}
-	return m
 }
 
 // validate checks a migration given to WithMigrations.

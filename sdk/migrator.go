@@ -93,12 +93,16 @@ func (m *Migrator) loadMigrations(c *config) error {
 		if len(files) == 0 {
 			return fmt.Errorf("%w in the file system given to WithFS: its top directory has no <version>_<name>.sql file (for a subdirectory, pass fs.Sub(fsys, dir))", ErrNoMigrations)
 		}
-		for _, f := range files {
-			m.migrations = append(m.migrations, fromFile(f))
+		m.migrations = make([]Migration, len(files), len(files)+len(c.migrations))
+		for i, f := range files {
+			fromFile(&m.migrations[i], f)
 		}
 	}
 	m.migrations = append(m.migrations, c.migrations...)
-	slices.SortStableFunc(m.migrations, func(a, b Migration) int { return compareInt(a.Version, b.Version) })
+	byVersion := func(a, b Migration) int { return compareInt(a.Version, b.Version) }
+	if !slices.IsSortedFunc(m.migrations, byVersion) { // files come sorted; Go migrations may not
+		slices.SortStableFunc(m.migrations, byVersion)
+	}
 	m.index = make(map[int64]int, len(m.migrations))
 	var errs []error
 	for i, mig := range m.migrations {

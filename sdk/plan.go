@@ -141,7 +141,7 @@ func (m *Migrator) planDown(h *history, pick func(*history) []HistoryEntry) ([]*
 		switch {
 		case !ok:
 			gone = append(gone, fmt.Sprintf("%d %s", r.Version, r.Name))
-		case mig.down == nil:
+		case !mig.reversible:
 			oneW = append(oneW, mig.String())
 		default:
 			out = append(out, mig)

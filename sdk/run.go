@@ -68,7 +68,7 @@ func (m *Migrator) logRun(ctx context.Context, a Applied) {
 // step returns the migration's up or down.
 func (mig *Migration) step(dir Direction) step {
 	if dir == Down {
-		return *mig.down
+		return mig.down
 	}
 	return mig.up
 }
