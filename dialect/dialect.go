@@ -17,6 +17,7 @@ package dialect
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/hoistdb/hoist/embedfs"
 )
@@ -133,4 +134,30 @@ type Scripter interface {
 // them end.
 type Syntaxer interface {
 	Syntax() embedfs.Syntax
+}
+
+// HistoryLiterals is an optional ability of a [Dialect] whose usual driver
+// spends extra round trips on a statement with arguments
+// (go-sql-driver/mysql prepares it on the server, executes it and closes
+// it, unless the DSN sets interpolateParams). The engine then writes
+// history rows with their values spelt as literals, in one round trip.
+type HistoryLiterals interface {
+	// InsertHistoryLiteral is [Dialect.InsertHistory] with its values as
+	// literals; appliedAt is UTC.
+	InsertHistoryLiteral(table string, version int64, name, checksum string, batch int, appliedAt time.Time, executionMS int64, state string) string
+
+	// DeleteHistoryLiteral is [Dialect.DeleteHistory] with the version as
+	// a literal.
+	DeleteHistoryLiteral(table string, version int64) string
+}
+
+// ImplicitCommits is an optional ability of a [Dialect] without
+// transactional DDL. The engine runs a migration made only of statements
+// that the engine commits implicitly outside a transaction: BEGIN and
+// COMMIT around it would hold nothing, and cost two round trips.
+type ImplicitCommits interface {
+	// CommitsImplicitly reports whether the engine commits the open
+	// transaction before and after stmt, a statement as a migration file
+	// holds it (comments before it already stripped).
+	CommitsImplicitly(stmt string) bool
 }

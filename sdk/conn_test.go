@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -199,6 +200,57 @@ func TestSingleConnection(t *testing.T) {
 		res, err := m.RollbackTo(ctx, 0)
 		if err != nil || !slices.Equal(versions(res.Applied), []int64{4, 3, 2, 1}) {
 			t.Fatalf("RollbackTo(0): %v, %v", err, res)
+		}
+	})
+}
+
+// TestRoundTripsPerMigration pins what one SQL migration of DDL costs on
+// each engine: PostgreSQL sends it and its history row as one script;
+// MySQL runs DDL, which it commits implicitly, without BEGIN and COMMIT,
+// and writes the history row as literals, not as a prepared statement;
+// SQLite begins, runs the DDL and inserts the row (the counter does not
+// see COMMIT, which goes through the transaction).
+func TestRoundTripsPerMigration(t *testing.T) {
+	t.Parallel()
+	want := map[string]int64{"postgres": 1, "mysql": 2, "sqlite": 3}
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		counted, n := openCounting(t, db)
+		fsys := fstest.MapFS{}
+		up := func(migrations int) int64 {
+			t.Helper()
+			for v := len(fsys) + 1; v <= migrations; v++ {
+				fsys[fmt.Sprintf("%04d_t%d.sql", v, v)] = &fstest.MapFile{Data: []byte(fmt.Sprintf(
+					"-- +hoist up\nCREATE TABLE t%d (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE t%d;\n", v, v))}
+			}
+			m, err := sdk.New(counted, db.Dialect, sdk.WithFS(fsys), quiet())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.Store(0)
+			res, err := m.Up(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Applied) == 0 {
+				t.Fatal("nothing applied")
+			}
+			return n.Load()
+		}
+		one := up(1)   // the fixed cost of a boot that applies something, and one migration
+		three := up(4) // the same fixed cost, and three
+		if got := (three - one) / 2; got != want[db.Dialect.Name()] || (three-one)%2 != 0 {
+			t.Errorf("one boot applying 1 migration sent %d statements, another applying 3 sent %d: %v per migration; want %d",
+				one, three, float64(three-one)/2, want[db.Dialect.Name()])
+		}
+		st, err := newMigrator(t, db, sdk.WithFS(fsys)).Status(ctx)
+		if err != nil || len(st.Applied) != 4 || len(st.Pending) != 0 {
+			t.Fatalf("Status: %v, %d applied, %d pending; want 4 and 0", err, len(st.Applied), len(st.Pending))
+		}
+		for _, a := range st.Applied {
+			if !tableExists(t, db, fmt.Sprintf("t%d", a.Version)) {
+				t.Errorf("migration %d is recorded but its table is missing", a.Version)
+			}
 		}
 	})
 }

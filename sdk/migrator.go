@@ -21,7 +21,9 @@ import (
 type Migrator struct {
 	db              *sql.DB
 	dialect         dialect.Dialect
-	scripter        dialect.Scripter // nil unless the dialect runs scripts
+	scripter        dialect.Scripter        // nil unless the dialect runs scripts
+	literals        dialect.HistoryLiterals // nil unless the dialect writes history as literals
+	implicit        dialect.ImplicitCommits // nil unless the dialect commits some statements implicitly
 	singleTx        bool
 	syntax          embedfs.Option // how the dialect's SQL splits
 	progress        func(context.Context, Event)
@@ -69,6 +71,8 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)
+	m.literals, _ = d.(dialect.HistoryLiterals)
+	m.implicit, _ = d.(dialect.ImplicitCommits)
 	if c.singleTx && !d.TransactionalDDL() {
 		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
 	}

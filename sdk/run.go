@@ -27,7 +27,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		err  error
 	)
 	switch {
-	case mig.NoTransaction:
+	case mig.NoTransaction || m.commitsImplicitly(s):
 		done, err = m.execStep(ctx, conn, mig, dir, s)
 		if err == nil {
 			err = m.recordErr(mig, dir, m.record(ctx, conn, mig, dir, batch, start))
@@ -82,12 +82,37 @@ func (m *Migrator) stepInTx(ctx context.Context, tx Tx, mig *Migration, dir Dire
 	return n, m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start))
 }
 
+// commitsImplicitly reports whether every statement of s is one the
+// engine commits implicitly, so that a transaction around s would hold
+// nothing but its history change: the step then runs without one, as it
+// would in effect anyway, and saves the BEGIN and COMMIT.
+func (m *Migrator) commitsImplicitly(s step) bool {
+	if m.implicit == nil || s.fn != nil || len(s.statements) == 0 {
+		return false
+	}
+	for _, st := range s.statements {
+		if !m.implicit.CommitsImplicitly(st.SQL) {
+			return false
+		}
+	}
+	return true
+}
+
 // record writes the history change of a migration that ran.
 func (m *Migrator) record(ctx context.Context, q Tx, mig *Migration, dir Direction, batch int, start time.Time) error {
 	if dir == Up {
 		return m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
 	}
-	_, err := q.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version)
+	return m.deleteHistory(ctx, q, mig.Version)
+}
+
+// deleteHistory deletes the history row of one version.
+func (m *Migrator) deleteHistory(ctx context.Context, q Tx, version int64) error {
+	if m.literals != nil {
+		_, err := q.ExecContext(ctx, m.literals.DeleteHistoryLiteral(m.table, version))
+		return err
+	}
+	_, err := q.ExecContext(ctx, m.dialect.DeleteHistory(m.table), version)
 	return err
 }
 
@@ -156,6 +181,10 @@ func (m *Migrator) recordErr(mig *Migration, dir Direction, err error) error {
 }
 
 func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batch int, start time.Time, took time.Duration, state State) error {
+	if m.literals != nil {
+		_, err := q.ExecContext(ctx, m.literals.InsertHistoryLiteral(m.table, mig.Version, mig.Name, mig.Checksum, batch, dbTime(start), took.Milliseconds(), string(state)))
+		return err
+	}
 	_, err := q.ExecContext(ctx, m.dialect.InsertHistory(m.table),
 		mig.Version, mig.Name, mig.Checksum, batch, dbTime(start), took.Milliseconds(), string(state))
 	return err
@@ -172,7 +201,7 @@ func (m *Migrator) markFailed(ctx context.Context, conn *sql.Conn, mig *Migratio
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if dir == Down {
-		if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistory(m.table), mig.Version); err != nil {
+		if err := m.deleteHistory(ctx, conn, mig.Version); err != nil {
 			return fmt.Errorf("hoist: recording migration %d as failed: %w", mig.Version, err)
 		}
 	}

@@ -36,6 +36,12 @@ func Run(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB, o
 	if sc, ok := d.(dialect.Scripter); ok {
 		t.Run("script", func(t *testing.T) { s.script(t, sc) })
 	}
+	if l, ok := d.(dialect.HistoryLiterals); ok {
+		t.Run("literals", func(t *testing.T) { s.literals(t, l) })
+	}
+	if ic, ok := d.(dialect.ImplicitCommits); ok {
+		t.Run("implicit_commits", func(t *testing.T) { s.implicitCommits(t, ic) })
+	}
 	t.Run("syntax", s.syntax)
 }
 
