@@ -76,14 +76,18 @@ func runChild() int {
 
 func (r *runner) concurrent(ctx context.Context, srv server) {
 	n := r.cfg.ConcN
+	tools := r.toolsFor("concurrent", srv.kind(), n)
+	if len(tools) == 0 {
+		return
+	}
 	for rep := range r.cfg.Reps {
-		for _, name := range rotate(r.cfg.Tools, rep) {
+		for _, name := range rotate(tools, rep) {
 			tl, _ := newTool(name, true)
 			cs := r.concurrentOnce(ctx, srv, tl, n)
 			c := r.cell("concurrent", srv.kind(), n, name)
 			c.Conc = append(c.Conc, cs)
 			_, lo, hi := median(cs.Children)
-			msg := fmt.Sprintf("%-10s %-8s N=%-4d rep %d/%d %-7s %10s  %d/%d failed  exactly once: %v  (each process %s–%s)",
+			msg := fmt.Sprintf("%-10s %-8s N=%-4d rep %d/%d %-9s %10s  %d/%d failed  exactly once: %v  (each process %s–%s)",
 				"concurrent", srv.kind(), n, rep+1, r.cfg.Reps, name, fmtDur(cs.Wall), cs.Failures, cs.Procs, cs.ExactlyOnce, fmtDur(lo), fmtDur(hi))
 			if cs.Detail != "" {
 				msg += " (" + cs.Detail + ")"

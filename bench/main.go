@@ -35,10 +35,11 @@ type config struct {
 	RollbackN    int
 	ConcN        int
 	Procs        int
+	MigratedN    int // migrations of workload 6
 	childTimeout time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated"}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -62,13 +63,14 @@ func run() int {
 		reps       = flag.Int("reps", 5, "repetitions of every measurement")
 		repsLarge  = flag.Int("reps-large", 0, "repetitions of fresh apply with N >= 1000 (0: same as -reps)")
 		engines    = flag.String("engines", "postgres,mysql,sqlite", "engines to measure")
-		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, goose, migrate (golang-migrate), floor (hand-written database/sql)")
+		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, hoist-1tx (hoist with WithSingleTransaction; fresh apply on PostgreSQL and SQLite only), goose, migrate (golang-migrate), floor (hand-written database/sql)")
 		workloads  = flag.String("workloads", strings.Join(allWorkloads, ","), "workloads to run: "+strings.Join(allWorkloads, ", "))
 		nFlag      = flag.String("n", "10,100,1000", "numbers of migrations for fresh apply")
 		noopN      = flag.Int("noop-n", 1000, "migrations applied before the no-op start")
 		rollbackN  = flag.Int("rollback-n", 100, "migrations rolled back")
 		concN      = flag.Int("concurrent-n", 100, "migrations in the concurrent start")
 		procs      = flag.Int("procs", 8, "processes in the concurrent start")
+		migratedN  = flag.Int("migrated-n", 100, "migrations of the testkit.Migrated workload")
 		childTO    = flag.Duration("child-timeout", 5*time.Minute, "kill a concurrent-start process after this long")
 		out        = flag.String("out", "", "write the markdown report to this file (default: standard output)")
 		jsonOut    = flag.String("json", "", "also write every sample as JSON to this file")
@@ -86,7 +88,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
 		return 2
 	}
-	cfg := config{Reps: *reps, RepsLarge: *repsLarge, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, childTimeout: *childTO}
+	cfg := config{Reps: *reps, RepsLarge: *repsLarge, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, MigratedN: *migratedN, childTimeout: *childTO}
 	for _, e := range splitList(*engines) {
 		if !slices.Contains(allKinds, kind(e)) {
 			fmt.Fprintf(os.Stderr, "bench: unknown engine %q (want postgres, mysql, sqlite)\n", e)
@@ -116,8 +118,8 @@ func run() int {
 		}
 		cfg.Ns = append(cfg.Ns, n)
 	}
-	if cfg.Reps <= 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -reps, -procs, -noop-n, -rollback-n, -concurrent-n must be positive and -tools not empty")
+	if cfg.Reps <= 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 || cfg.MigratedN <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -reps, -procs, -noop-n, -rollback-n, -concurrent-n, -migrated-n must be positive and -tools not empty")
 		return 2
 	}
 
@@ -138,13 +140,14 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res := &results{
-		Started:  time.Now(),
-		Command:  "go run . " + strings.Join(os.Args[1:], " "),
-		Config:   cfg,
-		Machine:  machine(),
-		Versions: versions(*hoistRev),
-		Servers:  map[kind]string{},
-		Skipped:  map[kind]string{},
+		Started:   time.Now(),
+		Command:   "go run . " + strings.Join(os.Args[1:], " "),
+		Config:    cfg,
+		Machine:   machine(),
+		Versions:  versions(*hoistRev),
+		Servers:   map[kind]string{},
+		Skipped:   map[kind]string{},
+		Templates: map[kind]string{},
 	}
 	r := &runner{cfg: cfg, results: res}
 	servers := r.connect(ctx)
@@ -178,6 +181,8 @@ func run() int {
 				r.rollback(ctx, srv)
 			case "concurrent":
 				r.concurrent(ctx, srv)
+			case "migrated":
+				r.migrated(ctx, srv)
 			}
 		}
 	}

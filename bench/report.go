@@ -20,6 +20,8 @@ type results struct {
 	Skipped  map[kind]string
 	Cells    []*cell
 	Parse    []parseResult
+	// Templates says, per engine, how workload 6 got its template.
+	Templates map[kind]string `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -91,6 +93,9 @@ func (c *cell) timeText() string {
 	if c == nil {
 		return ""
 	}
+	if c.NotRun != "" {
+		return "n/a (below)"
+	}
 	if c.Skipped != "" {
 		return "not run (see below)"
 	}
@@ -127,6 +132,9 @@ func (c *cell) statementsText() string {
 	if c == nil {
 		return ""
 	}
+	if c.NotRun != "" {
+		return "n/a"
+	}
 	var ns []int64
 	for _, s := range c.ok() {
 		ns = append(ns, s.Stats.Statements())
@@ -148,6 +156,9 @@ func (c *cell) statementsText() string {
 func ratio(a, b *cell) string {
 	if a == nil || b == nil {
 		return ""
+	}
+	if a.NotRun != "" || b.NotRun != "" {
+		return "n/a"
 	}
 	da, db := a.durations(), b.durations()
 	if len(da) == 0 || len(db) == 0 {
@@ -179,6 +190,55 @@ func (r *results) find(workload string, k kind, n int, tool string) *cell {
 	return nil
 }
 
+// columns returns the tools of the run that were run in workload, on
+// some engine at least, in the order of -tools.
+func (r *results) columns(workload string) []string {
+	var out []string
+	for _, t := range r.Config.Tools {
+		if slices.ContainsFunc(r.Cells, func(c *cell) bool {
+			return c.Workload == workload && c.Tool == t && c.NotRun == ""
+		}) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// notRunNotes writes one line per tool and reason where a tool of the run
+// was not run in workload by design (see notRun), naming the engines
+// when the tool ran on others.
+func (r *results) notRunNotes(w io.Writer, workload string) {
+	type key struct{ tool, why string }
+	var order []key
+	where := map[key][]kind{}
+	for _, c := range r.Cells {
+		if c.Workload != workload || c.NotRun == "" {
+			continue
+		}
+		k := key{c.Tool, c.NotRun}
+		if _, ok := where[k]; !ok {
+			order = append(order, k)
+		}
+		if !slices.Contains(where[k], c.Kind) {
+			where[k] = append(where[k], c.Kind)
+		}
+	}
+	cols := r.columns(workload)
+	for _, k := range order {
+		on := ""
+		if slices.Contains(cols, k.tool) {
+			var titles []string
+			for _, e := range allKinds {
+				if slices.Contains(where[k], e) {
+					titles = append(titles, e.title())
+				}
+			}
+			on = " on " + strings.Join(titles, " and ")
+		}
+		fmt.Fprintf(w, "%s is not run%s: %s.\n\n", toolTitle(k.tool), on, k.why)
+	}
+}
+
 // rows returns the (engine, N) pairs measured for a workload, in order.
 func (r *results) rows(workload string) [][2]any {
 	var out [][2]any
@@ -201,9 +261,6 @@ func (r *results) rows(workload string) [][2]any {
 
 func writeReport(w io.Writer, r *results) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	tools := r.Config.Tools
-	hasHoist := slices.Contains(tools, "hoist")
-	peers := slices.DeleteFunc(slices.Clone(tools), func(t string) bool { return t == "hoist" })
 
 	p("# hoist benchmark results\n\n")
 	p("Run %s, %s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"), fmtDur(r.Finished.Sub(r.Started)))
@@ -227,21 +284,42 @@ func writeReport(w io.Writer, r *results) {
 	p("Tools take turns within each repetition (each repetition starts with the next tool). ")
 	p("Time runs from `sql.OpenDB` (construction of the tool included, so the first connection is too) to the return of the tool's call; ")
 	p("creating and dropping the database and verifying the result are outside it. ")
-	p("Ratios are hoist's over the other tool's, below 1 when hoist is faster: first the ratio of the medians, then (after ·) the median of the per-repetition ratios, hoist against the other tool in the same repetition, which is less sensitive to load that drifts over the run. ")
+	p("Ratios are hoist's over the other tool's")
+	if slices.Contains(r.Config.Tools, "hoist-1tx") {
+		p(" (and hoist-1tx's over goose's, where hoist-1tx ran)")
+	}
+	p(", below 1 when hoist is faster: first the ratio of the medians, then (after ·) the median of the per-repetition ratios, hoist against the other tool in the same repetition, which is less sensitive to load that drifts over the run. ")
 	p("Statements are counted by a wrapping `driver.Connector`: every query, exec, prepare, execution of a prepared statement, BEGIN, COMMIT, ROLLBACK and ping.\n\n")
 
 	timeTable := func(workload string) {
+		tools := r.columns(workload)
+		if len(tools) == 0 {
+			r.notRunNotes(w, workload)
+			return
+		}
+		// The ratio columns: hoist over each peer, and hoist-1tx over
+		// goose.
+		type pair struct{ a, b string }
+		var ratios []pair
+		if slices.Contains(tools, "hoist") {
+			for _, t := range tools {
+				if t != "hoist" && t != "hoist-1tx" {
+					ratios = append(ratios, pair{"hoist", t})
+				}
+			}
+		}
+		if slices.Contains(tools, "hoist-1tx") && slices.Contains(tools, "goose") {
+			ratios = append(ratios, pair{"hoist-1tx", "goose"})
+		}
 		head := "| engine | N |"
 		sep := "|---|---:|"
 		for _, t := range tools {
 			head += " " + toolTitle(t) + " |"
 			sep += "---|"
 		}
-		if hasHoist {
-			for _, t := range peers {
-				head += " hoist/" + toolTitle(t) + " |"
-				sep += "---:|"
-			}
+		for _, rp := range ratios {
+			head += " " + toolTitle(rp.a) + "/" + toolTitle(rp.b) + " |"
+			sep += "---:|"
 		}
 		p("%s\n%s\n", head, sep)
 		for _, row := range r.rows(workload) {
@@ -250,15 +328,14 @@ func writeReport(w io.Writer, r *results) {
 			for _, t := range tools {
 				line += " " + r.find(workload, k, n, t).timeText() + " |"
 			}
-			if hasHoist {
-				h := r.find(workload, k, n, "hoist")
-				for _, t := range peers {
-					line += " " + ratio(h, r.find(workload, k, n, t)) + " |"
-				}
+			for _, rp := range ratios {
+				line += " " + ratio(r.find(workload, k, n, rp.a), r.find(workload, k, n, rp.b)) + " |"
 			}
 			p("%s\n", line)
 		}
-		p("\nStatements sent:\n\n")
+		p("\n")
+		r.notRunNotes(w, workload)
+		p("Statements sent:\n\n")
 		head, sep = "| engine | N |", "|---|---:|"
 		for _, t := range tools {
 			head += " " + toolTitle(t) + " |"
@@ -278,7 +355,11 @@ func writeReport(w io.Writer, r *results) {
 
 	if len(r.rows("fresh")) > 0 {
 		p("## 1. Fresh apply\n\n")
-		p("N migrations (`CREATE TABLE t_i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`, down `DROP TABLE t_i`) on a new, empty database each repetition.\n\n")
+		p("N migrations (`CREATE TABLE t_i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`, down `DROP TABLE t_i`) on a new, empty database each repetition.")
+		if slices.Contains(r.columns("fresh"), "hoist-1tx") {
+			p(" hoist-1tx is hoist with `sdk.WithSingleTransaction()`: all the pending migrations of the `Up` in one transaction.")
+		}
+		p("\n\n")
 		timeTable("fresh")
 		r.breakdown(w, "fresh")
 	}
@@ -308,7 +389,9 @@ func writeReport(w io.Writer, r *results) {
 		}
 		p("\n")
 	}
-	p("## 6. testkit.Migrated\n\nNot measured: `testkit.Migrated` does not exist yet (TODO in README.md).\n\n")
+	if len(r.rows("migrated")) > 0 {
+		r.migratedReport(w)
+	}
 	r.problems(w)
 }
 
@@ -378,7 +461,7 @@ func (r *results) concurrentReport(w io.Writer) {
 		k, n := row[0].(kind), row[1].(int)
 		for _, t := range r.Config.Tools {
 			c := r.find("concurrent", k, n, t)
-			if c == nil {
+			if c == nil || c.NotRun != "" {
 				continue
 			}
 			var walls []time.Duration
@@ -419,6 +502,7 @@ func (r *results) concurrentReport(w io.Writer) {
 		}
 	}
 	p("\n")
+	r.notRunNotes(w, "concurrent")
 	if len(errs) > 0 {
 		p("What failed, as the tools reported it, over all runs (the most frequent first):\n\n")
 		for _, e := range errs {
@@ -457,4 +541,96 @@ func (r *results) problems(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "## Errors and failed checks\n\n%s\n\n", strings.Join(lines, "\n"))
+}
+
+// migratedReport is workload 6: testkit.Migrated against making a fresh
+// database and migrating it, with hoist and with goose.
+func (r *results) migratedReport(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## 6. testkit.Migrated\n\n")
+	p("A database with %d migrations applied (the migrations of the fresh apply, in hoist's format; in goose's for goose), made the three ways a test can: ", r.Config.MigratedN)
+	p("`testkit.Migrated(t, kind, sdk.WithFS(fsys))`, a copy of the template; `testkit.Postgres(t)` (`MySQL`, `SQLite`), a fresh, empty database, then hoist `Up`; the same, then goose `Up` (goose set up as in the other workloads). ")
+	p("Each repetition of each way is one `testing.Benchmark` (%d repetitions, taking turns), which makes databases until it has timed a second's worth; a cell is the median time per database over the repetitions, with the minimum and the maximum in brackets. ", r.Config.Reps)
+	p("The clock runs from the call into testkit to a database ready to use (testkit has opened its `*sql.DB` and pinged it; the migrations are applied). ")
+	p("Not timed: the first `Migrated` call of the set, which builds the template (or finds the one an earlier run built) and is made once before any timed loop; checking each database (every table there, every version recorded once); and closing and dropping it, which testkit does in the `t.Cleanup` it registers, run after each database with the timer stopped. ")
+	p("Ratios are the median time of re-migrating over `Migrated`'s, then (after ·) the median of the per-repetition ratios. Statements are not counted here: testkit opens its own handles.\n\n")
+
+	p("| engine | N | %s | %s | %s | hoist ÷ Migrated | goose ÷ Migrated |\n|---|---:|---|---|---|---:|---:|\n",
+		armTitle(armMigrated), armTitle(armHoist), armTitle(armGoose))
+	for _, row := range r.rows("migrated") {
+		k, n := row[0].(kind), row[1].(int)
+		m := r.find("migrated", k, n, armMigrated)
+		line := fmt.Sprintf("| %s | %d |", k.title(), n)
+		for _, arm := range migratedArms {
+			line += " " + r.find("migrated", k, n, arm).timeText() + " |"
+		}
+		line += " " + ratio(r.find("migrated", k, n, armHoist), m) + " | " + ratio(r.find("migrated", k, n, armGoose), m) + " |"
+		p("%s\n", line)
+	}
+	p("\nDatabases timed per repetition (`testing.Benchmark`'s N):\n\n")
+	p("| engine | N | %s | %s | %s |\n|---|---:|---:|---:|---:|\n", armTitle(armMigrated), armTitle(armHoist), armTitle(armGoose))
+	for _, row := range r.rows("migrated") {
+		k, n := row[0].(kind), row[1].(int)
+		line := fmt.Sprintf("| %s | %d |", k.title(), n)
+		for _, arm := range migratedArms {
+			line += " " + r.find("migrated", k, n, arm).itersText() + " |"
+		}
+		p("%s\n", line)
+	}
+	p("\n")
+	if len(r.Templates) > 0 {
+		p("The template, per engine:\n\n")
+		for _, k := range allKinds {
+			if t, ok := r.Templates[k]; ok {
+				p("- %s: %s\n", k.title(), t)
+			}
+		}
+		p("\n")
+	}
+	r.migratedTarget(w)
+}
+
+// migratedTarget compares PostgreSQL's row with the goal of the testkit
+// issue: Migrated at most 30 ms per database, and at least 10× faster
+// than re-migrating with hoist.
+func (r *results) migratedTarget(w io.Writer) {
+	const (
+		maxCopy  = 30 * time.Millisecond
+		minRatio = 10.0
+	)
+	m := r.find("migrated", postgresKind, r.Config.MigratedN, armMigrated)
+	h := r.find("migrated", postgresKind, r.Config.MigratedN, armHoist)
+	if m == nil || h == nil || len(m.durations()) == 0 || len(h.durations()) == 0 {
+		return
+	}
+	mm, _, _ := median(m.durations())
+	mh, _, _ := median(h.durations())
+	met := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	x := float64(mh) / float64(mm)
+	fmt.Fprintf(w, "The testkit issue's target, on PostgreSQL: `Migrated` at most %d ms per database, and at least %.0f× faster than re-migrating (fresh + hoist `Up`). This run: %s (%s) and %.1f× (%s); what a copy costs is mostly the server's file work (fsync, disk or tmpfs: see the server line above, and \"How fast\" in docs/testing.md).\n\n",
+		maxCopy.Milliseconds(), minRatio, fmtDur(mm), met(mm <= maxCopy), x, met(x >= minRatio))
+}
+
+// itersText is the range of databases timed per repetition.
+func (c *cell) itersText() string {
+	if c == nil {
+		return ""
+	}
+	var ns []int
+	for _, s := range c.ok() {
+		ns = append(ns, s.Iters)
+	}
+	if len(ns) == 0 {
+		return "—"
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
 }

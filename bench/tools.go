@@ -54,8 +54,9 @@ type tool interface {
 	history(ctx context.Context, db *sql.DB, t target, n int) (map[int64]int, string, error)
 }
 
-var allTools = []string{"hoist", "goose", "migrate", "floor"}
+var allTools = []string{"hoist", "hoist-1tx", "goose", "migrate", "floor"}
 
+// toolTitle is how the report names a tool.
 func toolTitle(name string) string {
 	if name == "migrate" {
 		return "golang-migrate"
@@ -67,6 +68,8 @@ func newTool(name string, concurrent bool) (tool, error) {
 	switch name {
 	case "hoist":
 		return hoistTool{}, nil
+	case "hoist-1tx":
+		return hoistTool{singleTx: true}, nil
 	case "goose":
 		return gooseTool{}, nil
 	case "migrate":
@@ -79,11 +82,40 @@ func newTool(name string, concurrent bool) (tool, error) {
 
 func noop() {}
 
+// notRun says why a tool is not run in a workload on an engine, or ""
+// when it is. Only hoist-1tx has such limits: WithSingleTransaction
+// changes nothing but how Up applies what is pending, and needs DDL that
+// a transaction can hold.
+func notRun(tool, workload string, k kind) string {
+	if tool != "hoist-1tx" {
+		return ""
+	}
+	switch {
+	case workload == "noop":
+		return "with nothing pending, WithSingleTransaction changes nothing (it would repeat hoist's row)"
+	case workload == "rollback":
+		return "WithSingleTransaction does not change Rollback (it would repeat hoist's row)"
+	case workload != "fresh":
+		return "measured in the fresh apply only"
+	case !hoistDialect(k).TransactionalDDL():
+		return "MySQL and MariaDB commit DDL implicitly, so sdk.New refuses WithSingleTransaction"
+	}
+	return ""
+}
+
 // ---- hoist ----
 
-type hoistTool struct{}
+// hoistTool is hoist with its defaults; with singleTx it is hoist-1tx,
+// which applies all the pending migrations of one Up in one transaction
+// (sdk.WithSingleTransaction).
+type hoistTool struct{ singleTx bool }
 
-func (hoistTool) name() string        { return "hoist" }
+func (h hoistTool) name() string {
+	if h.singleTx {
+		return "hoist-1tx"
+	}
+	return "hoist"
+}
 func (hoistTool) format() format      { return formatHoist }
 func (hoistTool) dsn(t target) string { return t.dsn }
 
@@ -101,8 +133,12 @@ func hoistDialect(k kind) dialect.Dialect {
 // otherwise; the peers are silent by default, so hoist is silenced too.
 var discard = slog.New(slog.DiscardHandler)
 
-func (hoistTool) migrator(db *sql.DB, t target, fsys fs.FS) (*sdk.Migrator, error) {
-	return sdk.New(db, hoistDialect(t.kind), sdk.WithFS(fsys), sdk.WithLogger(discard))
+func (h hoistTool) migrator(db *sql.DB, t target, fsys fs.FS) (*sdk.Migrator, error) {
+	opts := []sdk.Option{sdk.WithFS(fsys), sdk.WithLogger(discard)}
+	if h.singleTx {
+		opts = append(opts, sdk.WithSingleTransaction())
+	}
+	return sdk.New(db, hoistDialect(t.kind), opts...)
 }
 
 func (h hoistTool) up(ctx context.Context, db *sql.DB, t target, fsys fs.FS) (int, func(), error) {

@@ -19,6 +19,9 @@ type sample struct {
 	Err   string `json:",omitempty"`
 	// Check is what verifying the database afterwards found wrong.
 	Check string `json:",omitempty"`
+	// Iters is how many databases the repetition made (workload 6,
+	// testing.Benchmark's b.N); Dur is then the time per database.
+	Iters int `json:",omitempty"`
 }
 
 // concSample is one concurrent start of one tool.
@@ -42,8 +45,11 @@ type cell struct {
 	Tool     string
 	Samples  []sample     `json:",omitempty"`
 	Conc     []concSample `json:",omitempty"`
-	// Skipped says why the cell has no samples.
+	// Skipped says why the cell has no samples: something failed.
 	Skipped string `json:",omitempty"`
+	// NotRun says why the tool is not run here by design (see notRun):
+	// not a failure.
+	NotRun string `json:",omitempty"`
 }
 
 type runner struct {
@@ -64,6 +70,20 @@ func (r *runner) cell(workload string, k kind, n int, tool string) *cell {
 
 func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+// toolsFor returns the tools of the run that take part in workload on
+// engine k, and gives each of the others a cell that says why it does not.
+func (r *runner) toolsFor(workload string, k kind, n int) []string {
+	var out []string
+	for _, name := range r.cfg.Tools {
+		if why := notRun(name, workload, k); why != "" {
+			r.cell(workload, k, n, name).NotRun = why
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // rotate returns the tools in the order they take their turns in
@@ -116,7 +136,7 @@ func prepare(ctx context.Context, t target, tl tool, n int) error {
 }
 
 func (r *runner) report(workload string, k kind, n int, name string, rep, reps int, s sample) {
-	msg := fmt.Sprintf("%-10s %-8s N=%-4d rep %d/%d %-7s %10s %6d statements", workload, k, n, rep+1, reps, name, fmtDur(s.Dur), s.Stats.Statements())
+	msg := fmt.Sprintf("%-10s %-8s N=%-4d rep %d/%d %-9s %10s %6d statements", workload, k, n, rep+1, reps, name, fmtDur(s.Dur), s.Stats.Statements())
 	if s.Err != "" {
 		msg += "  ERROR: " + s.Err
 	}
@@ -133,11 +153,16 @@ func (r *runner) fresh(ctx context.Context, srv server, n int) {
 	if n >= 1000 && r.cfg.RepsLarge > 0 {
 		reps = r.cfg.RepsLarge
 	}
+	tools := r.toolsFor("fresh", srv.kind(), n)
+	if len(tools) == 0 {
+		return
+	}
 	for rep := range reps {
-		for _, name := range rotate(r.cfg.Tools, rep) {
+		for _, name := range rotate(tools, rep) {
 			tl, _ := newTool(name, false)
 			s := r.freshOnce(ctx, srv, tl, n)
-			r.cell("fresh", srv.kind(), n, name).Samples = append(r.cell("fresh", srv.kind(), n, name).Samples, s)
+			c := r.cell("fresh", srv.kind(), n, name)
+			c.Samples = append(c.Samples, s)
 			r.report("fresh", srv.kind(), n, name, rep, reps, s)
 		}
 	}
@@ -172,8 +197,12 @@ func (r *runner) freshOnce(ctx context.Context, srv server, tl tool, n int) samp
 func (r *runner) noop(ctx context.Context, srv server) {
 	n := r.cfg.NoopN
 	k := srv.kind()
+	tools := r.toolsFor("noop", k, n)
+	if len(tools) == 0 {
+		return
+	}
 	targets := map[string]target{}
-	for _, name := range r.cfg.Tools {
+	for _, name := range tools {
 		tl, _ := newTool(name, false)
 		dbName := newName("noop_" + name)
 		dsn, err := srv.create(ctx, dbName)
@@ -193,7 +222,7 @@ func (r *runner) noop(ctx context.Context, srv server) {
 	}
 	fsys := func(tl tool) fs.FS { return migrationsFS(tl.format(), n) }
 	for rep := range r.cfg.Reps {
-		for _, name := range rotate(r.cfg.Tools, rep) {
+		for _, name := range rotate(tools, rep) {
 			t, ok := targets[name]
 			if !ok {
 				continue
@@ -217,8 +246,12 @@ func (r *runner) noop(ctx context.Context, srv server) {
 
 func (r *runner) rollback(ctx context.Context, srv server) {
 	n := r.cfg.RollbackN
+	tools := r.toolsFor("rollback", srv.kind(), n)
+	if len(tools) == 0 {
+		return
+	}
 	for rep := range r.cfg.Reps {
-		for _, name := range rotate(r.cfg.Tools, rep) {
+		for _, name := range rotate(tools, rep) {
 			tl, _ := newTool(name, false)
 			s := r.rollbackOnce(ctx, srv, tl, n)
 			c := r.cell("rollback", srv.kind(), n, name)
