@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -239,7 +240,8 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 
 	h := sha256.New()
 	fmt.Fprintf(h, "hoist testkit template format %d\n", templateFormat)
-	fmt.Fprintf(h, "hoist %s\n", hoistVersion())
+	hoist, released := hoistVersion()
+	fmt.Fprintf(h, "hoist %s\n", hoist)
 	fmt.Fprintf(h, "server %s\n", version)
 	table := m.Table()
 	fmt.Fprintf(h, "history %s\n%s\n%s\n", table, e.dialect.CreateHistoryTable(table), e.dialect.InsertHistory(table))
@@ -248,10 +250,13 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 		fmt.Fprintf(h, "migration %d %q %s notx=%t go=%t reversible=%t\n", mig.Version, mig.Name, mig.Checksum, mig.NoTransaction, mig.IsGo(), mig.Reversible())
 		hasGo = hasGo || mig.IsGo()
 	}
-	if hasGo {
+	// Go migrations are code, and so is an unreleased hoist (its own
+	// tests, or a replace directive to a working tree): what they do can
+	// change without any version saying so, so the binary is the key.
+	if hasGo || !released {
 		sum, err := executableHash()
 		if err != nil {
-			return "", nil, fmt.Errorf("hash the test binary for its Go migrations: %w", err)
+			return "", nil, fmt.Errorf("hash the test binary (for its Go migrations, or an unreleased hoist): %w", err)
 		}
 		fmt.Fprintf(h, "binary %s\n", sum)
 	}
@@ -259,26 +264,32 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 }
 
 // hoistVersion is the version of the hoist module in this binary, from
-// its build information: "v1.2.3", or "(devel)" in hoist's own tests.
-func hoistVersion() string {
+// its build information, and whether it is a released one: "v1.2.3",
+// or "(devel)" in hoist's own tests, or the directory of a replace
+// directive, which are not.
+func hoistVersion() (version string, released bool) {
 	const module = "github.com/hoistdb/hoist"
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return "unknown", false
 	}
 	if info.Main.Path == module {
-		return info.Main.Version
+		return info.Main.Version, isRelease(info.Main.Version)
 	}
 	for _, d := range info.Deps {
 		if d.Path == module {
 			if d.Replace != nil {
-				return d.Replace.Path + " " + d.Replace.Version
+				return d.Replace.Path + " " + d.Replace.Version, isRelease(d.Replace.Version)
 			}
-			return d.Version
+			return d.Version, isRelease(d.Version)
 		}
 	}
-	return "unknown"
+	return "unknown", false
 }
+
+// isRelease reports whether v names a module version, as a tag or a
+// pseudo-version does, rather than a working tree.
+func isRelease(v string) bool { return strings.HasPrefix(v, "v") }
 
 // executableHash is the SHA-256 of the running test binary, computed once.
 var executableHash = sync.OnceValues(func() (string, error) {

@@ -318,3 +318,23 @@ func mysqlObjects(t *testing.T, admin *sql.DB, db string) []string {
 	}
 	return append(out, programs...)
 }
+
+// TestIsRelease: only module versions count as released; a working tree
+// (hoist's own tests, a replace directive to a directory) keys templates
+// by the test binary instead.
+func TestIsRelease(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{
+		"v1.2.3":                             true,
+		"v0.0.0-20261122071500-8b7477f1a2b3": true,
+		"(devel)":                            false,
+		"":                                   false,
+	} {
+		if got := isRelease(v); got != want {
+			t.Errorf("isRelease(%q) = %v, want %v", v, got, want)
+		}
+	}
+	if v, released := hoistVersion(); released {
+		t.Errorf("hoistVersion() in hoist's own tests = %q, released; want unreleased", v)
+	}
+}
