@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
-	"runtime"
 	"slices"
-	"sync"
 	"unsafe"
 )
 
@@ -40,7 +38,8 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
 	})
 
-	jobs := make([]readJob, 0, len(files))
+	r := reader{sum: newSummer(), syntax: readOptions(opts).syntax}
+	migrations := make([]*Migration, 0, len(files))
 	var prev *migrationFile // the first migration file of the last version seen
 	for i := 0; i < len(files); i++ {
 		f := &files[i]
@@ -61,78 +60,29 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			prev = f
 		}
 		j := readJob{up: f, down: down}
-		if j.upData, err = readFile(fsys, f.file); err == nil && down != nil {
-			j.downData, err = readFile(fsys, down.file)
+		var rerr *Error
+		if j.upData, rerr = readFile(fsys, f.file); rerr == nil && down != nil {
+			j.downData, rerr = readFile(fsys, down.file)
 		}
-		if err != nil {
-			errs = append(errs, err.(*Error))
+		if rerr != nil {
+			errs = append(errs, rerr)
 			continue
 		}
-		jobs = append(jobs, j)
+		if m := r.migration(&j); m != nil {
+			migrations = append(migrations, m)
+		}
 	}
-
-	migrations, readErrs := parseAll(readOptions(opts).syntax, jobs)
-	if err := joinErrors(append(errs, readErrs...)); err != nil {
+	if err := joinErrors(append(errs, r.errs...)); err != nil {
 		return nil, err
 	}
 	return migrations, nil
 }
 
 // readJob is one migration to parse: a single file, or an up file and its
-// down file, with their contents.
+// down file, with their contents, read beforehand.
 type readJob struct {
 	up, down         *migrationFile
 	upData, downData []byte
-}
-
-// parallelFiles is how many migrations make it worth parsing them on
-// several goroutines: each takes a microsecond or two, so below this the
-// goroutines cost more than they save.
-const parallelFiles = 256
-
-// parseAll parses the migrations of jobs, in order. The files were read
-// on the caller's goroutine, so the file system is never used
-// concurrently; parsing is independent from file to file, so a large set
-// is split among up to GOMAXPROCS goroutines, each with its own parser
-// state. Errors are sorted by the caller, so they do not depend on which
-// goroutine found them.
-func parseAll(syntax Syntax, jobs []readJob) ([]*Migration, []*Error) {
-	out := make([]*Migration, len(jobs))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)/(parallelFiles/2)))
-	readers := make([]reader, workers)
-	var wg sync.WaitGroup
-	for w := range readers {
-		r := &readers[w]
-		*r = reader{sum: newSummer(), syntax: syntax}
-		lo, hi := w*len(jobs)/workers, (w+1)*len(jobs)/workers
-		if workers == 1 {
-			r.parse(jobs, out, lo, hi)
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.parse(jobs, out, lo, hi)
-		}()
-	}
-	wg.Wait()
-	var errs []*Error
-	for _, r := range readers {
-		errs = append(errs, r.errs...)
-	}
-	return compact(out), errs
-}
-
-// parse parses jobs[lo:hi] into out[lo:hi].
-func (r *reader) parse(jobs []readJob, out []*Migration, lo, hi int) {
-	for i := lo; i < hi; i++ {
-		out[i] = r.migration(&jobs[i])
-	}
-}
-
-// compact drops the nil entries of migrations that failed to read.
-func compact(ms []*Migration) []*Migration {
-	return slices.DeleteFunc(ms, func(m *Migration) bool { return m == nil })
 }
 
 // reader parses migration files.
@@ -223,8 +173,8 @@ func bytesText(data []byte) string {
 }
 
 // readFile returns the contents of file with line endings normalised, or
-// an [*Error] naming the file.
-func readFile(fsys fs.FS, file string) ([]byte, error) {
+// an error naming the file.
+func readFile(fsys fs.FS, file string) ([]byte, *Error) {
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
 		return nil, &Error{File: file, Err: err}

@@ -214,9 +214,8 @@ func dump(ms []*embedfs.Migration) string {
 	return s + "\n]"
 }
 
-// TestReadMigrationsLargeSet: a set large enough to be parsed on several
-// goroutines gives the same migrations, in the same order, and the same
-// errors, sorted by file and line, as parsing on one.
+// TestReadMigrationsLargeSet: a large set of both layouts reads in order,
+// and errors spread over it are all reported, sorted by file and line.
 func TestReadMigrationsLargeSet(t *testing.T) {
 	fsys := fstest.MapFS{}
 	for i := 1; i <= 1500; i++ {
@@ -241,7 +240,7 @@ func TestReadMigrationsLargeSet(t *testing.T) {
 		}
 	}
 
-	// Broken files spread over the whole set, so over every goroutine.
+	// Broken files spread over the whole set.
 	broken := []string{"01499_t1499.sql", "00003_t3.sql", "00751_t751.sql", "01200_t1200.up.sql"}
 	for _, name := range broken {
 		fsys[name] = &fstest.MapFile{Data: []byte("-- +hoist up\nSELECT 'unterminated;\n")}

@@ -27,9 +27,9 @@ func ReadSeeds(fsys fs.FS, opts ...Option) ([]*Seed, error) {
 		if e.IsDir() || !isSQLFile(name) {
 			continue
 		}
-		data, err := readFile(fsys, name)
-		if err != nil {
-			r.errs = append(r.errs, err.(*Error))
+		data, rerr := readFile(fsys, name)
+		if rerr != nil {
+			r.errs = append(r.errs, rerr)
 			continue
 		}
 		p := newParser(name, bytesText(data), modeSeed, r.syntax)

@@ -39,11 +39,27 @@ type Migration struct {
 	reversible bool // down is set; false: irreversible
 }
 
-// step is one direction of a migration: SQL statements or a Go function.
+// step is one direction of a migration: a section of a SQL file, or a
+// Go function.
 type step struct {
-	file       string
-	statements []embedfs.Statement
-	fn         func(ctx context.Context, tx Tx) error
+	sql *embedfs.Section
+	fn  func(ctx context.Context, tx Tx) error
+}
+
+// file is the file of a SQL step, "" for Go.
+func (s step) file() string {
+	if s.sql == nil {
+		return ""
+	}
+	return s.sql.File
+}
+
+// statements are the statements of a SQL step, none for Go.
+func (s step) statements() []embedfs.Statement {
+	if s.sql == nil {
+		return nil
+	}
+	return s.sql.Statements
 }
 
 // GoMigration returns a migration written in Go. up runs in a transaction
@@ -84,9 +100,9 @@ func (m Migration) String() string {
 // fromFile fills m, a zero Migration, from a parsed SQL migration.
 func fromFile(m *Migration, f *embedfs.Migration) {
 	m.Version, m.Name, m.File, m.Checksum, m.NoTransaction = f.Version, f.Name, f.File, f.Checksum, f.NoTransaction
-	m.up = step{file: f.Up.File, statements: f.Up.Statements}
+	m.up = step{sql: &f.Up}
 	if f.Down != nil {
-		m.down, m.reversible = step{file: f.Down.File, statements: f.Down.Statements}, true
+		m.down, m.reversible = step{sql: f.Down}, true
 	}
 }
 
@@ -95,7 +111,7 @@ func (m Migration) validate() error {
 	switch {
 	case m.Version <= 0:
 		return fmt.Errorf("migration %q: version %d is not positive", m.Name, m.Version)
-	case m.up.fn == nil && m.up.statements == nil:
+	case m.up.fn == nil && m.up.sql == nil:
 		return fmt.Errorf("migration %d %q has no up: build it with sdk.GoMigration", m.Version, m.Name)
 	}
 	return nil

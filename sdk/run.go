@@ -20,7 +20,7 @@ import (
 func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
 	s := mig.step(dir)
 	start := time.Now()
-	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
+	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file(), Direction: dir}
 	m.emit(ctx, Event{Kind: EventMigrating, Migration: a})
 	var (
 		done int
@@ -43,7 +43,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 	if err != nil {
 		var me *MigrationError
 		if !errors.As(err, &me) {
-			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file, Err: err}
+			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file(), Err: err}
 			err = me
 		}
 		if done > 0 && (mig.NoTransaction || !m.dialect.TransactionalDDL()) {
@@ -87,10 +87,10 @@ func (m *Migrator) stepInTx(ctx context.Context, tx Tx, mig *Migration, dir Dire
 // nothing but its history change: the step then runs without one, as it
 // would in effect anyway, and saves the BEGIN and COMMIT.
 func (m *Migrator) commitsImplicitly(s step) bool {
-	if m.implicit == nil || s.fn != nil || len(s.statements) == 0 {
+	if m.implicit == nil || s.fn != nil || len(s.statements()) == 0 {
 		return false
 	}
-	for _, st := range s.statements {
+	for _, st := range s.statements() {
 		if !m.implicit.CommitsImplicitly(st.SQL) {
 			return false
 		}
@@ -159,12 +159,12 @@ func (m *Migrator) execStep(ctx context.Context, q Tx, mig *Migration, dir Direc
 		}
 		return c.n, nil
 	}
-	for i, st := range s.statements {
+	for i, st := range s.statements() {
 		if _, err := q.ExecContext(ctx, st.SQL); err != nil {
-			return i, statementError(mig.Version, mig.Name, dir, s.file, st, err)
+			return i, statementError(mig.Version, mig.Name, dir, s.file(), st, err)
 		}
 	}
-	return len(s.statements), nil
+	return len(s.statements()), nil
 }
 
 func statementError(version int64, name string, dir Direction, file string, st embedfs.Statement, err error) *MigrationError {

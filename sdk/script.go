@@ -47,7 +47,7 @@ func (m *Migrator) runScript(ctx context.Context, conn *sql.Conn, mig *Migration
 
 // writeScript appends a SQL migration's statements and history change.
 func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction, batch int) {
-	for _, st := range mig.step(dir).statements {
+	for _, st := range mig.step(dir).statements() {
 		b.WriteString(st.SQL)
 		b.WriteString(";\n")
 	}
@@ -85,7 +85,7 @@ func (m *Migrator) locate(ctx context.Context, conn *sql.Conn, before []*Migrati
 }
 
 func (m *Migrator) scriptError(mig *Migration, dir Direction, err error) *MigrationError {
-	return &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: mig.step(dir).file, Err: err}
+	return &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: mig.step(dir).file(), Err: err}
 }
 
 // upInTx applies mig and its history row inside tx, as one script where
@@ -121,12 +121,12 @@ func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 		for i, mig := range pending {
 			start := time.Now()
-			m.emit(ctx, Event{Kind: EventMigrating, Migration: Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file, Direction: Up}})
+			m.emit(ctx, Event{Kind: EventMigrating, Migration: Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file(), Direction: Up}})
 			if err := m.upInTx(ctx, tx, mig, batch); err != nil {
 				failed = i
 				return 0, err
 			}
-			applied = append(applied, Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file, Direction: Up, Duration: time.Since(start)})
+			applied = append(applied, Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file(), Direction: Up, Duration: time.Since(start)})
 		}
 		return 0, nil
 	})

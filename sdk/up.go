@@ -214,8 +214,8 @@ func (m *Migrator) Plan(ctx context.Context) (*Result, error) {
 // dryRun describes a migration that would run.
 func dryRun(mig *Migration, dir Direction) Applied {
 	s := mig.step(dir)
-	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file, Direction: dir}
-	for _, st := range s.statements {
+	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file(), Direction: dir}
+	for _, st := range s.statements() {
 		a.SQL = append(a.SQL, st.SQL)
 	}
 	return a
