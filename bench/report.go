@@ -139,6 +139,11 @@ func (c *cell) statementsText() string {
 	for _, s := range c.ok() {
 		ns = append(ns, s.Stats.Statements())
 	}
+	return rangeText(ns)
+}
+
+// rangeText is "n", or "lo–hi" when the counts differ, or "—" for none.
+func rangeText[T int | int64](ns []T) string {
 	if len(ns) == 0 {
 		return "—"
 	}
@@ -625,12 +630,5 @@ func (c *cell) itersText() string {
 	for _, s := range c.ok() {
 		ns = append(ns, s.Iters)
 	}
-	if len(ns) == 0 {
-		return "—"
-	}
-	lo, hi := slices.Min(ns), slices.Max(ns)
-	if lo == hi {
-		return fmt.Sprint(lo)
-	}
-	return fmt.Sprintf("%d–%d", lo, hi)
+	return rangeText(ns)
 }
