@@ -38,13 +38,13 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
 	})
 
-	r := reader{sum: newSummer(), syntax: readOptions(opts).syntax}
+	r := reader{fsys: fsys, sum: newSummer(), errs: errs, syntax: readOptions(opts).syntax}
 	migrations := make([]*Migration, 0, len(files))
 	var prev *migrationFile // the first migration file of the last version seen
 	for i := 0; i < len(files); i++ {
 		f := &files[i]
 		if f.kind == kindDown {
-			errs = append(errs, newError(f.file, 0, ErrBadFileName,
+			r.errs = append(r.errs, newError(f.file, 0, ErrBadFileName,
 				"down file without an up file: add %s.up.sql, or remove the down file", f.base))
 			continue
 		}
@@ -54,39 +54,24 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			i = next
 		}
 		if prev != nil && prev.version == f.version {
-			errs = append(errs, newError(f.file, 0, ErrDuplicateVersion,
+			r.errs = append(r.errs, newError(f.file, 0, ErrDuplicateVersion,
 				"duplicate version %d, also used by %s: rename one of them", f.version, prev.file))
 		} else {
 			prev = f
 		}
-		j := readJob{up: f, down: down}
-		var rerr *Error
-		if j.upData, rerr = readFile(fsys, f.file); rerr == nil && down != nil {
-			j.downData, rerr = readFile(fsys, down.file)
-		}
-		if rerr != nil {
-			errs = append(errs, rerr)
-			continue
-		}
-		if m := r.migration(&j); m != nil {
+		if m := r.migration(f, down); m != nil {
 			migrations = append(migrations, m)
 		}
 	}
-	if err := joinErrors(append(errs, r.errs...)); err != nil {
+	if err := joinErrors(r.errs); err != nil {
 		return nil, err
 	}
 	return migrations, nil
 }
 
-// readJob is one migration to parse: a single file, or an up file and its
-// down file, with their contents, read beforehand.
-type readJob struct {
-	up, down         *migrationFile
-	upData, downData []byte
-}
-
-// reader parses migration files.
+// reader reads migration files from one file system.
 type reader struct {
+	fsys   fs.FS
 	sum    *summer
 	errs   []*Error
 	syntax Syntax
@@ -99,10 +84,13 @@ type migrationAlloc struct {
 	down Section
 }
 
-// migration parses the migration of j, with its down file if it is a
-// pair. It returns nil after adding the problems it finds to r.errs.
-func (r *reader) migration(j *readJob) *Migration {
-	f, down, data := j.up, j.down, j.upData
+// migration reads the migration in f, with its down file if it is a pair. It
+// returns nil after adding the problems it finds to r.errs.
+func (r *reader) migration(f, down *migrationFile) *Migration {
+	data := r.read(f.file)
+	if data == nil {
+		return nil
+	}
 	a := &migrationAlloc{}
 	m := &a.m
 	m.Version, m.Name, m.File = f.version, f.name, f.file
@@ -139,7 +127,9 @@ func (r *reader) migration(j *readJob) *Migration {
 	m.NoTransaction = up.noTransaction
 	var downData []byte
 	if down != nil {
-		downData = j.downData
+		if downData = r.read(down.file); downData == nil {
+			return nil
+		}
 		p := newParser(down.file, bytesText(downData), modePair, r.syntax)
 		if !r.ok(p.parse()) {
 			return nil
@@ -172,16 +162,17 @@ func bytesText(data []byte) string {
 	return unsafe.String(unsafe.SliceData(data), len(data))
 }
 
-// readFile returns the contents of file with line endings normalised, or
-// an error naming the file.
-func readFile(fsys fs.FS, file string) ([]byte, *Error) {
-	data, err := fs.ReadFile(fsys, file)
+// read returns the contents of file with line endings normalised, or nil
+// after adding the error to r.errs.
+func (r *reader) read(file string) []byte {
+	data, err := fs.ReadFile(r.fsys, file)
 	if err != nil {
-		return nil, &Error{File: file, Err: err}
+		r.errs = append(r.errs, &Error{File: file, Err: err})
+		return nil
 	}
 	data = normalize(data)
 	if data == nil {
 		data = []byte{} // an empty file is not a read error
 	}
-	return data, nil
+	return data
 }

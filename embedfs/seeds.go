@@ -20,16 +20,15 @@ func ReadSeeds(fsys fs.FS, opts ...Option) ([]*Seed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedfs: read seeds: %w", err)
 	}
-	r := reader{syntax: readOptions(opts).syntax}
+	r := reader{fsys: fsys, syntax: readOptions(opts).syntax}
 	var seeds []*Seed
 	for _, e := range entries { // fs.ReadDir sorts by name
 		name := e.Name()
 		if e.IsDir() || !isSQLFile(name) {
 			continue
 		}
-		data, rerr := readFile(fsys, name)
-		if rerr != nil {
-			r.errs = append(r.errs, rerr)
+		data := r.read(name)
+		if data == nil {
 			continue
 		}
 		p := newParser(name, bytesText(data), modeSeed, r.syntax)
