@@ -93,12 +93,19 @@ func (m *Migrator) checksumChanges(h *history) []checksumChange {
 	var out []checksumChange
 	for _, r := range h.rows {
 		mig, ok := m.migration(r.Version)
-		if !ok || mig.Checksum == "" || r.Checksum == "" || mig.Checksum == r.Checksum {
+		if !ok || !edited(mig, r.Checksum) {
 			continue
 		}
 		out = append(out, checksumChange{mig: mig, recorded: r.Checksum})
 	}
 	return out
+}
+
+// edited reports whether the checksum recorded for mig, as text or as the
+// bytes a driver returned, differs from its text's now. A Go migration has
+// no checksum, and neither has a row imported without one.
+func edited[S string | []byte](mig *Migration, recorded S) bool {
+	return mig.Checksum != "" && len(recorded) > 0 && string(recorded) != mig.Checksum
 }
 
 func checksumError(changed []checksumChange) error {

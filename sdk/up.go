@@ -89,8 +89,8 @@ const (
 	bootCheck                    // failed rows or edited migrations: read the whole history to say what
 )
 
-// bootState reads the version, checksum and state of every history row in
-// one query, and nothing else: at a boot with nothing to do, this query
+// bootState reads the version (negated for a failed row) and checksum of
+// every history row in one query, and nothing else: at a boot with nothing to do, this query
 // is all hoist sends. It decides only the common cases; a failed row, or
 // a checksum that differs unless such changes are ignored, is bootCheck,
 // for the full reading to report with names and dates. A missing history
@@ -125,7 +125,7 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 		if !ok {
 			continue // a missing file is Status's business, not the boot's
 		}
-		if mig.Checksum != "" && len(checksum) > 0 && string(checksum) != mig.Checksum && m.checksumPolicy != ChecksumIgnore {
+		if m.checksumPolicy != ChecksumIgnore && edited(mig, []byte(checksum)) {
 			check = true
 		}
 		if version <= target {

@@ -2,7 +2,6 @@ package dialecttest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -17,12 +16,7 @@ var literalNames = []string{"plain", "it's", `back\slash`, `both\'s`, "añadir c
 // back with SelectHistory.
 func (s *suite) literals(t *testing.T, l dialect.HistoryLiterals) {
 	t.Parallel()
-	s.checkLiterals(t, s.open(t).DB, l)
-}
-
-// checkLiterals runs the literal history statements on db.
-func (s *suite) checkLiterals(t *testing.T, db *sql.DB, l dialect.HistoryLiterals) {
-	t.Helper()
+	db := s.open(t).DB
 	ctx := context.Background()
 	const table = "hist_literal"
 	exec := func(query string) {
