@@ -34,8 +34,7 @@ type Migrator struct {
 	checksumPolicy  ChecksumPolicy
 
 	migrations []Migration // ordered by version
-	index      map[int64]int
-	seeds      []seed // ordered by name
+	seeds      []seed      // ordered by name
 }
 
 // New returns a Migrator for db. It reads and checks every migration and
@@ -107,14 +106,11 @@ func (m *Migrator) loadMigrations(c *config) error {
 	if !slices.IsSortedFunc(m.migrations, byVersion) { // files come sorted; Go migrations may not
 		slices.SortStableFunc(m.migrations, byVersion)
 	}
-	m.index = make(map[int64]int, len(m.migrations))
 	var errs []error
-	for i, mig := range m.migrations {
-		if j, dup := m.index[mig.Version]; dup {
-			errs = append(errs, fmt.Errorf("hoist: duplicate migration version %d: %s and %s; renumber one of them", mig.Version, m.migrations[j], mig))
-			continue
+	for i := 1; i < len(m.migrations); i++ {
+		if a, b := m.migrations[i-1], m.migrations[i]; a.Version == b.Version {
+			errs = append(errs, fmt.Errorf("hoist: duplicate migration version %d: %s and %s; renumber one of them", a.Version, a, b))
 		}
-		m.index[mig.Version] = i
 	}
 	return errors.Join(errs...)
 }
@@ -159,8 +155,11 @@ func (m *Migrator) Table() string { return m.table }
 // Dialect returns the dialect the Migrator was built with.
 func (m *Migrator) Dialect() dialect.Dialect { return m.dialect }
 
+// migration finds the migration of version by binary search: the slice
+// is sorted, and building a map for it would cost a boot more than the
+// searches do.
 func (m *Migrator) migration(version int64) (*Migration, bool) {
-	i, ok := m.index[version]
+	i, ok := slices.BinarySearchFunc(m.migrations, version, func(mig Migration, v int64) int { return compareInt(mig.Version, v) })
 	if !ok {
 		return nil, false
 	}
