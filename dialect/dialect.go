@@ -151,6 +151,21 @@ type HistoryLiterals interface {
 	DeleteHistoryLiteral(table string, version int64) string
 }
 
+// BootAggregate is an optional ability of a [Dialect] whose usual driver
+// spends more on each row of a result than the engine spends joining the
+// rows into one value (modernc.org/sqlite: database/sql and the driver
+// cost about half a microsecond per row, as much as the rest of a no-op
+// boot at 1000 migrations). The engine's boot query then reads the whole
+// history as one text value.
+type BootAggregate interface {
+	// SelectBootAggregate reads every history row as one text value in
+	// one row and column: for each row its version, negated when its
+	// state is not "applied", a space and its checksum (empty when the
+	// row has none), the rows separated by commas, in any order. The
+	// value is NULL when the table is empty.
+	SelectBootAggregate(table string) string
+}
+
 // ImplicitCommits is an optional ability of a [Dialect] without
 // transactional DDL. The engine runs a migration made only of statements
 // that the engine commits implicitly outside a transaction: BEGIN and

@@ -294,3 +294,39 @@ DROP TABLE quotes;
 		t.Fatalf("body %q, %v; want %q", body, err, "it's; really")
 	}
 }
+
+// TestBootReadsOddHistory: the boot query meets history rows that hoist
+// did not write itself (an operator's UPDATE, another tool's import):
+// a checksum with the characters the SQLite boot aggregate separates on,
+// an empty one, and a row marked failed. Each gets the answer the full
+// reading of the history gives.
+func TestBootReadsOddHistory(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		if _, err := newMigrator(t, db, sdk.WithFS(lifecycleFS())).Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		exec := func(q string) {
+			t.Helper()
+			if _, err := db.DB.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec("UPDATE hoist_migrations SET checksum = 'a,b 1, -2' WHERE version = 1")
+		exec("UPDATE hoist_migrations SET checksum = '' WHERE version = 2")
+		if _, err := newMigrator(t, db, sdk.WithFS(lifecycleFS())).Up(ctx); !errors.Is(err, sdk.ErrChecksumMismatch) ||
+			!strings.Contains(err.Error(), "0001_create_users.sql): applied as a,b 1, -2") || strings.Contains(err.Error(), "0002") {
+			t.Fatalf("Up: %v; want ErrChecksumMismatch naming 0001_create_users.sql alone (an empty checksum is not checked)", err)
+		}
+		res, err := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithChecksumPolicy(sdk.ChecksumIgnore)).Up(ctx)
+		if err != nil || len(res.Applied) != 0 {
+			t.Fatalf("Up with ChecksumIgnore: %v, applied %v; want nothing to do", err, versions(res.Applied))
+		}
+
+		exec("UPDATE hoist_migrations SET state = 'failed' WHERE version = 3")
+		if _, err := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithChecksumPolicy(sdk.ChecksumIgnore)).Up(ctx); !errors.Is(err, sdk.ErrDirty) {
+			t.Fatalf("Up with a failed row: %v; want ErrDirty", err)
+		}
+	})
+}

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/hoistdb/hoist/dialect"
 )
 
 // Up applies every pending migration, in version order, as one batch.
@@ -96,6 +100,9 @@ const (
 // for the full reading to report with names and dates. A missing history
 // table is bootPending.
 func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, error) {
+	if ba, ok := m.dialect.(dialect.BootAggregate); ok {
+		return m.bootStateAggregate(ctx, ba, target)
+	}
 	// Two columns, the fewest that answer the question: the state rides
 	// on the version's sign (versions are positive), as a third column
 	// would cost some drivers (modernc.org/sqlite) a third of the time.
@@ -110,38 +117,81 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 	var (
 		version  int64
 		checksum sql.RawBytes
-		applied  int // recorded migrations with versions up to target
-		check    bool
+		b        bootCount
 	)
 	for rows.Next() {
 		if err := rows.Scan(&version, &checksum); err != nil {
 			return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
 		}
-		if version < 0 { // failed
-			check = true
-			continue
-		}
-		mig, ok := m.migration(version)
-		if !ok {
-			continue // a missing file is Status's business, not the boot's
-		}
-		if m.checksumPolicy != ChecksumIgnore && edited(mig, []byte(checksum)) {
-			check = true
-		}
-		if version <= target {
-			applied++
-		}
+		countBootRow(m, &b, version, []byte(checksum), target)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
 	}
-	switch {
-	case check:
-		return bootCheck, nil
-	case applied < m.countUpTo(target):
-		return bootPending, nil
+	return m.bootResult(b, target), nil
+}
+
+// bootStateAggregate is bootState with the history read as one value
+// (see [dialect.BootAggregate]). A value it cannot read is bootCheck: the
+// full reading then says what is wrong.
+func (m *Migrator) bootStateAggregate(ctx context.Context, ba dialect.BootAggregate, target int64) (bootState, error) {
+	var value sql.NullString
+	if err := m.db.QueryRowContext(ctx, ba.SelectBootAggregate(m.table)).Scan(&value); err != nil {
+		if m.dialect.IsMissingTable(err) {
+			return bootPending, nil
+		}
+		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
 	}
-	return bootDone, nil
+	var b bootCount
+	for rest, more := value.String, value.Valid; more && !b.check; {
+		var row string
+		row, rest, more = strings.Cut(rest, ",")
+		v, checksum, ok := strings.Cut(row, " ")
+		version, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || version == 0 {
+			b.check = true
+			break
+		}
+		countBootRow(m, &b, version, checksum, target)
+	}
+	return m.bootResult(b, target), nil
+}
+
+// bootCount is what the boot query has found so far.
+type bootCount struct {
+	applied int  // recorded migrations with versions up to the target
+	check   bool // a failed row, or an edited migration
+}
+
+// countBootRow counts one history row of the boot query into b: its
+// version, negated when the row records a failed migration, and its
+// checksum.
+func countBootRow[S string | []byte](m *Migrator, b *bootCount, version int64, checksum S, target int64) {
+	if version < 0 { // failed
+		b.check = true
+		return
+	}
+	mig, ok := m.migration(version)
+	if !ok {
+		return // a missing file is Status's business, not the boot's
+	}
+	if m.checksumPolicy != ChecksumIgnore && edited(mig, checksum) {
+		b.check = true
+	}
+	if version <= target {
+		b.applied++
+	}
+}
+
+// bootResult is the boot state that b says.
+func (m *Migrator) bootResult(b bootCount, target int64) bootState {
+	switch {
+	case b.check:
+		return bootCheck
+	case b.applied < m.countUpTo(target):
+		return bootPending
+	}
+	return bootDone
 }
 
 // countUpTo counts the migrations with versions up to target.

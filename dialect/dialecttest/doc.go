@@ -48,6 +48,18 @@
 // prologue, scripted inserts of names that need quoting and a scripted
 // delete runs as one multi-statement string, and the rows read back.
 //
+// HistoryLiterals, when the dialect implements it: rows inserted with
+// literal statements, with names that need quoting or escaping, read back
+// as written, and a literal delete removes one.
+//
+// ImplicitCommits, when the dialect implements it: a row inserted in a
+// transaction survives its rollback exactly when a statement that
+// CommitsImplicitly reports true for ran after it.
+//
+// BootAggregate, when the dialect implements it: during the history
+// checks, the aggregate holds every row as its signed version and
+// checksum (an empty checksum too), and is NULL on an empty table.
+//
 // Syntax: statements split by [embedfs.Split] with the dialect's
 // [dialect.Syntaxer] syntax, or standard SQL's without one, are the
 // statements the engine runs: semicolons in strings and comments,

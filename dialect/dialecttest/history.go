@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -81,20 +83,23 @@ func (s *suite) checkHistory(t *testing.T, db *sql.DB, table string) {
 		{1, "create users", "c1", 1, at, 12, "applied"},
 		{20261122040506, "añadir correo 📧", "c2", 2, at.Add(time.Hour), 7, "applied"},
 		{20261122040507, "broken", "c3", 2, at.Add(2 * time.Hour), 0, "failed"},
+		{20261122040508, "go migration", "", 3, at.Add(3 * time.Hour), 1, "applied"},
 	}
 	for _, r := range rows {
 		exec(d.InsertHistory(table), r.version, r.name, r.checksum, r.batch, r.appliedAt, r.executionMS, r.state)
 	}
 	s.assertHistory(t, db, table, rows)
+	s.assertBootAggregate(t, db, table, rows)
 
 	exec(d.DeleteHistory(table), rows[1].version)
-	s.assertHistory(t, db, table, []historyRow{rows[0], rows[2]})
+	s.assertHistory(t, db, table, []historyRow{rows[0], rows[2], rows[3]})
 
 	exec(d.DeleteHistoryState(table), "failed")
-	s.assertHistory(t, db, table, rows[:1])
+	s.assertHistory(t, db, table, []historyRow{rows[0], rows[3]})
 
 	exec(d.ClearHistory(table))
 	s.assertHistory(t, db, table, nil)
+	s.assertBootAggregate(t, db, table, nil)
 
 	exec(d.DropHistoryTable(table))
 	exec(d.DropHistoryTable(table)) // idempotent
@@ -147,6 +152,41 @@ func (s *suite) assertHistory(t *testing.T, db *sql.DB, table string, want []his
 		if g != w {
 			t.Errorf("row %d = %+v, want %+v", i, g, w)
 		}
+	}
+}
+
+// assertBootAggregate checks SelectBootAggregate against want, when the
+// dialect has that ability.
+func (s *suite) assertBootAggregate(t *testing.T, db *sql.DB, table string, want []historyRow) {
+	t.Helper()
+	ba, ok := s.d.(dialect.BootAggregate)
+	if !ok {
+		return
+	}
+	query := ba.SelectBootAggregate(table)
+	var value sql.NullString
+	if err := db.QueryRowContext(context.Background(), query).Scan(&value); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	if len(want) == 0 {
+		if value.Valid {
+			t.Errorf("%s on an empty table = %q, want NULL", query, value.String)
+		}
+		return
+	}
+	var wantRows []string
+	for _, r := range want {
+		v := r.version
+		if r.state != "applied" {
+			v = -v
+		}
+		wantRows = append(wantRows, fmt.Sprintf("%d %s", v, r.checksum))
+	}
+	got := strings.Split(value.String, ",")
+	slices.Sort(got)
+	slices.Sort(wantRows)
+	if !value.Valid || !slices.Equal(got, wantRows) {
+		t.Errorf("%s = %q (valid %v), want the rows %q in any order", query, value.String, value.Valid, wantRows)
 	}
 }
 

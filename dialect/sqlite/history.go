@@ -34,3 +34,11 @@ func (*Dialect) ClearHistory(table string) string { return spelling.ClearHistory
 // DropHistoryTable returns the statement that drops the history table if
 // it exists.
 func (*Dialect) DropHistoryTable(table string) string { return spelling.DropHistoryTable(table) }
+
+// SelectBootAggregate returns the boot query as one group_concat (see
+// [dialect.BootAggregate]): modernc.org/sqlite reads one value of 70 kB
+// in half the time it takes to read 1000 rows of two columns.
+func (d *Dialect) SelectBootAggregate(table string) string {
+	return "SELECT group_concat((CASE WHEN state = 'applied' THEN version ELSE -version END) || ' ' || coalesce(checksum, ''), ',') FROM " +
+		d.QuoteIdent(table)
+}
