@@ -3,7 +3,6 @@ package embedfs
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 )
 
@@ -65,7 +64,9 @@ func newSummer() *summer { return &summer{} }
 // Migrations are small, so the framed text is built in one buffer and
 // hashed in one call, which is faster than feeding a hash.Hash piece by
 // piece.
-func (s *summer) migration(up, down []byte, hasDown bool) string {
+//
+// It returns the SHA-256 itself; the caller spells it in hex.
+func (s *summer) migration(up, down []byte, hasDown bool) [sumLen]byte {
 	b := frame(s.buf[:0], "up ", up)
 	if hasDown {
 		b = frame(b, "down ", down)
@@ -73,10 +74,7 @@ func (s *summer) migration(up, down []byte, hasDown bool) string {
 		b = append(b, noDown...)
 	}
 	s.buf = b
-	sum := sha256.Sum256(b)
-	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
-	return string(hexSum[:])
+	return sha256.Sum256(b)
 }
 
 // frame appends label, the length of text, a newline and text to b.
@@ -92,7 +90,5 @@ func frame(b []byte, label string, text []byte) []byte {
 // byte order mark removed.
 func seedChecksum(text []byte) string {
 	sum := sha256.Sum256(text)
-	var hexSum [2 * sha256.Size]byte
-	hex.Encode(hexSum[:], sum[:])
-	return string(hexSum[:])
+	return string(appendHex(make([]byte, 0, hexLen), sum[:]))
 }

@@ -55,14 +55,15 @@ type parser struct {
 }
 
 // newParser returns a parser for text, which must have normalised line
-// endings. stmts is reused as the result's backing array.
-func newParser(file, text string, m mode, syntax Syntax) parser {
+// endings. The parser appends the statements to stmts, an empty slice
+// usually with room for them all (see estimateStatements).
+func newParser(file, text string, m mode, syntax Syntax, stmts []Statement) parser {
 	return parser{
 		file:      file,
 		text:      text,
 		mode:      m,
 		syntax:    syntax,
-		stmts:     make([]Statement, 0, strings.Count(text, ";")+2),
+		stmts:     stmts,
 		chunkLine: 1,
 	}
 }

@@ -38,7 +38,13 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 			cmp.Compare(a.base, b.base), cmp.Compare(a.kind, b.kind))
 	})
 
-	r := reader{fsys: fsys, sum: newSummer(), errs: errs, syntax: readOptions(opts).syntax}
+	downs := 0
+	for i := range files {
+		if files[i].kind == kindDown {
+			downs++
+		}
+	}
+	r := reader{fsys: fsys, sum: newSummer(), arena: newArena(len(files) - downs), errs: errs, syntax: readOptions(opts).syntax}
 	migrations := make([]*Migration, 0, len(files))
 	var prev *migrationFile // the first migration file of the last version seen
 	for i := 0; i < len(files); i++ {
@@ -73,6 +79,7 @@ func ReadMigrations(fsys fs.FS, opts ...Option) ([]*Migration, error) {
 type reader struct {
 	fsys   fs.FS
 	sum    *summer
+	arena  *arena // nil outside ReadMigrations
 	errs   []*Error
 	syntax Syntax
 }
@@ -91,15 +98,17 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 	if data == nil {
 		return nil
 	}
-	a := &migrationAlloc{}
+	a := r.arena.migration()
 	m := &a.m
 	m.Version, m.Name, m.File = f.version, f.name, f.file
 
 	if f.kind == kindSingle {
-		p := newParser(f.file, bytesText(data), modeSingle, r.syntax)
+		text := bytesText(data)
+		p := newParser(f.file, text, modeSingle, r.syntax, r.arena.statementsFor(text))
 		if !r.ok(p.parse()) {
 			return nil
 		}
+		r.arena.keep(p.stmts)
 		m.Format = FormatNative
 		if p.family == familyGoose {
 			m.Format = FormatGoose
@@ -108,40 +117,46 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 		m.Up = Section{File: f.file, Statements: p.stmts[:p.upCount:p.upCount]}
 		var downText []byte
 		if p.downLine > 0 {
-			a.down = Section{File: f.file, Statements: p.stmts[p.upCount:]}
+			a.down = Section{File: f.file, Statements: p.stmts[p.upCount:len(p.stmts):len(p.stmts)]}
 			m.Down = &a.down
 			downText = data[p.down:]
 		}
-		m.Checksum = r.sum.migration(data[p.upStart:p.upEnd], downText, m.Down != nil)
+		sum := r.sum.migration(data[p.upStart:p.upEnd], downText, m.Down != nil)
+		m.Checksum = r.arena.hexString(&sum)
 		return m
 	}
 
 	// A pair: report the problems of both files.
 	m.Format = FormatPair
-	up := newParser(f.file, bytesText(data), modePair, r.syntax)
+	text := bytesText(data)
+	up := newParser(f.file, text, modePair, r.syntax, r.arena.statementsFor(text))
 	ok := r.ok(up.parse())
 	if ok && len(up.stmts) == 0 {
 		ok = r.ok(newError(f.file, 0, ErrEmptyUp, "up file has no statements: add the SQL to run, or remove the file"))
 	}
-	m.Up = Section{File: f.file, Statements: up.stmts}
+	r.arena.keep(up.stmts)
+	m.Up = Section{File: f.file, Statements: up.stmts[:len(up.stmts):len(up.stmts)]}
 	m.NoTransaction = up.noTransaction
 	var downData []byte
 	if down != nil {
 		if downData = r.read(down.file); downData == nil {
 			return nil
 		}
-		p := newParser(down.file, bytesText(downData), modePair, r.syntax)
+		text := bytesText(downData)
+		p := newParser(down.file, text, modePair, r.syntax, r.arena.statementsFor(text))
 		if !r.ok(p.parse()) {
 			return nil
 		}
-		a.down = Section{File: down.file, Statements: p.stmts}
+		r.arena.keep(p.stmts)
+		a.down = Section{File: down.file, Statements: p.stmts[:len(p.stmts):len(p.stmts)]}
 		m.Down = &a.down
 		m.NoTransaction = m.NoTransaction || p.noTransaction
 	}
 	if !ok {
 		return nil
 	}
-	m.Checksum = r.sum.migration(data, downData, m.Down != nil)
+	sum := r.sum.migration(data, downData, m.Down != nil)
+	m.Checksum = r.arena.hexString(&sum)
 	return m
 }
 

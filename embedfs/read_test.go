@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -238,6 +239,20 @@ func TestReadMigrationsLargeSet(t *testing.T) {
 		if m.Version != int64(i+1) || len(m.Up.Statements) != 1 || m.Down == nil || len(m.Down.Statements) != 1 {
 			t.Fatalf("migration %d: %+v", i, m)
 		}
+		if want := fmt.Sprintf("CREATE TABLE t_%d (id INTEGER", i+1); !strings.HasPrefix(m.Up.Statements[0].SQL, want) {
+			t.Fatalf("migration %d up = %q; want %s...", i+1, m.Up.Statements[0].SQL, want)
+		}
+		// Statements of many files share allocations: each section's
+		// slice must end where its statements do, so that appending to
+		// one cannot write over the next.
+		if cap(m.Up.Statements) != len(m.Up.Statements) || cap(m.Down.Statements) != len(m.Down.Statements) {
+			t.Fatalf("migration %d: sections of %d and %d statements have room for %d and %d",
+				i+1, len(m.Up.Statements), len(m.Down.Statements), cap(m.Up.Statements), cap(m.Down.Statements))
+		}
+	}
+	_ = append(ms[0].Up.Statements, embedfs.Statement{SQL: "appended"})
+	if got := ms[0].Down.Statements[0].SQL; got != "DROP TABLE t_1" {
+		t.Fatalf("after appending to migration 1's up, its down is %q", got)
 	}
 
 	// Broken files spread over the whole set.

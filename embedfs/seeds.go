@@ -31,7 +31,8 @@ func ReadSeeds(fsys fs.FS, opts ...Option) ([]*Seed, error) {
 		if data == nil {
 			continue
 		}
-		p := newParser(name, bytesText(data), modeSeed, r.syntax)
+		text := bytesText(data)
+		p := newParser(name, text, modeSeed, r.syntax, make([]Statement, 0, estimateStatements(text)))
 		if !r.ok(p.parse()) {
 			continue
 		}

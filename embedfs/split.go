@@ -18,7 +18,7 @@ func Split(file, text string, opts ...Option) ([]Statement, error) {
 	if strings.IndexByte(text, '\r') >= 0 || strings.HasPrefix(text, bom) {
 		text = string(normalize([]byte(text)))
 	}
-	p := newParser(file, text, modeSplit, readOptions(opts).syntax)
+	p := newParser(file, text, modeSplit, readOptions(opts).syntax, make([]Statement, 0, estimateStatements(text)))
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
