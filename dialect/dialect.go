@@ -158,11 +158,13 @@ type HistoryLiterals interface {
 // boot at 1000 migrations). The engine's boot query then reads the whole
 // history as one text value.
 type BootAggregate interface {
-	// SelectBootAggregate reads every history row as one text value in
-	// one row and column: for each row its version, negated when its
-	// state is not "applied", a space and its checksum (empty when the
-	// row has none), the rows separated by commas, in any order. The
-	// value is NULL when the table is empty.
+	// SelectBootAggregate reads the whole history in one row of two
+	// columns: the number of rows, and one text value that holds, for
+	// each row, its version, negated when its state is not "applied", a
+	// space and its checksum (empty when the row has none), the rows
+	// separated by commas, in any order. The value is NULL when the
+	// table is empty. (The count lets the engine tell a comma inside a
+	// checksum, which it did not write, from one between rows.)
 	SelectBootAggregate(table string) string
 }
 

@@ -298,7 +298,8 @@ DROP TABLE quotes;
 // TestBootReadsOddHistory: the boot query meets history rows that hoist
 // did not write itself (an operator's UPDATE, another tool's import):
 // a checksum with the characters the SQLite boot aggregate separates on,
-// an empty one, and a row marked failed. Each gets the answer the full
+// an empty one, one that looks like a row of its own, and a row marked
+// failed. Each gets the answer the full
 // reading of the history gives.
 func TestBootReadsOddHistory(t *testing.T) {
 	t.Parallel()
@@ -322,6 +323,16 @@ func TestBootReadsOddHistory(t *testing.T) {
 		res, err := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithChecksumPolicy(sdk.ChecksumIgnore)).Up(ctx)
 		if err != nil || len(res.Applied) != 0 {
 			t.Fatalf("Up with ChecksumIgnore: %v, applied %v; want nothing to do", err, versions(res.Applied))
+		}
+
+		// A checksum that reads as the end of one row and a row of its
+		// own must not pass for migration 5, which is pending.
+		exec("UPDATE hoist_migrations SET checksum = 'x,5 ' WHERE version = 1")
+		more := lifecycleFS()
+		more["0005_more.sql"] = &fstest.MapFile{Data: []byte("-- +hoist up\nCREATE TABLE more (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE more;\n")}
+		res, err = newMigrator(t, db, sdk.WithFS(more), sdk.WithChecksumPolicy(sdk.ChecksumIgnore)).Up(ctx)
+		if err != nil || !slices.Equal(versions(res.Applied), []int64{5}) {
+			t.Fatalf("Up with migration 5 pending: %v, applied %v; want [5]", err, versions(res.Applied))
 		}
 
 		exec("UPDATE hoist_migrations SET state = 'failed' WHERE version = 3")

@@ -133,14 +133,23 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 
 // bootStateAggregate is bootState with the history read as one value
 // (see [dialect.BootAggregate]). A value it cannot read is bootCheck: the
-// full reading then says what is wrong.
+// full reading then says what is wrong. So is a value that splits into
+// more rows than the table has, which a comma in a checksum written by
+// hand would cause; otherwise such a checksum could pass for the row of
+// a migration that is not applied.
 func (m *Migrator) bootStateAggregate(ctx context.Context, ba dialect.BootAggregate, target int64) (bootState, error) {
-	var value sql.NullString
-	if err := m.db.QueryRowContext(ctx, ba.SelectBootAggregate(m.table)).Scan(&value); err != nil {
+	var (
+		count int
+		value sql.NullString
+	)
+	if err := m.db.QueryRowContext(ctx, ba.SelectBootAggregate(m.table)).Scan(&count, &value); err != nil {
 		if m.dialect.IsMissingTable(err) {
 			return bootPending, nil
 		}
 		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+	}
+	if value.Valid && strings.Count(value.String, ",")+1 != count {
+		return bootCheck, nil
 	}
 	var b bootCount
 	for rest, more := value.String, value.Valid; more && !b.check; {
@@ -149,8 +158,7 @@ func (m *Migrator) bootStateAggregate(ctx context.Context, ba dialect.BootAggreg
 		v, checksum, ok := strings.Cut(row, " ")
 		version, err := strconv.ParseInt(v, 10, 64)
 		if !ok || err != nil || version == 0 {
-			b.check = true
-			break
+			return bootCheck, nil
 		}
 		countBootRow(m, &b, version, checksum, target)
 	}

@@ -164,9 +164,15 @@ func (s *suite) assertBootAggregate(t *testing.T, db *sql.DB, table string, want
 		return
 	}
 	query := ba.SelectBootAggregate(table)
-	var value sql.NullString
-	if err := db.QueryRowContext(context.Background(), query).Scan(&value); err != nil {
+	var (
+		count int
+		value sql.NullString
+	)
+	if err := db.QueryRowContext(context.Background(), query).Scan(&count, &value); err != nil {
 		t.Fatalf("%s: %v", query, err)
+	}
+	if count != len(want) {
+		t.Errorf("%s counts %d rows, want %d", query, count, len(want))
 	}
 	if len(want) == 0 {
 		if value.Valid {
