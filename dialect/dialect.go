@@ -178,3 +178,18 @@ type ImplicitCommits interface {
 	// holds it (comments before it already stripped).
 	CommitsImplicitly(stmt string) bool
 }
+
+// BusyErrors is an optional ability of a [Dialect] whose engine can refuse
+// a statement, or a new connection, because another connection holds a
+// lock it needs, even where the driver is told to wait for locks. SQLite
+// does when several processes open a new database file together and each
+// turns on WAL mode: the switch needs the file to itself, and SQLite
+// gives up at once rather than risk a deadlock. The engine then retries
+// its first, unlocked reading of the history, and getting the connection
+// for the migration lock, until the lock timeout passes.
+type BusyErrors interface {
+	// IsBusy reports whether err, as returned by the engine's usual
+	// driver and perhaps wrapped, says the database was locked by
+	// another connection.
+	IsBusy(err error) bool
+}

@@ -35,6 +35,10 @@
 //
 // IsMissingTable: true for the engine's error on a missing table, also
 // wrapped; false for a syntax error, a missing column and nil.
+// BusyErrors, when the dialect implements it: IsBusy is false for those
+// same errors. That it is true for the engine's busy errors is for the
+// dialect's own tests to show, since how to provoke one differs from
+// engine to engine.
 //
 // Lock: through two separate sessions, one session's lock excludes the
 // other's, TryAcquire on a held lock reports true, Holder names a holder

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hoistdb/hoist/dialect"
 	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 )
 
-// isMissingTable feeds IsMissingTable the engine's own errors. Each
-// dialect's tests add what only its engine and drivers produce.
+// isMissingTable feeds IsMissingTable the engine's own errors, and
+// IsBusy where the dialect has it. Each dialect's tests add what only its
+// engine and drivers produce (a busy error among them: how to make one
+// differs from engine to engine).
 func (s *suite) isMissingTable(t *testing.T) {
 	t.Parallel()
 	db := s.open(t)
@@ -28,4 +31,11 @@ func (s *suite) isMissingTable(t *testing.T) {
 		{Name: "missing_column", Err: missingColumn, Want: false},
 		{Name: "nil", Err: nil, Want: false},
 	})
+	if b, ok := s.d.(dialect.BusyErrors); ok {
+		for name, err := range map[string]error{"missing_table": missing, "syntax_error": syntax, "missing_column": missingColumn, "nil": nil} {
+			if b.IsBusy(err) {
+				t.Errorf("%s: IsBusy(%v) = true; an error that waiting cannot end is not busy", name, err)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/hoistdb/hoist/dialect"
@@ -11,7 +12,10 @@ import (
 // zero value is ready to use and safe for concurrent use.
 type Dialect struct{}
 
-var _ dialect.Dialect = (*Dialect)(nil)
+var (
+	_ dialect.Dialect    = (*Dialect)(nil)
+	_ dialect.BusyErrors = (*Dialect)(nil)
+)
 
 // New returns the SQLite dialect.
 func New() *Dialect { return &Dialect{} }
@@ -45,4 +49,25 @@ func (*Dialect) QuoteIdent(name string) string { return spelling.QuoteIdent(name
 // all there is to go by.
 func (*Dialect) IsMissingTable(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such table")
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of every busy error
+// (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT and SQLITE_BUSY_TIMEOUT
+// add their detail above the low byte).
+const sqliteBusy = 5
+
+// IsBusy reports whether err is SQLITE_BUSY: by the error's Code method
+// where the driver's error has one (modernc.org/sqlite), otherwise by
+// "database is locked", the message SQLite gives the code, which drivers
+// pass on. SQLITE_LOCKED, a conflict between connections that share one
+// cache inside this process, is not busy.
+func (*Dialect) IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		return coded.Code()&0xff == sqliteBusy
+	}
+	return strings.Contains(err.Error(), "database is locked")
 }

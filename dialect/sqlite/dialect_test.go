@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -68,4 +71,52 @@ func TestIsMissingTable(t *testing.T) {
 		{Name: "missing_table_in_schema", Err: missingInSchema, Want: true},
 		{Name: "other_text", Err: errors.New("no such column: x"), Want: false},
 	})
+}
+
+// TestIsBusy feeds IsBusy the SQLITE_BUSY errors that a second connection
+// gets while a first holds the file's write lock: on a write, and on
+// opening with journal_mode(WAL), which needs the file to itself. No
+// busy_timeout, so SQLite answers at once.
+func TestIsBusy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	file := "file:" + filepath.Join(t.TempDir(), "busy.db")
+	holder := enginetest.Open(t, "sqlite", file)
+	for _, stmt := range []string{"CREATE TABLE t (id INTEGER)", "BEGIN IMMEDIATE", "INSERT INTO t VALUES (1)"} {
+		if _, err := holder.Conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+
+	writer := enginetest.Open(t, "sqlite", file)
+	_, write := writer.Conn.ExecContext(ctx, "INSERT INTO t VALUES (2)")
+	wal, err := sql.Open("sqlite", file+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wal.Close()
+	walSwitch := wal.PingContext(ctx)
+	_, missing := writer.Conn.ExecContext(ctx, "SELECT * FROM no_such_table")
+	if write == nil || walSwitch == nil || missing == nil {
+		t.Fatalf("a statement did not fail: %v, %v, %v", write, walSwitch, missing)
+	}
+
+	d := sqlite.New()
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"write", write, true},
+		{"wal_switch_at_open", walSwitch, true},
+		{"wrapped", fmt.Errorf("hoist: reading history table: %w", write), true},
+		{"message_only", errors.New("database is locked"), true},
+		{"missing_table", missing, false},
+		{"locked_table", errors.New("database table is locked"), false},
+		{"nil", nil, false},
+	} {
+		if got := d.IsBusy(c.err); got != c.want {
+			t.Errorf("%s: IsBusy(%v) = %v, want %v", c.name, c.err, got, c.want)
+		}
+	}
 }

@@ -60,4 +60,10 @@
 //
 // [Dialect.IsMissingTable] looks for "no such table" in the message,
 // which is SQLite's own wording whatever the driver.
+//
+// [Dialect.IsBusy] reports SQLITE_BUSY, by the error's code where the
+// driver gives one and by "database is locked" otherwise. The engine
+// retries its steps before the lock on it: several processes that open a
+// new database file together and each turn on WAL mode get SQLITE_BUSY
+// at once, whatever their busy_timeout.
 package sqlite
