@@ -28,7 +28,11 @@ const (
 // instead of returned to the pool, which ends the session and so frees
 // the lock.
 func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn) error) (err error) {
-	conn, err := m.db.Conn(ctx)
+	var conn *sql.Conn
+	err = m.retryBusy(ctx, "connecting for the migration lock", func() (err error) {
+		conn, err = m.db.Conn(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("hoist: getting a connection for the migration lock: %w", err)
 	}
@@ -85,16 +89,56 @@ func (m *Migrator) acquire(ctx context.Context, lock dialect.Lock) error {
 		if left <= 0 {
 			return m.lockTimeoutError(ctx, lock, time.Since(start))
 		}
-		d := min(wait/2+rand.N(wait/2+1), left)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("hoist: waiting for %s: %w", lock, context.Cause(ctx))
-		case <-t.C:
+		if err := pause(ctx, &wait, left); err != nil {
+			return fmt.Errorf("hoist: waiting for %s: %w", lock, err)
 		}
-		wait = min(2*wait, lockPollMax)
 	}
+}
+
+// pause sleeps for about *wait, at most left, and doubles *wait up to
+// lockPollMax. The jitter keeps replicas that started together from
+// polling in step. It returns the cause of ctx if ctx ends first.
+func pause(ctx context.Context, wait *time.Duration, left time.Duration) error {
+	t := time.NewTimer(min(*wait/2+rand.N(*wait/2+1), left))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+	}
+	*wait = min(2**wait, lockPollMax)
+	return nil
+}
+
+// retryBusy runs fn, and runs it again while it fails with an error that
+// the dialect calls busy ([dialect.BusyErrors]), polling as for the lock,
+// until the lock timeout passes. It guards the steps before the lock is
+// held, which the lock cannot keep other processes away from: the first
+// reading of the history, and getting the lock's connection. what names
+// the step for the log.
+func (m *Migrator) retryBusy(ctx context.Context, what string, fn func() error) error {
+	err := fn()
+	if err == nil {
+		return nil
+	}
+	b, ok := m.dialect.(dialect.BusyErrors)
+	if !ok || !b.IsBusy(err) {
+		return err
+	}
+	start := time.Now()
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: the database is busy; retrying",
+		slog.String("step", what), slog.Any("error", err), slog.Duration("timeout", m.lockTimeout))
+	for wait := lockPollMin; err != nil && b.IsBusy(err); err = fn() {
+		left := m.lockTimeout - time.Since(start)
+		if left <= 0 {
+			return fmt.Errorf("%w (still busy after retrying for %s: another connection kept the database locked; "+
+				"raise the lock timeout with WithLockTimeout, or the driver's busy timeout)", err, time.Since(start).Round(time.Millisecond))
+		}
+		if perr := pause(ctx, &wait, left); perr != nil {
+			return fmt.Errorf("hoist: retrying %s while the database was busy: %w", what, perr)
+		}
+	}
+	return err
 }
 
 func (m *Migrator) lockTimeoutError(ctx context.Context, lock dialect.Lock, waited time.Duration) error {

@@ -140,7 +140,9 @@ func WithTable(name string) Option {
 }
 
 // WithLockTimeout sets how long to wait for the migration lock before
-// failing with [ErrLockTimeout]; the default is [DefaultLockTimeout].
+// failing with [ErrLockTimeout]; the default is [DefaultLockTimeout]. It
+// also bounds how long the steps before the lock are retried while the
+// database is busy (SQLite, see [github.com/hoistdb/hoist/dialect.BusyErrors]).
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {

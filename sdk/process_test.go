@@ -28,6 +28,7 @@ import (
 const (
 	roleBoot = "boot" // wait for stdin to close, then Up and report
 	roleHold = "hold" // Up, blocking inside migration 2 until stdin closes
+	roleBusy = "busy" // hold SQLite's exclusive lock on the file until stdin closes
 )
 
 // bootMigrations is the set the booting processes race to apply: SQL
@@ -94,6 +95,9 @@ func child(role string) int {
 	}
 	defer db.Close()
 	ctx := context.Background()
+	if role == roleBusy {
+		return holdBusy(ctx, db)
+	}
 	var opts []sdk.Option
 	switch role {
 	case roleBoot:
@@ -120,11 +124,45 @@ func child(role string) int {
 	return 0
 }
 
+// holdBusy takes SQLite's exclusive lock on the database file, which
+// keeps every other connection from reading it, says "holding", and
+// commits when stdin closes.
+func holdBusy(ctx context.Context, db *sql.DB) int {
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS app (id INTEGER)")
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "BEGIN EXCLUSIVE")
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "INSERT INTO app (id) VALUES (1)")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("holding")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
 // startChild starts the test binary as a child migrator on db.
 func startChild(t *testing.T, db *testkit.DB, role string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
 	t.Helper()
+	return startChildOn(t, db.Driver, db.DSN, role)
+}
+
+// startChildOn starts the test binary as a child on the database that
+// driver and dsn open.
+func startChildOn(t *testing.T, driver, dsn, role string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+role, "HOIST_SDK_DRIVER="+db.Driver, "HOIST_SDK_DSN="+db.DSN)
+	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+role, "HOIST_SDK_DRIVER="+driver, "HOIST_SDK_DSN="+dsn)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -46,12 +46,20 @@ func (m *Migrator) upTo(ctx context.Context, target int64) (*Result, error) {
 	if len(m.migrations) == 0 {
 		return res, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations", ErrNoMigrations)
 	}
-	state, err := m.bootState(ctx, target)
+	var state bootState
+	err := m.retryBusy(ctx, "reading the history", func() (err error) {
+		state, err = m.bootState(ctx, target)
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
 	if state == bootCheck {
-		h, err := m.readHistory(ctx, m.db)
+		var h *history
+		err := m.retryBusy(ctx, "reading the history", func() (err error) {
+			h, err = m.readHistory(ctx, m.db)
+			return err
+		})
 		if err != nil {
 			return res, err
 		}
