@@ -27,6 +27,7 @@ import (
 type config struct {
 	Reps         int
 	RepsLarge    int // repetitions of fresh apply with N >= 1000; 0: Reps
+	RepsNoop     int // repetitions of the no-op start; 0: 10 × Reps
 	Kinds        []kind
 	Tools        []string
 	Workloads    []string
@@ -62,6 +63,7 @@ func run() int {
 	var (
 		reps       = flag.Int("reps", 5, "repetitions of every measurement")
 		repsLarge  = flag.Int("reps-large", 0, "repetitions of fresh apply with N >= 1000 (0: same as -reps)")
+		repsNoop   = flag.Int("reps-noop", 0, "repetitions of the no-op start (0: ten times -reps)")
 		engines    = flag.String("engines", "postgres,mysql,sqlite", "engines to measure")
 		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, hoist-1tx (hoist with WithSingleTransaction; fresh apply on PostgreSQL and SQLite only), goose, migrate (golang-migrate), floor (hand-written database/sql)")
 		workloads  = flag.String("workloads", strings.Join(allWorkloads, ","), "workloads to run: "+strings.Join(allWorkloads, ", "))
@@ -88,7 +90,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
 		return 2
 	}
-	cfg := config{Reps: *reps, RepsLarge: *repsLarge, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, MigratedN: *migratedN, childTimeout: *childTO}
+	cfg := config{Reps: *reps, RepsLarge: *repsLarge, RepsNoop: *repsNoop, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, MigratedN: *migratedN, childTimeout: *childTO}
 	for _, e := range splitList(*engines) {
 		if !slices.Contains(allKinds, kind(e)) {
 			fmt.Fprintf(os.Stderr, "bench: unknown engine %q (want postgres, mysql, sqlite)\n", e)
@@ -118,8 +120,11 @@ func run() int {
 		}
 		cfg.Ns = append(cfg.Ns, n)
 	}
-	if cfg.Reps <= 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 || cfg.MigratedN <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -reps, -procs, -noop-n, -rollback-n, -concurrent-n, -migrated-n must be positive and -tools not empty")
+	if cfg.RepsNoop == 0 {
+		cfg.RepsNoop = 10 * cfg.Reps
+	}
+	if cfg.Reps <= 0 || cfg.RepsNoop < 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 || cfg.MigratedN <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -reps, -reps-noop, -procs, -noop-n, -rollback-n, -concurrent-n, -migrated-n must be positive and -tools not empty")
 		return 2
 	}
 

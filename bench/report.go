@@ -244,6 +244,17 @@ func (r *results) notRunNotes(w io.Writer, workload string) {
 	}
 }
 
+// maxSamples is the most repetitions any cell of workload has.
+func (r *results) maxSamples(workload string) int {
+	n := 0
+	for _, c := range r.Cells {
+		if c.Workload == workload {
+			n = max(n, len(c.Samples))
+		}
+	}
+	return n
+}
+
 // rows returns the (engine, N) pairs measured for a workload, in order.
 func (r *results) rows(workload string) [][2]any {
 	var out [][2]any
@@ -370,7 +381,7 @@ func writeReport(w io.Writer, r *results) {
 	}
 	if len(r.rows("noop")) > 0 {
 		p("## 2. No-op start\n\n")
-		p("All %d migrations already applied (by the same tool, before the clock starts); from `sql.OpenDB` to \"nothing to do\", construction included.\n\n", r.Config.NoopN)
+		p("All %d migrations already applied (by the same tool, before the clock starts); from `sql.OpenDB` to \"nothing to do\", construction included; %d repetitions.\n\n", r.Config.NoopN, r.maxSamples("noop"))
 		timeTable("noop")
 		r.breakdown(w, "noop")
 	}
