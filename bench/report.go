@@ -304,6 +304,9 @@ func writeReport(w io.Writer, r *results) {
 	if slices.Contains(r.Config.Tools, "hoist-1tx") {
 		p(" (and hoist-1tx's over goose's, where hoist-1tx ran)")
 	}
+	if slices.Contains(r.Config.Tools, "ddl") {
+		p(" (and ddl's over goose's: ddl is no migrator but the migrations' statements alone, so its ratio to goose is the lowest any migrator could reach on this machine)")
+	}
 	p(", below 1 when hoist is faster: first the ratio of the medians, then (after ·) the median of the per-repetition ratios, hoist against the other tool in the same repetition, which is less sensitive to load that drifts over the run. ")
 	p("Statements are counted by a wrapping `driver.Connector`: every query, exec, prepare, execution of a prepared statement, BEGIN, COMMIT, ROLLBACK and ping.\n\n")
 
@@ -313,8 +316,8 @@ func writeReport(w io.Writer, r *results) {
 			r.notRunNotes(w, workload)
 			return
 		}
-		// The ratio columns: hoist over each peer, and hoist-1tx over
-		// goose.
+		// The ratio columns: hoist over each peer, and hoist-1tx and ddl
+		// over goose.
 		type pair struct{ a, b string }
 		var ratios []pair
 		if slices.Contains(tools, "hoist") {
@@ -324,8 +327,10 @@ func writeReport(w io.Writer, r *results) {
 				}
 			}
 		}
-		if slices.Contains(tools, "hoist-1tx") && slices.Contains(tools, "goose") {
-			ratios = append(ratios, pair{"hoist-1tx", "goose"})
+		for _, t := range []string{"hoist-1tx", "ddl"} {
+			if slices.Contains(tools, t) && slices.Contains(tools, "goose") {
+				ratios = append(ratios, pair{t, "goose"})
+			}
 		}
 		head := "| engine | N |"
 		sep := "|---|---:|"
@@ -374,6 +379,9 @@ func writeReport(w io.Writer, r *results) {
 		p("N migrations (`CREATE TABLE t_i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`, down `DROP TABLE t_i`) on a new, empty database each repetition.")
 		if slices.Contains(r.columns("fresh"), "hoist-1tx") {
 			p(" hoist-1tx is hoist with `sdk.WithSingleTransaction()`: all the pending migrations of the `Up` in one transaction.")
+		}
+		if slices.Contains(r.columns("fresh"), "ddl") {
+			p(" ddl is the up statements alone, one exec each, without history rows or lock, in one transaction on PostgreSQL and SQLite (in autocommit on MySQL/MariaDB, which commit DDL implicitly): the server's own cost of the DDL, below which no migrator can go.")
 		}
 		p("\n\n")
 		timeTable("fresh")

@@ -54,7 +54,7 @@ type tool interface {
 	history(ctx context.Context, db *sql.DB, t target, n int) (map[int64]int, string, error)
 }
 
-var allTools = []string{"hoist", "hoist-1tx", "goose", "migrate", "floor"}
+var allTools = []string{"hoist", "hoist-1tx", "goose", "migrate", "floor", "ddl"}
 
 // toolTitle is how the report names a tool.
 func toolTitle(name string) string {
@@ -76,6 +76,8 @@ func newTool(name string, concurrent bool) (tool, error) {
 		return migrateTool{}, nil
 	case "floor":
 		return floorTool{lock: concurrent}, nil
+	case "ddl":
+		return ddlTool{}, nil
 	}
 	return nil, fmt.Errorf("unknown tool %q (want one of %s)", name, strings.Join(allTools, ", "))
 }
@@ -83,10 +85,16 @@ func newTool(name string, concurrent bool) (tool, error) {
 func noop() {}
 
 // notRun says why a tool is not run in a workload on an engine, or ""
-// when it is. Only hoist-1tx has such limits: WithSingleTransaction
-// changes nothing but how Up applies what is pending, and needs DDL that
-// a transaction can hold.
+// when it is. ddl keeps no history, so it has only a fresh apply.
+// hoist-1tx: WithSingleTransaction changes nothing but how Up applies
+// what is pending, and needs DDL that a transaction can hold.
 func notRun(tool, workload string, k kind) string {
+	if tool == "ddl" {
+		if workload != "fresh" {
+			return "it is the statements alone, without history, so it runs in the fresh apply only (no no-op start, no downs, no lock)"
+		}
+		return ""
+	}
 	if tool != "hoist-1tx" {
 		return ""
 	}
