@@ -48,13 +48,25 @@ func (m *Migrator) runScript(ctx context.Context, conn *sql.Conn, mig *Migration
 // writeScript appends a SQL migration's statements and history change.
 func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction, batch int) {
 	for _, st := range mig.step(dir).statements() {
-		b.WriteString(st.SQL)
-		b.WriteString(";\n")
+		writeStatement(b, st.SQL)
 	}
 	if dir == Up {
 		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch))
 	} else {
 		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
+	}
+	b.WriteString(";\n")
+}
+
+// writeStatement appends one statement and the semicolon that ends it.
+// A statement block keeps its text as written, so its last line may end
+// in a -- comment; the semicolon then goes on a line of its own, where
+// the comment cannot swallow it (and with it the boundary to the next
+// statement).
+func writeStatement(b *strings.Builder, sql string) {
+	b.WriteString(sql)
+	if strings.Contains(sql[strings.LastIndexByte(sql, '\n')+1:], "--") {
+		b.WriteByte('\n')
 	}
 	b.WriteString(";\n")
 }
@@ -80,6 +92,13 @@ func (m *Migrator) locate(ctx context.Context, conn *sql.Conn, before []*Migrati
 	var me *MigrationError
 	if errors.As(err, &me) && me.Version == mig.Version {
 		return me
+	}
+	if errors.Is(err, errReplayed) {
+		// Every statement passed alone: the failure was in the history
+		// change, the commit, or something that differs between a run
+		// and its replay (a deadlock, a lock timeout).
+		return m.scriptError(mig, dir, fmt.Errorf("%w (no statement of %s failed when run again one by one: "+
+			"the failure came from the history change, the commit or a transient conflict)", scriptErr, mig.step(dir).file()))
 	}
 	return m.scriptError(mig, dir, scriptErr)
 }

@@ -1,0 +1,129 @@
+package sdk_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// trailingCommentFS has a statement block and a plain statement that end
+// in a line comment, each followed by more statements.
+func trailingCommentFS() fstest.MapFS {
+	return fstest.MapFS{
+		"0001_comments.sql": {Data: []byte(`-- +hoist up
+-- +hoist statement-begin
+CREATE TABLE c1 (id INTEGER); -- the first table
+-- +hoist statement-end
+CREATE TABLE c2 (id INTEGER); -- the second table
+-- +hoist statement-begin
+INSERT INTO c1 (id) VALUES (1) -- one row
+-- +hoist statement-end
+INSERT INTO c2 (id) VALUES (2);
+-- +hoist down
+-- +hoist statement-begin
+DROP TABLE c2; -- first
+-- +hoist statement-end
+DROP TABLE c1;
+`)},
+	}
+}
+
+// TestTrailingLineComment: a statement that ends in a -- comment is one
+// statement on every engine, also where statements are sent together as
+// one script (PostgreSQL), up and down; and when such a migration fails,
+// the error names the file and the line of the failed statement.
+func TestTrailingLineComment(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		m := newMigrator(t, db, sdk.WithFS(trailingCommentFS()))
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM c1 WHERE id = 1"); n != 1 {
+			t.Fatalf("c1 has %d rows with id 1; want 1", n)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM c2 WHERE id = 2"); n != 1 {
+			t.Fatalf("c2 has %d rows with id 2; want 1", n)
+		}
+		if _, err := m.Rollback(ctx, sdk.RollbackOptions{}); err != nil {
+			t.Fatalf("Rollback: %v", err)
+		}
+		if tableExists(t, db, "c1") || tableExists(t, db, "c2") {
+			t.Fatal("the down left a table behind")
+		}
+
+		broken := fstest.MapFS{"0001_broken.sql": {Data: []byte(`-- +hoist up
+-- +hoist statement-begin
+CREATE TABLE b1 (id INTEGER); -- fine
+-- +hoist statement-end
+
+INSERT INTO no_such_table (id) VALUES (1); -- fails
+CREATE TABLE b2 (id INTEGER);
+`)}}
+		_, err := newMigrator(t, db, sdk.WithFS(broken)).Up(ctx)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.File != "0001_broken.sql" || me.Line != 6 || !strings.Contains(err.Error(), "0001_broken.sql:6") {
+			t.Fatalf("Up: %v; want a MigrationError at 0001_broken.sql:6", err)
+		}
+	})
+}
+
+// TestSingleTransactionRunsGoOnce: when a SQL migration fails in a
+// single-transaction batch, a Go migration that ran before it in the same
+// transaction is not run again to find the failed statement, and the
+// error still names the file and line.
+func TestSingleTransactionRunsGoOnce(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		if e.name == "mysql" { // refuses WithSingleTransaction (TestSingleTransaction)
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			ctx := testContext(t)
+			runs := 0
+			counted := sdk.GoMigration(2, "counted", func(ctx context.Context, tx sdk.Tx) error {
+				runs++
+				_, err := tx.ExecContext(ctx, "INSERT INTO first (id) VALUES (1)")
+				return err
+			}, nil)
+			fsys := fstest.MapFS{
+				"0001_first.sql": {Data: []byte("-- +hoist up\nCREATE TABLE first (id INTEGER PRIMARY KEY);\n")},
+				"0003_more.sql":  {Data: []byte("-- +hoist up\nCREATE TABLE more (id INTEGER);\nINSERT INTO more (id) SELECT id FROM first;\n")},
+				"0004_broken.sql": {Data: []byte("-- +hoist up\nCREATE TABLE fine (id INTEGER);\n\n" +
+					"INSERT INTO more (id) VALUES (2);\nINSERT INTO no_such_table VALUES (1);\n")},
+			}
+			m := newMigrator(t, db, sdk.WithFS(fsys), sdk.WithMigrations(counted), sdk.WithSingleTransaction())
+			_, err := m.Up(ctx)
+			var me *sdk.MigrationError
+			if !errors.As(err, &me) || me.Version != 4 || me.File != "0004_broken.sql" || me.Line != 5 {
+				t.Fatalf("Up: %v; want a MigrationError at 0004_broken.sql:5", err)
+			}
+			if runs != 1 {
+				t.Fatalf("the Go migration ran %d times in one Up; want once", runs)
+			}
+			if tableExists(t, db, "first") || tableExists(t, db, "fine") {
+				t.Fatal("a failed single-transaction Up kept something")
+			}
+
+			// Without the broken migration the batch commits, the Go
+			// migration once more.
+			delete(fsys, "0004_broken.sql")
+			res, err := newMigrator(t, db, sdk.WithFS(fsys), sdk.WithMigrations(counted), sdk.WithSingleTransaction()).Up(ctx)
+			if err != nil || !slices.Equal(versions(res.Applied), []int64{1, 2, 3}) || runs != 2 {
+				t.Fatalf("Up: %v, applied %v, Go runs %d; want [1 2 3] and 2 runs", err, versions(res.Applied), runs)
+			}
+			if n := countRows(t, db.DB, "SELECT COUNT(*) FROM more"); n != 1 {
+				t.Fatalf("more has %d rows; want 1", n)
+			}
+		})
+	}
+}
