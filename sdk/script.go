@@ -16,7 +16,10 @@ import (
 // the rest of it, so nothing tells which statement failed; the engine
 // then replays the statements one by one in a transaction that it rolls
 // back, to report the failed statement, its line and the driver's error
-// as a [*MigrationError]. Failures are rare; round trips are not.
+// as a [*MigrationError]. Failures are rare; round trips are not. The
+// replay never runs Go code again: in a single-transaction batch, once a
+// Go migration has run, each script runs under a savepoint and only the
+// failed migration is replayed, from there.
 
 // errReplayed rolls back a replay that found nothing wrong.
 var errReplayed = errors.New("hoist: replay done")
@@ -80,7 +83,7 @@ func (m *Migrator) locate(ctx context.Context, conn *sql.Conn, before []*Migrati
 	}
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 		for _, p := range before {
-			if err := m.upInTx(ctx, tx, p, batch); err != nil {
+			if err := m.upInTx(ctx, tx, p, batch, false); err != nil {
 				return 0, err
 			}
 		}
@@ -108,19 +111,42 @@ func (m *Migrator) scriptError(mig *Migration, dir Direction, err error) *Migrat
 }
 
 // upInTx applies mig and its history row inside tx, as one script where
-// the dialect allows it.
-func (m *Migrator) upInTx(ctx context.Context, tx Tx, mig *Migration, batch int) error {
+// the dialect allows it. With guard, the script runs under a savepoint:
+// if it fails, the transaction goes back to the savepoint and replays
+// mig alone statement by statement, to name the failed statement without
+// running again what ran before it in tx (see applyUpSingle).
+func (m *Migrator) upInTx(ctx context.Context, tx Tx, mig *Migration, batch int, guard bool) error {
 	if m.scripter == nil || mig.up.fn != nil {
 		_, err := m.stepInTx(ctx, tx, mig, Up, batch, time.Now())
 		return err
 	}
 	var b strings.Builder
-	m.writeScript(&b, mig, Up, batch)
-	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
-		return m.scriptError(mig, Up, err)
+	if guard {
+		b.WriteString("SAVEPOINT " + locateSavepoint + ";\n")
 	}
-	return nil
+	m.writeScript(&b, mig, Up, batch)
+	if guard {
+		b.WriteString("RELEASE SAVEPOINT " + locateSavepoint)
+	}
+	_, err := tx.ExecContext(ctx, b.String())
+	if err == nil || !guard || ctx.Err() != nil {
+		if err != nil {
+			return m.scriptError(mig, Up, err)
+		}
+		return nil
+	}
+	if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+locateSavepoint); rerr != nil {
+		return errors.Join(m.scriptError(mig, Up, err), fmt.Errorf("hoist: rolling back to a savepoint: %w", rerr))
+	}
+	if _, rerr := m.execStep(ctx, tx, mig, Up, mig.up); rerr != nil {
+		return rerr
+	}
+	return m.scriptError(mig, Up, fmt.Errorf("%w (no statement of %s failed when run again one by one: "+
+		"the failure came from the history change or a transient conflict)", err, mig.up.file()))
 }
+
+// locateSavepoint is the savepoint that upInTx rolls back to.
+const locateSavepoint = "hoist_locate"
 
 // applyUpSingle applies pending in one transaction ([WithSingleTransaction]).
 func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history, pending []*Migration, res *Result) error {
@@ -135,23 +161,33 @@ func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history
 			strings.Join(outside, ", "))
 	}
 	batch := h.lastBatch() + 1
-	var applied []Applied
-	failed := -1
+	var (
+		applied []Applied
+		failed  = -1
+		// guard is set once a Go migration has run in the transaction:
+		// from then on a failed script cannot be located by replaying
+		// the batch, which would run the Go code again, so each script
+		// runs under a savepoint instead (see upInTx). Before that the
+		// batch is plain SQL, and a replay costs nothing until something
+		// fails.
+		guard bool
+	)
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 		for i, mig := range pending {
 			start := time.Now()
 			m.emit(ctx, Event{Kind: EventMigrating, Migration: Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file(), Direction: Up}})
-			if err := m.upInTx(ctx, tx, mig, batch); err != nil {
+			if err := m.upInTx(ctx, tx, mig, batch, guard); err != nil {
 				failed = i
 				return 0, err
 			}
+			guard = guard || mig.up.fn != nil
 			applied = append(applied, Applied{Version: mig.Version, Name: mig.Name, File: mig.up.file(), Direction: Up, Duration: time.Since(start)})
 		}
 		return 0, nil
 	})
 	if err != nil {
 		var me *MigrationError
-		if failed >= 0 && m.scripter != nil && pending[failed].up.fn == nil && errors.As(err, &me) && me.Line == 0 {
+		if failed >= 0 && !guard && m.scripter != nil && pending[failed].up.fn == nil && errors.As(err, &me) && me.Line == 0 {
 			err = m.locate(ctx, conn, pending[:failed], pending[failed], Up, batch, me.Err)
 		}
 		return err
