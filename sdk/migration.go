@@ -36,7 +36,8 @@ type Migration struct {
 
 	up         step
 	down       step
-	reversible bool // down is set; false: irreversible
+	reversible bool   // down is set; false: irreversible
+	ownTx      string // where a SQL migration begins or ends its own transaction, "" if it does not
 }
 
 // step is one direction of a migration: a section of a SQL file, or a
@@ -104,6 +105,7 @@ func fromFile(m *Migration, f *embedfs.Migration) {
 	if f.Down != nil {
 		m.down, m.reversible = step{sql: f.Down}, true
 	}
+	setOwnTransaction(m, f)
 }
 
 // validate checks a migration given to WithMigrations.

@@ -31,6 +31,8 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		done, err = m.execStep(ctx, conn, mig, dir, s)
 		if err == nil {
 			err = m.recordErr(mig, dir, m.record(ctx, conn, mig, dir, batch, start))
+		} else {
+			m.leaveOwnTransaction(ctx, conn, mig)
 		}
 	case m.scripter != nil && s.fn == nil:
 		err = m.runScript(ctx, conn, mig, dir, batch)

@@ -153,7 +153,7 @@ func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history
 	var outside []string
 	for _, mig := range pending {
 		if mig.NoTransaction {
-			outside = append(outside, mig.String())
+			outside = append(outside, mig.String()+ownTransactionNote(mig))
 		}
 	}
 	if len(outside) > 0 {

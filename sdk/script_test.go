@@ -127,3 +127,86 @@ func TestSingleTransactionRunsGoOnce(t *testing.T) {
 		})
 	}
 }
+
+// failingStatement is a statement that fails at run time on the engine.
+func failingStatement(db *testkit.DB) string {
+	if db.Dialect.Name() == "postgres" {
+		return "SELECT 1/0"
+	}
+	return "INSERT INTO no_such_table (id) VALUES (1)"
+}
+
+// TestOwnTransaction: a golang-migrate file with its own BEGIN and
+// COMMIT runs as golang-migrate ran it, outside hoist's transaction.
+// When it fails after its COMMIT, what it committed is there once, the
+// error names the real failure at its real line, and later runs stop
+// with ErrDirty until the history is repaired. A failure inside its own
+// transaction rolls that transaction back.
+func TestOwnTransaction(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		fail := failingStatement(db)
+		fsys := fstest.MapFS{
+			"0001_t.up.sql":   {Data: []byte("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")},
+			"0001_t.down.sql": {Data: []byte("DROP TABLE t;\n")},
+			"0002_fill.up.sql": {Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (1);\nINSERT INTO t (id) VALUES (2);\nCOMMIT;\n")},
+		}
+		res, err := newMigrator(t, db, sdk.WithFS(fsys)).Up(ctx)
+		if err != nil || !slices.Equal(versions(res.Applied), []int64{1, 2}) {
+			t.Fatalf("Up: %v, applied %v; want [1 2]", err, versions(res.Applied))
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM t"); n != 2 {
+			t.Fatalf("t has %d rows; want 2", n)
+		}
+
+		// Failure inside the file's own transaction: nothing stays.
+		fsys["0003_inside.up.sql"] = &fstest.MapFile{Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (3);\n" + fail + ";\nCOMMIT;\n")}
+		m := newMigrator(t, db, sdk.WithFS(fsys))
+		_, err = m.Up(ctx)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Version != 3 || me.File != "0003_inside.up.sql" || me.Line != 3 {
+			t.Fatalf("Up: %v; want a MigrationError at 0003_inside.up.sql:3", err)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM t WHERE id = 3"); n != 0 {
+			t.Fatalf("the insert inside the failed file's own transaction stayed (%d rows)", n)
+		}
+		if _, err := m.Repair(ctx); err != nil {
+			t.Fatalf("Repair: %v", err)
+		}
+		delete(fsys, "0003_inside.up.sql")
+
+		// Failure after the file's own COMMIT: what committed stays,
+		// once, and the history says so.
+		fsys["0004_after.up.sql"] = &fstest.MapFile{Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (4);\nCOMMIT;\n" + fail + ";\n")}
+		m = newMigrator(t, db, sdk.WithFS(fsys))
+		_, err = m.Up(ctx)
+		if !errors.As(err, &me) || me.Version != 4 || me.File != "0004_after.up.sql" || me.Line != 4 || !me.Dirty ||
+			!strings.Contains(err.Error(), "0004_after.up.sql:4") || !strings.Contains(me.Statement, strings.Fields(fail)[0]) {
+			t.Fatalf("Up: %v; want a dirty MigrationError at 0004_after.up.sql:4 for %q", err, fail)
+		}
+		if db.Dialect.Name() == "postgres" && !strings.Contains(err.Error(), "division by zero") {
+			t.Fatalf("Up: %v; want the real error, division by zero", err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := m.Up(ctx); !errors.Is(err, sdk.ErrDirty) || !strings.Contains(err.Error(), "4 after") {
+				t.Fatalf("Up after the failure: %v; want ErrDirty naming migration 4", err)
+			}
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM t WHERE id = 4"); n != 1 {
+			t.Fatalf("the committed insert is there %d times; want once", n)
+		}
+
+		// WithSingleTransaction cannot hold a file with its own
+		// transaction, and says why.
+		if db.Dialect.TransactionalDDL() {
+			if _, err := m.Repair(ctx); err != nil {
+				t.Fatalf("Repair: %v", err)
+			}
+			_, err := newMigrator(t, db, sdk.WithFS(fsys), sdk.WithSingleTransaction()).Up(ctx)
+			if err == nil || !strings.Contains(err.Error(), "own transaction: BEGIN at 0004_after.up.sql:1") {
+				t.Fatalf("Up with WithSingleTransaction: %v; want a refusal naming the file's BEGIN", err)
+			}
+		}
+	})
+}
