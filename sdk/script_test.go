@@ -148,8 +148,8 @@ func TestOwnTransaction(t *testing.T) {
 		ctx := testContext(t)
 		fail := failingStatement(db)
 		fsys := fstest.MapFS{
-			"0001_t.up.sql":   {Data: []byte("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")},
-			"0001_t.down.sql": {Data: []byte("DROP TABLE t;\n")},
+			"0001_t.up.sql":    {Data: []byte("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")},
+			"0001_t.down.sql":  {Data: []byte("DROP TABLE t;\n")},
 			"0002_fill.up.sql": {Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (1);\nINSERT INTO t (id) VALUES (2);\nCOMMIT;\n")},
 		}
 		res, err := newMigrator(t, db, sdk.WithFS(fsys)).Up(ctx)
