@@ -21,10 +21,12 @@
 // [Dialect.NewLock] returns a session-level advisory lock
 // (pg_try_advisory_lock) whose bigint key is derived from the history
 // table name, so two applications with different history tables in one
-// database do not block each other. The key is the table name as written:
-// "hoist_migrations" and "public.hoist_migrations" are different locks,
-// so every replica must spell the table the same way (they do when they
-// run the same binary).
+// database do not block each other. The key is derived from the table's
+// schema-qualified name, an unqualified name qualified with the schema it
+// resolves to on the lock's session (current_schema()), so
+// "hoist_migrations" and "public.hoist_migrations" are one table and one
+// lock, while replicas whose search_path differs lock the tables they
+// really write.
 //
 // The lock belongs to the database session, not to a transaction: it
 // survives commits and rollbacks and ends with the connection. A killed

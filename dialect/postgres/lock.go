@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hoistdb/hoist/dialect"
@@ -16,15 +17,40 @@ import (
 
 // NewLock returns the session-level advisory lock that guards table, taken
 // and released through conn. Its key is the first 8 bytes of the SHA-256
-// of "hoist:"+table, read as a big-endian int64, and its String is
-// "pg_advisory_lock(<key>)", which is what an operator looks for in
-// pg_locks.
+// of "hoist:" and the table's schema-qualified name, read as a big-endian
+// int64, and its String is "pg_advisory_lock(<key>)", which is what an
+// operator looks for in pg_locks.
+//
+// One table is one lock however it is spelt: an unqualified name is
+// qualified with the schema it resolves to on conn (current_schema(),
+// asked once, at the first TryAcquire or Holder), so "hoist_migrations"
+// and "public.hoist_migrations" take the same lock. The schema public is
+// left out of the hashed name, which keeps the key of the common case,
+// an unqualified table in public, what it always was.
 //
 // The lock is not reentrant in the PostgreSQL sense: a TryAcquire while
 // this Lock already holds it reports true without asking the server again,
 // so one Release always frees it. Creating the lock sends nothing.
 func (*Dialect) NewLock(conn *sql.Conn, table string) dialect.Lock {
-	return &advisoryLock{conn: conn, key: lockKey(table)}
+	l := &advisoryLock{conn: conn, table: table}
+	schema, _, qualified := strings.Cut(table, ".")
+	l.resolved = qualified
+	l.key.Store(lockKey(canonicalTable(table, schema, qualified)))
+	return l
+}
+
+// canonicalTable is the name hashed into the lock key of table, whose
+// schema (the first part of a qualified name) is schema: the qualified
+// name, without the default schema public. A name of three parts is
+// taken as written.
+func canonicalTable(table, schema string, qualified bool) string {
+	if !qualified {
+		return table
+	}
+	if name := strings.TrimPrefix(table, schema+"."); schema == "public" && !strings.Contains(name, ".") {
+		return name
+	}
+	return table
 }
 
 // lockKey derives the advisory lock key of a history table. The "hoist:"
@@ -36,15 +62,37 @@ func lockKey(table string) int64 {
 }
 
 type advisoryLock struct {
-	conn *sql.Conn
-	key  int64
+	conn  *sql.Conn
+	table string       // as given
+	key   atomic.Int64 // read by String without mu
 
-	mu   sync.Mutex // serialises use of conn and guards held
-	held bool
+	mu       sync.Mutex // serialises use of conn and guards held and resolved
+	held     bool
+	resolved bool // key hashes the schema-qualified name
+}
+
+// resolve qualifies an unqualified table with the schema it resolves to
+// on the lock's session and sets the key from it. It asks once: a
+// migration that changes search_path later must not move the lock.
+// Without a schema to create in (current_schema() is NULL) the table
+// cannot exist, and the name is hashed as given.
+func (l *advisoryLock) resolve(ctx context.Context) error {
+	if l.resolved {
+		return nil
+	}
+	var schema sql.NullString
+	if err := l.conn.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("postgres: finding the schema of %s for its lock: %w", l.table, err)
+	}
+	if schema.Valid {
+		l.key.Store(lockKey(canonicalTable(schema.String+"."+l.table, schema.String, true)))
+	}
+	l.resolved = true
+	return nil
 }
 
 func (l *advisoryLock) String() string {
-	return fmt.Sprintf("pg_advisory_lock(%d)", l.key)
+	return fmt.Sprintf("pg_advisory_lock(%d)", l.key.Load())
 }
 
 func (l *advisoryLock) TryAcquire(ctx context.Context) (bool, error) {
@@ -53,8 +101,11 @@ func (l *advisoryLock) TryAcquire(ctx context.Context) (bool, error) {
 	if l.held {
 		return true, nil
 	}
+	if err := l.resolve(ctx); err != nil {
+		return false, err
+	}
 	var ok bool
-	if err := l.conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", l.key).Scan(&ok); err != nil {
+	if err := l.conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", l.key.Load()).Scan(&ok); err != nil {
 		return false, fmt.Errorf("postgres: take %s: %w", l, err)
 	}
 	l.held = ok
@@ -65,7 +116,7 @@ func (l *advisoryLock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var ok bool
-	if err := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", l.key).Scan(&ok); err != nil {
+	if err := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", l.key.Load()).Scan(&ok); err != nil {
 		return fmt.Errorf("postgres: release %s: %w", l, err)
 	}
 	l.held = false
@@ -107,7 +158,10 @@ func (l *advisoryLock) Holder(ctx context.Context) (string, error) {
 		app, addr string
 		since     sql.NullTime
 	)
-	err := l.conn.QueryRowContext(ctx, holderQuery, l.key).Scan(&pid, &app, &addr, &since)
+	if err := l.resolve(ctx); err != nil {
+		return "", err
+	}
+	err := l.conn.QueryRowContext(ctx, holderQuery, l.key.Load()).Scan(&pid, &app, &addr, &since)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

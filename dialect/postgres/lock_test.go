@@ -63,22 +63,71 @@ func TestLock(t *testing.T) {
 	enginetest.Release(t, lockB)
 }
 
-// TestLockKeyIsTheTableAsWritten: the key hashes the table name as
-// written, so a qualified spelling of the same table is another lock.
-func TestLockKeyIsTheTableAsWritten(t *testing.T) {
+// TestLockKeyTellsTablesApart: tables of the same name in two schemas
+// have two locks.
+func TestLockKeyTellsTablesApart(t *testing.T) {
 	t.Parallel()
 	db := testkit.Postgres(t)
 	d := postgres.New()
 	a, _ := newSession(t, db, "a")
 	b, _ := newSession(t, db, "b")
-
 	lockA := d.NewLock(a.Conn, "hoist_migrations")
 	lockB := d.NewLock(b.Conn, "app.hoist_migrations")
+	enginetest.TryAcquire(t, lockA, true)
+	enginetest.TryAcquire(t, lockB, true)
 	if lockA.String() == lockB.String() {
 		t.Fatalf("both tables have lock %s", lockA)
 	}
-	enginetest.TryAcquire(t, lockA, true)
-	enginetest.TryAcquire(t, lockB, true)
 	enginetest.Release(t, lockA)
 	enginetest.Release(t, lockB)
+}
+
+// TestLockKeyResolvesTheSchema: one table is one lock however it is
+// spelt. An unqualified name is the table in the session's current
+// schema, so it shares its lock with the qualified name of that table,
+// and the key of a table in public is the one it always was.
+func TestLockKeyResolvesTheSchema(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	d := postgres.New()
+	ctx := context.Background()
+	if _, err := db.DB.ExecContext(ctx, "CREATE SCHEMA app"); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("hoist:hoist_migrations"))
+	publicKey := fmt.Sprintf("pg_advisory_lock(%d)", int64(binary.BigEndian.Uint64(sum[:8])))
+
+	for _, c := range []struct {
+		name           string
+		searchPath     string // of session a
+		tableA, tableB string
+		wantKey        string // of both locks, if not ""
+	}{
+		{"public_unqualified_first", "", "hoist_migrations", "public.hoist_migrations", publicKey},
+		{"public_qualified_first", "", "public.hoist_migrations", "hoist_migrations", publicKey},
+		{"app_by_search_path", "app, public", "hoist_migrations", "app.hoist_migrations", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, pidA := newSession(t, db, "holder_"+c.name)
+			b, _ := newSession(t, db, "waiter_"+c.name)
+			if c.searchPath != "" {
+				if _, err := a.Conn.ExecContext(ctx, "SET search_path = "+c.searchPath); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lockA := d.NewLock(a.Conn, c.tableA)
+			lockB := d.NewLock(b.Conn, c.tableB)
+			enginetest.TryAcquire(t, lockA, true)
+			enginetest.TryAcquire(t, lockB, false)
+			if h := enginetest.Holder(t, lockB); !strings.HasPrefix(h, fmt.Sprintf("pid %d (holder_%s)", pidA, c.name)) {
+				t.Errorf("Holder = %q; want session A, pid %d", h, pidA)
+			}
+			if lockA.String() != lockB.String() || c.wantKey != "" && lockA.String() != c.wantKey {
+				t.Errorf("locks %s and %s; want one lock %s", lockA, lockB, c.wantKey)
+			}
+			enginetest.Release(t, lockA)
+			enginetest.TryAcquire(t, lockB, true)
+			enginetest.Release(t, lockB)
+		})
+	}
 }
