@@ -68,7 +68,8 @@ type advisoryLock struct {
 
 	mu       sync.Mutex // serialises use of conn and guards held and resolved
 	held     bool
-	resolved bool // key hashes the schema-qualified name
+	resolved bool   // key hashes the schema-qualified name
+	settings string // the session's own settings when the lock was taken (session.go)
 }
 
 // resolve qualifies an unqualified table with the schema it resolves to
@@ -104,20 +105,27 @@ func (l *advisoryLock) TryAcquire(ctx context.Context) (bool, error) {
 	if err := l.resolve(ctx); err != nil {
 		return false, err
 	}
-	var ok bool
-	if err := l.conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", l.key.Load()).Scan(&ok); err != nil {
+	var (
+		ok       bool
+		settings sql.NullString
+	)
+	if err := l.conn.QueryRowContext(ctx, tryLockQuery, l.key.Load()).Scan(&ok, &settings); err != nil {
 		return false, fmt.Errorf("postgres: take %s: %w", l, err)
 	}
-	l.held = ok
+	l.held, l.settings = ok, settings.String
 	return ok, nil
 }
 
 func (l *advisoryLock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	settings := l.settings
+	if settings == "" {
+		settings = "{}"
+	}
 	var ok bool
-	if err := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", l.key.Load()).Scan(&ok); err != nil {
-		return fmt.Errorf("postgres: release %s: %w", l, err)
+	if err := l.conn.QueryRowContext(ctx, unlockQuery, l.key.Load(), settings).Scan(&ok); err != nil {
+		return fmt.Errorf("postgres: putting back the session's settings and releasing %s: %w", l, err)
 	}
 	l.held = false
 	if !ok {
