@@ -32,7 +32,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		if err == nil {
 			err = m.recordErr(mig, dir, m.record(ctx, conn, mig, dir, batch, start))
 		} else {
-			m.leaveOwnTransaction(ctx, conn, mig)
+			done = m.leaveOwnTransaction(ctx, conn, mig, s, done)
 		}
 	case m.scripter != nil && s.fn == nil:
 		err = m.runScript(ctx, conn, mig, dir, batch)

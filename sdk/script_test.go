@@ -160,21 +160,53 @@ func TestOwnTransaction(t *testing.T) {
 			t.Fatalf("t has %d rows; want 2", n)
 		}
 
-		// Failure inside the file's own transaction: nothing stays.
+		// Failure inside the file's own transaction: nothing stays, and
+		// the migration is pending again, not dirty.
 		fsys["0003_inside.up.sql"] = &fstest.MapFile{Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (3);\n" + fail + ";\nCOMMIT;\n")}
 		m := newMigrator(t, db, sdk.WithFS(fsys))
 		_, err = m.Up(ctx)
 		var me *sdk.MigrationError
-		if !errors.As(err, &me) || me.Version != 3 || me.File != "0003_inside.up.sql" || me.Line != 3 {
-			t.Fatalf("Up: %v; want a MigrationError at 0003_inside.up.sql:3", err)
+		if !errors.As(err, &me) || me.Version != 3 || me.File != "0003_inside.up.sql" || me.Line != 3 || me.Dirty {
+			t.Fatalf("Up: %v; want a MigrationError at 0003_inside.up.sql:3, not dirty", err)
 		}
 		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM t WHERE id = 3"); n != 0 {
 			t.Fatalf("the insert inside the failed file's own transaction stayed (%d rows)", n)
 		}
-		if _, err := m.Repair(ctx); err != nil {
-			t.Fatalf("Repair: %v", err)
+		if st, err := m.Status(ctx); err != nil || !slices.Equal(statusVersions(st.Pending), []int64{3}) || len(st.Failed) != 0 {
+			t.Fatalf("Status: %v, %+v; want 3 pending and nothing failed", err, st)
 		}
 		delete(fsys, "0003_inside.up.sql")
+
+		// DDL inside the file's own transaction: MySQL commits it, and
+		// what came before it, implicitly, so there the migration is
+		// dirty; elsewhere it rolls back with the rest.
+		fsys["0003_ddl.up.sql"] = &fstest.MapFile{Data: []byte("BEGIN;\nINSERT INTO t (id) VALUES (3);\nCREATE TABLE inside_ddl (id INTEGER);\n" + fail + ";\nCOMMIT;\n")}
+		m = newMigrator(t, db, sdk.WithFS(fsys))
+		_, err = m.Up(ctx)
+		mysql := !db.Dialect.TransactionalDDL()
+		if !errors.As(err, &me) || me.Version != 3 || me.Line != 4 || me.Dirty != mysql {
+			t.Fatalf("Up: %v; want a MigrationError at 0003_ddl.up.sql:4, dirty only on MySQL", err)
+		}
+		if got := tableExists(t, db, "inside_ddl"); got != mysql {
+			t.Fatalf("inside_ddl exists: %v; want %v", got, mysql)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM t WHERE id = 3"); n != map[bool]int{true: 1, false: 0}[mysql] {
+			t.Fatalf("the insert before the DDL is there %d times", n)
+		}
+		if mysql {
+			if _, err := m.Up(ctx); !errors.Is(err, sdk.ErrDirty) {
+				t.Fatalf("Up after a dirty failure: %v; want ErrDirty", err)
+			}
+			for _, q := range []string{"DROP TABLE inside_ddl", "DELETE FROM t WHERE id = 3"} {
+				if _, err := db.DB.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := m.Repair(ctx); err != nil {
+				t.Fatalf("Repair: %v", err)
+			}
+		}
+		delete(fsys, "0003_ddl.up.sql")
 
 		// Failure after the file's own COMMIT: what committed stays,
 		// once, and the history says so.

@@ -138,17 +138,52 @@ func ownTransactionNote(mig *Migration) string {
 }
 
 // leaveOwnTransaction rolls back what a migration with its own
-// transaction left open when it failed inside it, so that the failed
-// row is recorded, and the connection goes back to the pool, outside
-// it. Nothing of the open transaction has committed. The error of a
-// ROLLBACK with no transaction open (SQLite says so) means nothing.
-func (m *Migrator) leaveOwnTransaction(ctx context.Context, conn *sql.Conn, mig *Migration) {
+// transaction left open when it failed after done statements of s, so
+// that the failed row is recorded, and the connection goes back to the
+// pool, outside it; the error of a ROLLBACK with no transaction open
+// (SQLite says so) means nothing. It returns done, or 0 when none of the
+// statements that ran can have committed (they all ran inside the file's
+// own transaction, which is now rolled back): the migration then left
+// nothing behind and is pending again, not dirty.
+func (m *Migrator) leaveOwnTransaction(ctx context.Context, conn *sql.Conn, mig *Migration, s step, done int) int {
 	if mig.ownTx == "" {
-		return
+		return done
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	_, _ = conn.ExecContext(rctx, "ROLLBACK")
+	if m.mayHaveCommitted(s.statements(), done) {
+		return done
+	}
+	return 0
+}
+
+// mayHaveCommitted reports whether the first done of stmts, which ran
+// one by one in this order, or the statement that failed after them, can
+// have committed: a COMMIT, a statement that succeeded outside the file's
+// own transaction (the session commits it at once), or one the engine
+// commits implicitly inside it (MySQL's DDL, which commits what came
+// before it even when it fails).
+func (m *Migrator) mayHaveCommitted(stmts []embedfs.Statement, done int) bool {
+	implicit := func(stmt string) bool {
+		return !m.dialect.TransactionalDDL() && (m.implicit == nil || m.implicit.CommitsImplicitly(stmt))
+	}
+	inside := false
+	for i, st := range stmts {
+		if i >= done {
+			return inside && implicit(st.SQL) // the failed statement
+		}
+		w := words(st.SQL, 1)
+		switch {
+		case controlsTransaction(st.SQL) && (w[0] == "BEGIN" || w[0] == "START"):
+			inside = true
+		case controlsTransaction(st.SQL) && (w[0] == "ROLLBACK" || w[0] == "ABORT"):
+			inside = false
+		case controlsTransaction(st.SQL), !inside, implicit(st.SQL):
+			return true
+		}
+	}
+	return false
 }
 
 // setOwnTransaction marks m, read from f, as a migration that runs
