@@ -18,8 +18,9 @@ import (
 // again. So a SQL migration in which a statement begins or ends a
 // transaction runs as golang-migrate ran it: outside a transaction of
 // hoist's, statement by statement, like a no-transaction migration. A
-// failure after one of its statements succeeded is then recorded as
-// failed (dirty), since part of it may have committed.
+// failure after something of it may have committed is recorded as
+// failed (dirty); one inside its own transaction, with nothing
+// committed, leaves it pending (see leaveOwnTransaction).
 
 // ownTransaction returns the first statement of f, up or down, that
 // begins or ends a transaction, and the file that holds it.
