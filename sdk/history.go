@@ -288,3 +288,9 @@ func compareInt(a, b int64) int {
 func sortStatus(s []MigrationStatus) {
 	slices.SortFunc(s, func(a, b MigrationStatus) int { return compareInt(a.Version, b.Version) })
 }
+
+// isBusy reports whether d says err is a busy database ([dialect.BusyErrors]).
+func isBusy(d dialect.Dialect, err error) bool {
+	b, ok := d.(dialect.BusyErrors)
+	return ok && b.IsBusy(err)
+}

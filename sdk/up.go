@@ -3,9 +3,11 @@ package sdk
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,13 +148,20 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 // damaged by hand can break the boot query itself (a version column of
 // text has no negation on PostgreSQL): the full reading then says what
 // is wrong, with ErrCorruptHistory. Any other failure of that reading
-// leaves the boot query's own error, which is what a retry (a busy
-// SQLite file) looks at.
+// leaves the boot query's own error. A failure that says nothing about
+// the table (a cancelled context, a network error, a busy SQLite file,
+// which the caller retries) is returned as it is, without a second
+// query that would fail, or wait, the same way.
 func (m *Migrator) bootError(ctx context.Context, err error) error {
+	wrapped := fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+	var ne net.Error
+	if ctx.Err() != nil || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || isBusy(m.dialect, err) {
+		return wrapped
+	}
 	if _, herr := m.readHistory(ctx, m.db); errors.Is(herr, ErrCorruptHistory) {
 		return herr
 	}
-	return fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+	return wrapped
 }
 
 // bootStateAggregate is bootState with the history read as one value
