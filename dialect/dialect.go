@@ -160,8 +160,9 @@ type HistoryLiterals interface {
 type BootAggregate interface {
 	// SelectBootAggregate reads the whole history in one row of two
 	// columns: the number of rows, and one text value that holds, for
-	// each row, its version, negated when its state is not "applied", a
-	// space and its checksum (empty when the row has none), the rows
+	// each row, its version, negated when its state is not "applied" or
+	// its checksum is NULL, a space and its checksum (empty when the row
+	// has none), the rows
 	// separated by commas, in any order. The value is NULL when the
 	// table is empty. (The count lets the engine tell a comma inside a
 	// checksum, which it did not write, from one between rows.)
@@ -192,4 +193,19 @@ type BusyErrors interface {
 	// driver and perhaps wrapped, says the database was locked by
 	// another connection.
 	IsBusy(err error) bool
+}
+
+// RequiredColumns is an optional ability of a [Dialect] whose catalogue
+// can list the columns that an INSERT must fill. The engine refuses a
+// history table with such a column that it does not write (one added by
+// hand), before it runs anything: otherwise the row of a migration that
+// ran could not be recorded, and on an engine without transactional DDL
+// the migration would stay applied without one.
+type RequiredColumns interface {
+	// SelectRequiredColumns returns a query, and its arguments, whose
+	// rows hold one column each: the name of every column of table that
+	// is NOT NULL, has no default and is neither generated nor filled by
+	// the engine (identity, auto-increment). No rows when the table does
+	// not exist.
+	SelectRequiredColumns(table string) (query string, args []any)
 }

@@ -9,13 +9,20 @@ import (
 	"slices"
 )
 
-// Status compares the sources with the history, in one query and without
-// the lock. A database that was never migrated has every migration
-// pending.
+// Status compares the sources with the history, without the lock, in one
+// query and one more where the dialect lists the columns an insert must
+// fill: a history table damaged by hand is reported, as Up would refuse
+// it, with [ErrCorruptHistory]. A database that was never migrated has
+// every migration pending.
 func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 	h, err := m.readHistory(ctx, m.db)
 	if err != nil {
 		return nil, err
+	}
+	if !h.missing {
+		if err := m.checkRequiredColumns(ctx, m.db); err != nil {
+			return nil, err
+		}
 	}
 	s := &Status{}
 	recorded := h.byVersion()
@@ -31,7 +38,7 @@ func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 			st.File = mig.File
 		}
 		switch {
-		case r.State == StateFailed:
+		case r.State != StateApplied: // failed, or another state that is not done
 			s.Failed = append(s.Failed, st)
 		case !ok:
 			st.State = StateMissing
@@ -98,16 +105,19 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 		if err != nil || h.missing {
 			return err
 		}
+		var states []State
 		for _, r := range h.rows {
-			if r.State == StateFailed {
+			if r.State != StateApplied { // failed, or another state that is not done
 				res.Removed = append(res.Removed, r)
+				if !slices.Contains(states, r.State) {
+					states = append(states, r.State)
+				}
 			}
 		}
-		if len(res.Removed) == 0 {
-			return nil
-		}
-		if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(StateFailed)); err != nil {
-			return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+		for _, st := range states {
+			if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(st)); err != nil {
+				return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+			}
 		}
 		return nil
 	})

@@ -93,6 +93,10 @@ func (m *Migrator) down(ctx context.Context, dry bool, pick func(*history) []His
 		if err != nil || h.missing {
 			return err
 		}
+		// A failed down writes a row.
+		if err := m.checkRequiredColumns(ctx, conn); err != nil {
+			return err
+		}
 		migs, err := m.planDown(h, pick)
 		if err != nil {
 			return err

@@ -91,6 +91,13 @@ func (m Migration) Reversible() bool { return m.reversible }
 // IsGo reports whether the migration is written in Go.
 func (m Migration) IsGo() bool { return m.up.fn != nil }
 
+// GoFuncs returns the functions of a Go migration, nil for a SQL one.
+// A Go migration has no checksum, so code that must tell two of them
+// apart, such as testkit's template cache, looks at the functions.
+func (m Migration) GoFuncs() (up, down func(ctx context.Context, tx Tx) error) {
+	return m.up.fn, m.down.fn
+}
+
 func (m Migration) String() string {
 	if m.File != "" {
 		return fmt.Sprintf("%d %s (%s)", m.Version, m.Name, m.File)

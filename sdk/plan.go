@@ -77,7 +77,7 @@ func (m *Migrator) pending(h *history, target int64) ([]*Migration, error) {
 func (m *Migrator) checkDirty(h *history) error {
 	var failed []string
 	for _, r := range h.rows {
-		if r.State == StateFailed {
+		if r.State != StateApplied { // failed, or another state that is not done
 			failed = append(failed, fmt.Sprintf("%d %s (failed at %s)", r.Version, r.Name, r.AppliedAt.Format("2006-01-02 15:04:05 UTC")))
 		}
 	}

@@ -3,8 +3,11 @@ package sdk
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,12 +117,14 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 	// Two columns, the fewest that answer the question: the state rides
 	// on the version's sign (versions are positive), as a third column
 	// would cost some drivers (modernc.org/sqlite) a third of the time.
-	rows, err := m.db.QueryContext(ctx, "SELECT CASE WHEN state = '"+string(StateApplied)+"' THEN version ELSE -version END, checksum FROM "+m.dialect.QuoteIdent(m.table))
+	// A row whose checksum is NULL counts as not applied too: the full
+	// reading refuses it (ErrCorruptHistory).
+	rows, err := m.db.QueryContext(ctx, "SELECT CASE WHEN state = '"+string(StateApplied)+"' AND checksum IS NOT NULL THEN version ELSE -version END, checksum FROM "+m.dialect.QuoteIdent(m.table))
 	if err != nil {
 		if m.dialect.IsMissingTable(err) {
 			return bootPending, nil
 		}
-		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+		return 0, m.bootError(ctx, err)
 	}
 	defer rows.Close()
 	var (
@@ -129,14 +134,34 @@ func (m *Migrator) bootState(ctx context.Context, target int64) (bootState, erro
 	)
 	for rows.Next() {
 		if err := rows.Scan(&version, &checksum); err != nil {
-			return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+			return 0, m.bootError(ctx, err)
 		}
 		countBootRow(m, &b, version, []byte(checksum), target)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+		return 0, m.bootError(ctx, err)
 	}
 	return m.bootResult(b, target), nil
+}
+
+// bootError is the error of a boot query that failed. A history table
+// damaged by hand can break the boot query itself (a version column of
+// text has no negation on PostgreSQL): the full reading then says what
+// is wrong, with ErrCorruptHistory. Any other failure of that reading
+// leaves the boot query's own error. A failure that says nothing about
+// the table (a cancelled context, a network error, a busy SQLite file,
+// which the caller retries) is returned as it is, without a second
+// query that would fail, or wait, the same way.
+func (m *Migrator) bootError(ctx context.Context, err error) error {
+	wrapped := fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+	var ne net.Error
+	if ctx.Err() != nil || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || isBusy(m.dialect, err) {
+		return wrapped
+	}
+	if _, herr := m.readHistory(ctx, m.db); errors.Is(herr, ErrCorruptHistory) {
+		return herr
+	}
+	return wrapped
 }
 
 // bootStateAggregate is bootState with the history read as one value
@@ -154,7 +179,7 @@ func (m *Migrator) bootStateAggregate(ctx context.Context, ba dialect.BootAggreg
 		if m.dialect.IsMissingTable(err) {
 			return bootPending, nil
 		}
-		return 0, fmt.Errorf("hoist: reading history table %s: %w", m.table, err)
+		return 0, m.bootError(ctx, err)
 	}
 	if value.Valid && strings.Count(value.String, ",")+1 != count {
 		return bootCheck, nil
@@ -175,8 +200,9 @@ func (m *Migrator) bootStateAggregate(ctx context.Context, ba dialect.BootAggreg
 
 // bootCount is what the boot query has found so far.
 type bootCount struct {
-	applied int  // recorded migrations with versions up to the target
-	check   bool // a failed row, or an edited migration
+	applied int    // recorded migrations with versions up to the target
+	check   bool   // a failed row, an edited migration, or a version recorded twice
+	seen    []bool // by index in m.migrations: the versions counted so far
 }
 
 // countBootRow counts one history row of the boot query into b: its
@@ -187,10 +213,22 @@ func countBootRow[S string | []byte](m *Migrator, b *bootCount, version int64, c
 		b.check = true
 		return
 	}
-	mig, ok := m.migration(version)
+	i, ok := m.migrationIndex(version)
 	if !ok {
 		return // a missing file is Status's business, not the boot's
 	}
+	// A version recorded twice (a history table that lost its primary
+	// key) would count twice and hide a pending migration: the full
+	// reading refuses it.
+	if b.seen == nil {
+		b.seen = make([]bool, len(m.migrations))
+	}
+	if b.seen[i] {
+		b.check = true
+		return
+	}
+	b.seen[i] = true
+	mig := &m.migrations[i]
 	if m.checksumPolicy != ChecksumIgnore && edited(mig, checksum) {
 		b.check = true
 	}
@@ -227,7 +265,11 @@ func (m *Migrator) lockedHistory(ctx context.Context, conn *sql.Conn) (*history,
 	if _, err := conn.ExecContext(ctx, m.dialect.CreateHistoryTable(m.table)); err != nil {
 		return nil, fmt.Errorf("hoist: creating history table %s: %w", m.table, err)
 	}
-	return m.readHistory(ctx, conn)
+	h, err := m.readHistory(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return h, m.checkRequiredColumns(ctx, conn)
 }
 
 // applyUp applies pending as the next batch and appends to res.

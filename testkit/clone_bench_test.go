@@ -19,7 +19,7 @@ func BenchmarkMySQLClone(b *testing.B) {
 	opts := []sdk.Option{sdk.WithFS(HundredMigrations("BenchmarkMySQLClone")), sdk.WithLogger(slog.New(slog.DiscardHandler))}
 	Migrated(b, MySQL, opts...) // the template
 	ms := srv.(*mysqlServer)
-	key, newMigrator, err := templateKey(context.Background(), e, ms, opts)
+	key, newMigrator, _, err := templateKey(context.Background(), e, ms, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

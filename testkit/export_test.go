@@ -41,7 +41,7 @@ func engineNamed(t testing.TB, name string) (*engine, server) {
 func TemplateBuilds(t testing.TB, engineName string, opts ...sdk.Option) int {
 	t.Helper()
 	e, srv := engineNamed(t, engineName)
-	key, _, err := templateKey(context.Background(), e, srv.templates(), opts)
+	key, _, _, err := templateKey(context.Background(), e, srv.templates(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func DropTemplateAtEnd(t testing.TB, engineName string, opts ...sdk.Option) {
 	t.Cleanup(func() {
 		ctx := context.Background()
 		st := srv.templates()
-		key, _, err := templateKey(ctx, e, st, opts)
+		key, _, _, err := templateKey(ctx, e, st, opts)
 		if err != nil {
 			t.Error(err)
 			return

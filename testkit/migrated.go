@@ -34,7 +34,10 @@ import (
 // and checksums, the history table's name, hoist's version and the
 // server's version: change any and a new template is built. Go
 // migrations have no checksum, so when there are any the test binary's
-// own hash is in the key as well.
+// own hash is in the key as well, with the symbol of each Go function.
+// A set with a Go function that may capture values (a closure, which a
+// symbol cannot tell from another of the same literal) gets no template:
+// its database is migrated directly, and the log says why.
 //
 // opts are the options the application gives [sdk.New]; seeders are not
 // run. Its logger is silenced while the template is built unless opts
@@ -119,9 +122,13 @@ func cloneMigrated(t testing.TB, e *engine, srv server, req *migratedRequest, na
 	st := srv.templates()
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()
-	key, newMigrator, err := templateKey(ctx, e, st, req.opts)
+	key, newMigrator, uncached, err := templateKey(ctx, e, st, req.opts)
 	if err != nil {
 		return "", err
+	}
+	if uncached != "" {
+		t.Logf("testkit: Migrated: %s", uncached)
+		return migrateUncached(ctx, srv, e, name, newMigrator)
 	}
 	for attempt := 0; ; attempt++ {
 		entry, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
@@ -215,27 +222,55 @@ func migrateTemplate(ctx context.Context, e *engine, st templateStore, key, buil
 	return st.sealTemplate(ctx, key, build)
 }
 
+// migrateUncached creates database name and runs the migrations in it,
+// for a set that Migrated cannot key.
+func migrateUncached(ctx context.Context, srv server, e *engine, name string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
+	dsn, err := srv.create(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	db, err := sql.Open(e.driver, dsn)
+	if err == nil {
+		var m *sdk.Migrator
+		if m, err = newMigrator(db); err == nil {
+			_, err = m.Up(ctx)
+		}
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		dctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		_ = srv.drop(dctx, name)
+		return "", fmt.Errorf("migrate %s (dropped): %w", name, err)
+	}
+	return dsn, nil
+}
+
 // templateKey reads the migrations that opts describe and returns the
-// template key, with a function that makes a Migrator of them.
-func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Option) (string, func(*sql.DB) (*sdk.Migrator, error), error) {
+// template key, with a function that makes a Migrator of them. uncached
+// says why the set cannot have a template (a Go migration whose
+// function cannot be told from another's), "" when it can.
+func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Option) (key string, newMigrator func(*sql.DB) (*sdk.Migrator, error), uncached string, err error) {
 	// The caller's options come after ours, so their logger wins.
 	all := append([]sdk.Option{sdk.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	newMigrator := func(db *sql.DB) (*sdk.Migrator, error) { return sdk.New(db, e.dialect, all...) }
+	newMigrator = func(db *sql.DB) (*sdk.Migrator, error) { return sdk.New(db, e.dialect, all...) }
 	// New sends nothing to the database, so a handle that cannot
 	// connect does.
 	probe := sql.OpenDB(noConnector{})
 	defer probe.Close()
 	m, err := newMigrator(probe)
 	if err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
 	migs := m.Migrations()
 	if len(migs) == 0 {
-		return "", nil, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations to Migrated", sdk.ErrNoMigrations)
+		return "", nil, "", fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations to Migrated", sdk.ErrNoMigrations)
 	}
 	version, err := st.serverVersion(ctx)
 	if err != nil {
-		return "", nil, fmt.Errorf("read the server's version: %w", err)
+		return "", nil, "", fmt.Errorf("read the server's version: %w", err)
 	}
 
 	h := sha256.New()
@@ -248,7 +283,14 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 	hasGo := false
 	for _, mig := range migs {
 		fmt.Fprintf(h, "migration %d %q %s notx=%t go=%t reversible=%t\n", mig.Version, mig.Name, mig.Checksum, mig.NoTransaction, mig.IsGo(), mig.Reversible())
-		hasGo = hasGo || mig.IsGo()
+		if mig.IsGo() {
+			// Two sets alike in versions and names but not in code
+			// must not share a template.
+			hasGo = true
+			if why := goMigrationsKey(func(f string, a ...any) { fmt.Fprintf(h, f, a...) }, mig); why != "" && uncached == "" {
+				uncached = why
+			}
+		}
 	}
 	// Go migrations are code, and so is an unreleased hoist (its own
 	// tests, or a replace directive to a working tree): what they do can
@@ -256,11 +298,11 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 	if hasGo || !released {
 		sum, err := executableHash()
 		if err != nil {
-			return "", nil, fmt.Errorf("hash the test binary (for its Go migrations, or an unreleased hoist): %w", err)
+			return "", nil, "", fmt.Errorf("hash the test binary (for its Go migrations, or an unreleased hoist): %w", err)
 		}
 		fmt.Fprintf(h, "binary %s\n", sum)
 	}
-	return hex.EncodeToString(h.Sum(nil)), newMigrator, nil
+	return hex.EncodeToString(h.Sum(nil)), newMigrator, uncached, nil
 }
 
 // hoistVersion is the version of the hoist module in this binary, from

@@ -20,7 +20,7 @@ func templateOf(t *testing.T, engineName string, opts ...sdk.Option) (string, st
 	t.Helper()
 	e, srv := engineNamed(t, engineName)
 	ctx := context.Background()
-	key, _, err := templateKey(ctx, e, srv.templates(), opts)
+	key, _, _, err := templateKey(ctx, e, srv.templates(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestMySQLHalfBuiltTemplateDiscarded(t *testing.T) {
 	ctx := context.Background()
 	opts := []sdk.Option{sdk.WithFS(HundredMigrations("half " + randomHex(8)))}
 	DropTemplateAtEnd(t, "mysql", opts...)
-	key, newMigrator, err := templateKey(ctx, e, srv.templates(), opts)
+	key, newMigrator, _, err := templateKey(ctx, e, srv.templates(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

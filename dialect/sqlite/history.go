@@ -39,6 +39,6 @@ func (*Dialect) DropHistoryTable(table string) string { return spelling.DropHist
 // [dialect.BootAggregate]): modernc.org/sqlite reads one value of 70 kB
 // in half the time it takes to read 1000 rows of two columns.
 func (d *Dialect) SelectBootAggregate(table string) string {
-	return "SELECT count(*), group_concat((CASE WHEN state = 'applied' THEN version ELSE -version END) || ' ' || coalesce(checksum, ''), ',') FROM " +
+	return "SELECT count(*), group_concat((CASE WHEN state = 'applied' AND checksum IS NOT NULL THEN version ELSE -version END) || ' ' || coalesce(checksum, ''), ',') FROM " +
 		d.QuoteIdent(table)
 }
