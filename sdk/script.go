@@ -52,7 +52,7 @@ func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction
 		b.WriteString(";\n")
 	}
 	if dir == Up {
-		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch))
+		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch, dbTime(time.Now())))
 	} else {
 		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
 	}
