@@ -159,9 +159,12 @@ func (m *Migrator) checksumChanges(h *history) []checksumChange {
 
 // edited reports whether the checksum recorded for mig, as text or as the
 // bytes a driver returned, differs from its text's now. A Go migration has
-// no checksum, and neither has a row imported without one.
+// no checksum, and neither has a row imported without one. A row written
+// before hoist left no-transaction lines out of checksums may record the
+// checksum with them, which matches too.
 func edited[S string | []byte](mig *Migration, recorded S) bool {
-	return mig.Checksum != "" && len(recorded) > 0 && string(recorded) != mig.Checksum
+	return mig.Checksum != "" && len(recorded) > 0 && string(recorded) != mig.Checksum &&
+		(mig.priorChecksum == "" || string(recorded) != mig.priorChecksum)
 }
 
 func checksumError(changed []checksumChange) error {
