@@ -120,9 +120,10 @@ type Scripter interface {
 	MigrationPrologue() string
 
 	// InsertHistoryScript inserts the applied history row of one
-	// migration, with its values as literals; the server fills in
-	// applied_at and execution_ms from the start of the script.
-	InsertHistoryScript(table string, version int64, name, checksum string, batch int) string
+	// migration, with its values as literals; appliedAt is UTC, from the
+	// engine's clock as on every other path, and the server fills in
+	// execution_ms from the start of the script.
+	InsertHistoryScript(table string, version int64, name, checksum string, batch int, appliedAt time.Time) string
 
 	// DeleteHistoryScript deletes the history row of one version.
 	DeleteHistoryScript(table string, version int64) string

@@ -58,7 +58,10 @@ func newSummer() *summer { return &summer{} }
 // marker line up to the next marker line or the end of the file. Text before
 // the up marker and the marker lines themselves are left out, so the same SQL
 // has the same checksum in every layout, and a change of line endings alone
-// keeps it. The lengths make moving text between up and down change it, and
+// keeps it. No-transaction annotation lines are left out wherever they
+// are, so that adding the annotation to an applied migration (to run its
+// down outside a transaction, say) keeps it too; see
+// [Migration.PriorChecksum]. The lengths make moving text between up and down change it, and
 // "no down" tells a missing down from an empty one.
 //
 // Migrations are small, so the framed text is built in one buffer and
@@ -75,6 +78,29 @@ func (s *summer) migration(up, down []byte, hasDown bool) [sumLen]byte {
 	}
 	s.buf = b
 	return sha256.Sum256(b)
+}
+
+// withoutLines returns data[lo:hi] without the lines among it that lines
+// lists as pairs of start and end offsets into data, and whether it left
+// one out. Without such a line it returns data[lo:hi] itself.
+func withoutLines(data []byte, lo, hi int, lines []int) ([]byte, bool) {
+	var out []byte
+	at := lo
+	for i := 0; i+1 < len(lines); i += 2 {
+		start, end := lines[i], lines[i+1]
+		if start < lo || end > hi {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, hi-lo)
+		}
+		out = append(out, data[at:start]...)
+		at = end
+	}
+	if out == nil {
+		return data[lo:hi], false
+	}
+	return append(out, data[at:hi]...), true
 }
 
 // frame appends label, the length of text, a newline and text to b.

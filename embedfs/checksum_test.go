@@ -106,6 +106,30 @@ func TestChecksumStability(t *testing.T) {
 			equal: true,
 		},
 		{
+			name:  "no_transaction_added_to_pair",
+			a:     map[string]string{"1_a.up.sql": "SELECT 1;\n", "1_a.down.sql": "SELECT 2;\n"},
+			b:     map[string]string{"1_a.up.sql": "-- +hoist no-transaction\nSELECT 1;\n", "1_a.down.sql": "SELECT 2;\n"},
+			equal: true,
+		},
+		{
+			name:  "no_transaction_added_to_down_file",
+			a:     map[string]string{"1_a.up.sql": "SELECT 1;\n", "1_a.down.sql": "SELECT 2;\n"},
+			b:     map[string]string{"1_a.up.sql": "SELECT 1;\n", "1_a.down.sql": "SELECT 2;\r\n-- +goose NO TRANSACTION\r\n"},
+			equal: true,
+		},
+		{
+			name:  "no_transaction_added_after_up_marker",
+			a:     map[string]string{"1_a.sql": native},
+			b:     map[string]string{"1_a.sql": strings.Replace(native, "-- +hoist up\n", "-- +hoist up\n  --  +hoist   no-transaction\n", 1)},
+			equal: true,
+		},
+		{
+			name:  "no_transaction_added_before_up_marker",
+			a:     map[string]string{"1_a.sql": native},
+			b:     map[string]string{"1_a.sql": "-- +hoist no-transaction\n" + native},
+			equal: true,
+		},
+		{
 			name: "sql_change",
 			a:    map[string]string{"1_a.sql": native},
 			b:    map[string]string{"1_a.sql": strings.Replace(native, "id int", "id bigint", 1)},
@@ -147,6 +171,45 @@ func TestChecksumStability(t *testing.T) {
 			a, b := checksumOf(t, tt.a), checksumOf(t, tt.b)
 			if (a == b) != tt.equal {
 				t.Errorf("checksums %s and %s: equal = %t, want %t", a, b, a == b, tt.equal)
+			}
+		})
+	}
+}
+
+// TestPriorChecksum: a migration whose text had a no-transaction line
+// left out of its checksum keeps the checksum with the line, as hoist
+// computed it before, so that history rows written then still match;
+// other migrations have none.
+func TestPriorChecksum(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		files     map[string]string
+		priorUp   string
+		priorDown *string // nil: no prior checksum expected
+	}{
+		{"pair", map[string]string{"1_a.up.sql": "-- +hoist no-transaction\nSELECT 1;\n", "1_a.down.sql": "SELECT 2;\n"},
+			"-- +hoist no-transaction\nSELECT 1;\n", ptr("SELECT 2;\n")},
+		{"down_file", map[string]string{"1_a.up.sql": "SELECT 1;\n", "1_a.down.sql": "-- +goose NO TRANSACTION\nSELECT 2;\n"},
+			"SELECT 1;\n", ptr("-- +goose NO TRANSACTION\nSELECT 2;\n")},
+		{"after_up_marker", map[string]string{"1_a.sql": "-- +hoist up\n-- +hoist no-transaction\nSELECT 1;\n-- +hoist down\nSELECT 2;\n"},
+			"-- +hoist no-transaction\nSELECT 1;\n", ptr("SELECT 2;\n")},
+		{"before_up_marker", map[string]string{"1_a.sql": "-- +hoist no-transaction\n-- +hoist up\nSELECT 1;\n-- +hoist down\nSELECT 2;\n"}, "", nil},
+		{"no_annotation", map[string]string{"1_a.up.sql": "SELECT 1;\n", "1_a.down.sql": "SELECT 2;\n"}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ms := readMigrations(t, tt.files)
+			if got := ms[0].Checksum; got != documented("SELECT 1;\n", ptr("SELECT 2;\n")) {
+				t.Errorf("Checksum = %s, want that of the text without the annotation", got)
+			}
+			want := ""
+			if tt.priorDown != nil {
+				want = documented(tt.priorUp, tt.priorDown)
+			}
+			if got := ms[0].PriorChecksum; got != want {
+				t.Errorf("PriorChecksum = %q, want %q", got, want)
 			}
 		})
 	}

@@ -34,6 +34,7 @@ type parser struct {
 	stmts []Statement // statements of all sections, in order
 
 	noTransaction bool
+	noTxLines     []int // start and end offsets of each no-transaction line, newline included
 	once          bool
 
 	// Single-file sections. A section's text is the lines after its marker
@@ -131,6 +132,7 @@ func (p *parser) annotate(a annotation, start, next, line int) *Error {
 			return p.errorf(line, ErrAnnotation, "%s has no meaning here: remove it", a.text)
 		}
 		p.noTransaction = true
+		p.noTxLines = append(p.noTxLines, start, next)
 	case annotationOnce:
 		if p.mode != modeSeed {
 			return p.errorf(line, ErrAnnotation, "%s is only for seeds: remove it", a.text)

@@ -115,14 +115,11 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 		}
 		m.NoTransaction = p.noTransaction
 		m.Up = Section{File: f.file, Statements: p.stmts[:p.upCount:p.upCount]}
-		var downText []byte
 		if p.downLine > 0 {
 			a.down = Section{File: f.file, Statements: p.stmts[p.upCount:len(p.stmts):len(p.stmts)]}
 			m.Down = &a.down
-			downText = data[p.down:]
 		}
-		sum := r.sum.migration(data[p.upStart:p.upEnd], downText, m.Down != nil)
-		m.Checksum = r.arena.hexString(&sum)
+		r.checksum(m, data, p.upStart, p.upEnd, p.noTxLines, data, p.down, len(data), p.noTxLines)
 		return m
 	}
 
@@ -137,13 +134,16 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 	r.arena.keep(up.stmts)
 	m.Up = Section{File: f.file, Statements: up.stmts[:len(up.stmts):len(up.stmts)]}
 	m.NoTransaction = up.noTransaction
-	var downData []byte
+	var (
+		downData []byte
+		p        parser
+	)
 	if down != nil {
 		if downData = r.read(down.file); downData == nil {
 			return nil
 		}
 		text := bytesText(downData)
-		p := newParser(down.file, text, modePair, r.syntax, r.arena.statementsFor(text))
+		p = newParser(down.file, text, modePair, r.syntax, r.arena.statementsFor(text))
 		if !r.ok(p.parse()) {
 			return nil
 		}
@@ -155,9 +155,35 @@ func (r *reader) migration(f, down *migrationFile) *Migration {
 	if !ok {
 		return nil
 	}
-	sum := r.sum.migration(data, downData, m.Down != nil)
-	m.Checksum = r.arena.hexString(&sum)
+	r.checksum(m, data, 0, len(data), up.noTxLines, downData, 0, len(downData), p.noTxLines)
 	return m
+}
+
+// checksum sets m.Checksum from the up text upData[upLo:upHi] and the
+// down text downData[downLo:downHi] (none when m.Down is nil), leaving
+// out the no-transaction annotation lines among them, whose offsets are
+// in upLines and downLines. Where it left one out, m.PriorChecksum is the
+// checksum with it, as hoist computed it before.
+func (r *reader) checksum(m *Migration, upData []byte, upLo, upHi int, upLines []int,
+	downData []byte, downLo, downHi int, downLines []int) {
+	up, upCut := withoutLines(upData, upLo, upHi, upLines)
+	var (
+		down    []byte
+		downCut bool
+	)
+	if m.Down != nil {
+		down, downCut = withoutLines(downData, downLo, downHi, downLines)
+	}
+	sum := r.sum.migration(up, down, m.Down != nil)
+	m.Checksum = r.arena.hexString(&sum)
+	if upCut || downCut {
+		var fullDown []byte
+		if m.Down != nil {
+			fullDown = downData[downLo:downHi]
+		}
+		prior := r.sum.migration(upData[upLo:upHi], fullDown, m.Down != nil)
+		m.PriorChecksum = r.arena.hexString(&prior)
+	}
 }
 
 // ok adds err, if any, to r.errs and reports whether there was none.

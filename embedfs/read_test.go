@@ -151,7 +151,10 @@ DROP PROCEDURE p;
 				if len(m.Checksum) != 64 {
 					t.Errorf("version %d: checksum %q is not hex SHA-256", m.Version, m.Checksum)
 				}
-				m.Checksum = ""
+				if m.PriorChecksum != "" && (len(m.PriorChecksum) != 64 || m.PriorChecksum == m.Checksum) {
+					t.Errorf("version %d: prior checksum %q is not another hex SHA-256", m.Version, m.PriorChecksum)
+				}
+				m.Checksum, m.PriorChecksum = "", ""
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ReadMigrations:\n got %s\nwant %s", dump(got), dump(tt.want))

@@ -45,8 +45,15 @@ type Migration struct {
 	// -- +goose NO TRANSACTION.
 	NoTransaction bool
 	// Checksum is the hex SHA-256 of the up and down text with line
-	// endings normalised.
+	// endings normalised and no-transaction annotation lines left out, so
+	// that adding or removing the annotation never changes it.
 	Checksum string
+	// PriorChecksum is set where a no-transaction annotation line was
+	// left out of the text: it is the checksum with the line, as hoist
+	// computed it before it left such lines out (of pair files, and of
+	// the lines after the up marker). A history row that records it
+	// still matches.
+	PriorChecksum string
 }
 
 // Seed is one SQL seed file.

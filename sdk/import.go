@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -48,7 +49,11 @@ type ImportResult struct {
 // The other tool's table is left as it is.
 //
 // When hoist's history already has rows, ImportHistory does nothing, so it
-// is safe to call at every boot before Up.
+// is safe to call at every boot before Up. So it is on a new database:
+// when the other tool's table does not exist under its default name,
+// there is nothing to import and ImportHistory returns no error. A table
+// named in [ImportOptions.Table] must exist, so that a misspelt name is
+// reported instead of leaving every migration pending.
 func (m *Migrator) ImportHistory(ctx context.Context, opts ImportOptions) (*ImportResult, error) {
 	table := opts.Table
 	switch opts.From {
@@ -81,6 +86,15 @@ func (m *Migrator) ImportHistory(ctx context.Context, opts ImportOptions) (*Impo
 			applied, err = m.readGoose(ctx, conn, table)
 		} else {
 			applied, err = m.readGolangMigrate(ctx, conn, table)
+		}
+		if err != nil && m.dialect.IsMissingTable(err) {
+			if opts.Table == "" {
+				m.logger.LogAttrs(ctx, slog.LevelInfo, "hoist: no history of "+string(opts.From)+" to import",
+					slog.String("table", table))
+				return nil
+			}
+			return fmt.Errorf("%w; ImportOptions.Table names it: check the name (with Table left empty, "+
+				"a database without %s's default table is taken as new, and nothing is imported)", err, opts.From)
 		}
 		if err != nil {
 			return err

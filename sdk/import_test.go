@@ -92,9 +92,33 @@ func TestImportGolangMigrate(t *testing.T) {
 		if _, err := m.ImportHistory(ctx, sdk.ImportOptions{From: "flyway"}); err == nil || !strings.Contains(err.Error(), "unknown format") {
 			t.Fatalf("unknown format: %v", err)
 		}
-		other := newMigrator(t, testkit.SQLite(t), sdk.WithFS(lifecycleFS()))
-		if _, err := other.ImportHistory(ctx, sdk.ImportOptions{From: sdk.ImportGoose}); err == nil || !strings.Contains(err.Error(), "goose_db_version") {
-			t.Fatalf("import without goose's table: %v; want an error naming it", err)
+	})
+}
+
+// TestImportNewDatabase: on a database that neither goose nor
+// golang-migrate has touched, ImportHistory imports nothing and returns
+// no error, so that calling it at every boot before Up works from the
+// first boot. A source table the caller named explicitly must exist.
+func TestImportNewDatabase(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		m := newMigrator(t, db, sdk.WithFS(lifecycleFS()))
+		for _, from := range []sdk.ImportFormat{sdk.ImportGoose, sdk.ImportGolangMigrate} {
+			res, err := m.ImportHistory(ctx, sdk.ImportOptions{From: from})
+			if err != nil || len(res.Imported) != 0 || res.Skipped {
+				t.Fatalf("ImportHistory from %s on a new database: %v, %+v; want nothing imported and no error", from, err, res)
+			}
+			_, err = m.ImportHistory(ctx, sdk.ImportOptions{From: from, Table: "nope_versions"})
+			if err == nil || !strings.Contains(err.Error(), "nope_versions") || !strings.Contains(err.Error(), "ImportOptions.Table") {
+				t.Fatalf("ImportHistory from %s with Table naming a missing table: %v; want an error naming it and the option", from, err)
+			}
+		}
+		if res, err := m.Up(ctx); err != nil || !slices.Equal(versions(res.Applied), []int64{1, 2, 3}) {
+			t.Fatalf("Up after an empty import: %v; want every migration applied", err)
+		}
+		if res, err := m.ImportHistory(ctx, sdk.ImportOptions{From: sdk.ImportGoose}); err != nil || !res.Skipped {
+			t.Fatalf("ImportHistory after Up: %v, %+v; want a skip", err, res)
 		}
 	})
 }

@@ -38,6 +38,10 @@ type Migration struct {
 	down       step
 	reversible bool   // down is set; false: irreversible
 	ownTx      string // where a SQL migration begins or ends its own transaction, "" if it does not
+	// priorChecksum is the checksum that hoist computed for the same text
+	// before it left no-transaction lines out, where that differs
+	// ([embedfs.Migration.PriorChecksum]); a row recording it matches.
+	priorChecksum string
 }
 
 // step is one direction of a migration: a section of a SQL file, or a
@@ -108,6 +112,7 @@ func (m Migration) String() string {
 // fromFile fills m, a zero Migration, from a parsed SQL migration.
 func fromFile(m *Migration, f *embedfs.Migration) {
 	m.Version, m.Name, m.File, m.Checksum, m.NoTransaction = f.Version, f.Name, f.File, f.Checksum, f.NoTransaction
+	m.priorChecksum = f.PriorChecksum
 	m.up = step{sql: &f.Up}
 	if f.Down != nil {
 		m.down, m.reversible = step{sql: f.Down}, true

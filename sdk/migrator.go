@@ -84,6 +84,9 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if err := m.loadSeeds(&c); err != nil {
 		return nil, err
 	}
+	if err := m.checkNames(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 

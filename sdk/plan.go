@@ -36,7 +36,63 @@ func (m *Migrator) planUp(h *history, target int64) (*upPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := m.checkSingleTx(p.pending); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkSingleTx fails, under [WithSingleTransaction], when a pending
+// migration must run outside a transaction. It is part of planning so
+// that [Migrator.Plan] refuses what Up would refuse, with the same words.
+func (m *Migrator) checkSingleTx(pending []*Migration) error {
+	if !m.singleTx {
+		return nil
+	}
+	var outside []string
+	for _, mig := range pending {
+		if mig.NoTransaction {
+			outside = append(outside, mig.String())
+		}
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	return fmt.Errorf("hoist: WithSingleTransaction: %s must run outside a transaction; apply it on its own with UpTo, without WithSingleTransaction",
+		strings.Join(outside, ", "))
+}
+
+// PlanTo is [Migrator.Plan] for [Migrator.UpTo]: what UpTo(version) would
+// run now. Like UpTo, it considers only the migrations up to and
+// including version, so a pending migration above it is neither listed
+// nor out of order.
+func (m *Migrator) PlanTo(ctx context.Context, version int64) (*Result, error) {
+	if version <= 0 {
+		return &Result{DryRun: true}, fmt.Errorf("hoist: PlanTo(%d): the version must be positive", version)
+	}
+	return m.planTo(ctx, version)
+}
+
+func (m *Migrator) planTo(ctx context.Context, target int64) (*Result, error) {
+	res := &Result{DryRun: true}
+	if len(m.migrations) == 0 {
+		return res, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations", ErrNoMigrations)
+	}
+	h, err := m.readHistory(ctx, m.db)
+	if err != nil {
+		return res, err
+	}
+	p, err := m.planUp(h, target)
+	if err != nil {
+		return res, err
+	}
+	if len(p.pending) > 0 {
+		res.Batch = h.lastBatch() + 1
+	}
+	for _, mig := range p.pending {
+		res.Applied = append(res.Applied, dryRun(mig, Up))
+	}
+	return res, nil
 }
 
 // pending lists the migrations with versions up to target that the
@@ -103,9 +159,12 @@ func (m *Migrator) checksumChanges(h *history) []checksumChange {
 
 // edited reports whether the checksum recorded for mig, as text or as the
 // bytes a driver returned, differs from its text's now. A Go migration has
-// no checksum, and neither has a row imported without one.
+// no checksum, and neither has a row imported without one. A row written
+// before hoist left no-transaction lines out of checksums may record the
+// checksum with them, which matches too.
 func edited[S string | []byte](mig *Migration, recorded S) bool {
-	return mig.Checksum != "" && len(recorded) > 0 && string(recorded) != mig.Checksum
+	return mig.Checksum != "" && len(recorded) > 0 && string(recorded) != mig.Checksum &&
+		(mig.priorChecksum == "" || string(recorded) != mig.priorChecksum)
 }
 
 func checksumError(changed []checksumChange) error {

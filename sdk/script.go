@@ -54,7 +54,7 @@ func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction
 		writeStatement(b, st.SQL)
 	}
 	if dir == Up {
-		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch))
+		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch, dbTime(time.Now())))
 	} else {
 		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
 	}

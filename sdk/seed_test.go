@@ -103,3 +103,57 @@ func TestSeedFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedFailedNoTransaction: a once seeder run without a transaction
+// that fails after its first statement is recorded as failed, since that
+// statement's row stays. The next Seed that selects it refuses with
+// ErrDirty, naming it and how to clear it, instead of inserting the row
+// again; once cleared, it runs and is recorded as done.
+func TestSeedFailedNoTransaction(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		seeds := seedFS()
+		seeds["40_half.sql"] = &fstest.MapFile{Data: []byte("-- +hoist once\n-- +hoist no-transaction\nINSERT INTO tags (id, label) VALUES (400, 'half');\nINSERT INTO later_table (id) VALUES (1);\n")}
+		m := newMigrator(t, db, sdk.WithFS(lifecycleFS()), sdk.WithSeedFS(seeds))
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Seed(ctx)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Name != "40_half" || me.Line != 4 || !strings.Contains(err.Error(), "recorded as failed") {
+			t.Fatalf("Seed: %v; want a MigrationError at 40_half.sql:4 that says it is recorded as failed", err)
+		}
+		half := "SELECT COUNT(*) FROM tags WHERE id = 400"
+		if n := countRows(t, db.DB, half); n != 1 {
+			t.Fatalf("%d rows from the failed seeder's first statement; want 1 (no transaction undoes it)", n)
+		}
+
+		for _, names := range [][]string{nil, {"40_half"}} {
+			_, err = m.Seed(ctx, names...)
+			if !errors.Is(err, sdk.ErrDirty) || !strings.Contains(err.Error(), "40_half") || !strings.Contains(err.Error(), "DELETE FROM") {
+				t.Fatalf("Seed(%v) after the failure: %v; want ErrDirty naming 40_half and how to clear it", names, err)
+			}
+		}
+		if n := countRows(t, db.DB, half); n != 1 {
+			t.Fatalf("%d rows from the failed seeder's first statement after Seed was called again; want 1, it must not run again", n)
+		}
+		if res, err := m.Seed(ctx, "20_tags"); err != nil || len(res.Ran) != 1 {
+			t.Fatalf("Seed(20_tags), which does not select the failed seeder: %v", err)
+		}
+
+		// Clear it as the message says: undo, delete the record, fix.
+		seedTable := db.Dialect.QuoteIdent("hoist_migrations_seeds")
+		execAll(t, db, "DELETE FROM tags WHERE id = 400", "DELETE FROM "+seedTable+" WHERE name IN ('40_half')",
+			"CREATE TABLE later_table (id INTEGER PRIMARY KEY)")
+		if res, err := m.Seed(ctx, "40_half"); err != nil || len(res.Ran) != 1 {
+			t.Fatalf("Seed(40_half) once cleared: %v", err)
+		}
+		if res, err := m.Seed(ctx, "40_half"); err != nil || len(res.Skipped) != 1 {
+			t.Fatalf("Seed(40_half) after it ran: %v; want it skipped", err)
+		}
+		if n := countRows(t, db.DB, half); n != 1 {
+			t.Fatalf("%d rows from the seeder; want 1", n)
+		}
+	})
+}

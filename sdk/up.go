@@ -296,27 +296,10 @@ func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pend
 
 // Plan returns what [Migrator.Up] would run now, SQL included, without
 // executing anything or taking the lock. It fails as Up would on a dirty
-// history, changed checksums or out-of-order migrations.
+// history, changed checksums, out-of-order migrations, or a migration
+// that [WithSingleTransaction] cannot hold.
 func (m *Migrator) Plan(ctx context.Context) (*Result, error) {
-	res := &Result{DryRun: true}
-	if len(m.migrations) == 0 {
-		return res, fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations", ErrNoMigrations)
-	}
-	h, err := m.readHistory(ctx, m.db)
-	if err != nil {
-		return res, err
-	}
-	p, err := m.planUp(h, math.MaxInt64)
-	if err != nil {
-		return res, err
-	}
-	if len(p.pending) > 0 {
-		res.Batch = h.lastBatch() + 1
-	}
-	for _, mig := range p.pending {
-		res.Applied = append(res.Applied, dryRun(mig, Up))
-	}
-	return res, nil
+	return m.planTo(ctx, math.MaxInt64)
 }
 
 // dryRun describes a migration that would run.

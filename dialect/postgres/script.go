@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hoistdb/hoist/dialect"
 )
@@ -20,14 +21,16 @@ func (*Dialect) MigrationPrologue() string {
 }
 
 // InsertHistoryScript returns the insert of an applied history row with
-// its values as literals. statement_timestamp() is when the server
-// received the script, so applied_at is the migration's start and
-// execution_ms the time until the insert, its last statement.
-func (d *Dialect) InsertHistoryScript(table string, version int64, name, checksum string, batch int) string {
+// its values as literals. applied_at is appliedAt, as the engine stamps
+// every other row, so that one clock orders the history. statement_timestamp()
+// is when the server received the script, so execution_ms is the time
+// until the insert, its last statement.
+func (d *Dialect) InsertHistoryScript(table string, version int64, name, checksum string, batch int, appliedAt time.Time) string {
 	return fmt.Sprintf("INSERT INTO %s (version, name, checksum, batch, applied_at, execution_ms, state) "+
-		"VALUES (%d, %s, %s, %d, statement_timestamp(), "+
+		"VALUES (%d, %s, %s, %d, '%s', "+
 		"(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied')",
-		d.QuoteIdent(table), version, quoteLiteral(name), quoteLiteral(checksum), batch)
+		d.QuoteIdent(table), version, quoteLiteral(name), quoteLiteral(checksum), batch,
+		appliedAt.UTC().Format("2006-01-02 15:04:05.000000-07"))
 }
 
 // DeleteHistoryScript returns the delete of one version's history row.

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/postgres"
@@ -18,6 +19,7 @@ func TestStatements(t *testing.T) {
 	t.Parallel()
 	d := postgres.New()
 	const table = `app.we"ird`
+	at := time.Date(2026, 11, 22, 4, 5, 6, 789012000, time.UTC)
 	enginetest.Pins(t, []enginetest.Pin{
 		{Name: "history_create", Got: d.CreateHistoryTable(table), Want: `CREATE TABLE IF NOT EXISTS "app"."we""ird" (
 	version BIGINT PRIMARY KEY,
@@ -42,10 +44,10 @@ func TestStatements(t *testing.T) {
 		{Name: "seed_select", Got: d.SelectSeeds(table), Want: `SELECT name FROM "app"."we""ird"`},
 		{Name: "seed_insert", Got: d.InsertSeed(table), Want: `INSERT INTO "app"."we""ird" (name, checksum, applied_at) VALUES ($1, $2, $3)`},
 		{Name: "script_prologue", Got: d.MigrationPrologue(), Want: "SET LOCAL synchronous_commit = off"},
-		{Name: "script_insert", Got: d.InsertHistoryScript(table, 20261122040506, "it's", "c1", 3),
-			Want: `INSERT INTO "app"."we""ird" (version, name, checksum, batch, applied_at, execution_ms, state) VALUES (20261122040506, 'it''s', 'c1', 3, statement_timestamp(), (EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied')`},
-		{Name: "script_insert_backslash", Got: d.InsertHistoryScript(table, 7, `both\'s`, `c\k`, 1),
-			Want: `INSERT INTO "app"."we""ird" (version, name, checksum, batch, applied_at, execution_ms, state) VALUES (7, E'both\\''s', E'c\\k', 1, statement_timestamp(), (EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied')`},
+		{Name: "script_insert", Got: d.InsertHistoryScript(table, 20261122040506, "it's", "c1", 3, at),
+			Want: `INSERT INTO "app"."we""ird" (version, name, checksum, batch, applied_at, execution_ms, state) VALUES (20261122040506, 'it''s', 'c1', 3, '2026-11-22 04:05:06.789012+00', (EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied')`},
+		{Name: "script_insert_backslash", Got: d.InsertHistoryScript(table, 7, `both\'s`, `c\k`, 1, at.In(time.FixedZone("x", 9*3600))),
+			Want: `INSERT INTO "app"."we""ird" (version, name, checksum, batch, applied_at, execution_ms, state) VALUES (7, E'both\\''s', E'c\\k', 1, '2026-11-22 04:05:06.789012+00', (EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied')`},
 		{Name: "script_delete", Got: d.DeleteHistoryScript(table, 20261122040506), Want: `DELETE FROM "app"."we""ird" WHERE version = 20261122040506`},
 	})
 }

@@ -43,9 +43,13 @@
 //
 // In-memory and temporary databases have no file. They are private to
 // the process that opened them, so no other process can race for them,
-// and the lock is taken at once without a file. (Two migrators in one
-// process sharing a "file::memory:?cache=shared" database are not kept
-// apart; do not do that.)
+// but the goroutines of that process can, through several connections to
+// one shared-cache database ("file:x?mode=memory&cache=shared"). Their
+// lock is therefore a mutex of the process, keyed by the history table's
+// name (case-insensitively, without the schema): SQLite does not tell
+// which in-memory database a connection is on, so migrators of unrelated
+// in-memory databases with the same history table take turns too. Their
+// Holder describes this process.
 //
 // On platforms without flock (Windows, Solaris, illumos, AIX, Plan 9 and
 // others) TryAcquire returns an error for file databases rather than

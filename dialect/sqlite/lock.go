@@ -14,9 +14,11 @@ import (
 )
 
 // NewLock returns the lock that guards table, taken and released through
-// conn: a flock(2) on "<database file>.hoist-<table>.lock", as the package
-// documentation describes. Its String is "flock(<path>)" once the lock has
-// been used and the path is known. Creating the lock sends nothing.
+// conn: a flock(2) on "<database file>.hoist-<table>.lock", or for a
+// database without a file a lock shared by the whole process, as the
+// package documentation describes. Its String is "flock(<path>)" once the
+// lock has been used and the path is known. Creating the lock sends
+// nothing.
 //
 // A TryAcquire while this Lock already holds the lock reports true, so one
 // Release always frees it.
@@ -34,8 +36,9 @@ type fileLock struct {
 
 	mu       sync.Mutex // serialises use of conn and guards the rest
 	resolved bool
-	path     string   // the lock file; "" for a database without a file
-	f        *os.File // the locked file while held
+	path     string      // the lock file; "" for a database without a file
+	mem      *memoryLock // the process's lock of a database without a file
+	f        *os.File    // the locked file while held
 	held     bool
 	holder   string // what this lock wrote into the file while held
 	busySet  bool   // TryAcquire raised busy_timeout from 0
@@ -48,7 +51,7 @@ func (l *fileLock) String() string {
 	case !l.resolved:
 		return "flock(<database file>.hoist-" + lockFileTable(l.table) + ".lock)"
 	case l.path == "":
-		return "no lock (private in-memory or temporary database)"
+		return "in-process lock of " + l.table + " (in-memory or temporary database)"
 	}
 	return "flock(" + l.path + ")"
 }
@@ -72,6 +75,8 @@ func (l *fileLock) resolve(ctx context.Context) error {
 	}
 	if file != "" {
 		l.path = file + ".hoist-" + lockFileTable(table) + ".lock"
+	} else {
+		l.mem = memoryLockOf(table)
 	}
 	l.resolved = true
 	return nil
@@ -121,6 +126,10 @@ func (l *fileLock) TryAcquire(ctx context.Context) (bool, error) {
 	if err := l.resolve(ctx); err != nil {
 		return false, err
 	}
+	holder := describeSelf()
+	if l.mem != nil && !l.mem.tryLock(holder) {
+		return false, nil
+	}
 	var f *os.File
 	if l.path != "" {
 		var err error
@@ -136,10 +145,13 @@ func (l *fileLock) TryAcquire(ctx context.Context) (bool, error) {
 			_ = unlockFile(f)
 			_ = f.Close()
 		}
+		if l.mem != nil {
+			l.mem.unlock()
+		}
 		return false, err
 	}
 	l.f, l.held = f, true
-	l.holder = describeSelf()
+	l.holder = holder
 	if f != nil {
 		// Best effort: the lock is what matters, the text only helps
 		// Holder.
@@ -199,6 +211,9 @@ func (l *fileLock) Release(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("sqlite: release %s: %w", l.describe(), err))
 		}
 	}
+	if l.mem != nil {
+		l.mem.unlock()
+	}
 	l.f, l.held, l.holder = nil, false, ""
 	return errors.Join(errs...)
 }
@@ -206,7 +221,7 @@ func (l *fileLock) Release(ctx context.Context) error {
 // describe is String without taking l.mu.
 func (l *fileLock) describe() string {
 	if l.path == "" {
-		return "lock of " + l.table
+		return "in-process lock of " + l.table
 	}
 	return "flock(" + l.path + ")"
 }
@@ -214,7 +229,8 @@ func (l *fileLock) describe() string {
 // Holder returns what the holder wrote into the lock file, "pid 4711 on
 // web-1 since 2026-11-22T04:00:00Z", or "" when nobody holds the lock or
 // the holder has not written it yet. For a database without a file it
-// describes this process while this lock holds it, and is "" otherwise.
+// describes this process while a lock of the table's name is held in it,
+// and is "" otherwise.
 func (l *fileLock) Holder(ctx context.Context) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -225,7 +241,7 @@ func (l *fileLock) Holder(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if l.path == "" {
-		return "", nil
+		return l.mem.heldBy(), nil
 	}
 	holder, err := lockHolder(l.path)
 	if err != nil {

@@ -135,9 +135,11 @@ func TestLockBusyTimeout(t *testing.T) {
 
 func TestLockInMemory(t *testing.T) {
 	t.Parallel()
-	lock := sqlite.New().NewLock(newConn(t, "file::memory:"), "hoist_migrations")
+	// A table name of its own: the lock of a database without a file is
+	// shared by the whole process (TestLockSharedMemory).
+	lock := sqlite.New().NewLock(newConn(t, "file::memory:"), "in_memory_lock")
 	enginetest.TryAcquire(t, lock, true)
-	if got, want := lock.String(), "no lock (private in-memory or temporary database)"; got != want {
+	if got, want := lock.String(), "in-process lock of in_memory_lock (in-memory or temporary database)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if h := enginetest.Holder(t, lock); !holderPattern(os.Getpid()).MatchString(h) {
@@ -150,6 +152,39 @@ func TestLockInMemory(t *testing.T) {
 	if err := lock.Release(context.Background()); err == nil {
 		t.Error("second Release succeeded, want an error")
 	}
+}
+
+// TestLockSharedMemory: two connections of a shared-cache in-memory
+// database, from two pools, exclude each other, as two connections to a
+// file do; so do two private in-memory databases with the same history
+// table, since SQLite cannot tell hoist which database a connection is
+// on.
+func TestLockSharedMemory(t *testing.T) {
+	t.Parallel()
+	const table = "shared_memory_lock"
+	dsn := fmt.Sprintf("file:shared_memory_lock_%d?mode=memory&cache=shared", os.Getpid())
+	connA, connB := newConn(t, dsn), newConn(t, dsn)
+	d := sqlite.New()
+	lockA, lockB := d.NewLock(connA, table), d.NewLock(connB, table)
+
+	enginetest.TryAcquire(t, lockA, true)
+	enginetest.TryAcquire(t, lockB, false)
+	if h := enginetest.Holder(t, lockB); !holderPattern(os.Getpid()).MatchString(h) {
+		t.Errorf("Holder through the waiting lock = %q, want this process", h)
+	}
+	private := d.NewLock(newConn(t, ":memory:"), strings.ToUpper(table))
+	enginetest.TryAcquire(t, private, false)
+	other := d.NewLock(newConn(t, ":memory:"), "another_table")
+	enginetest.TryAcquire(t, other, true)
+	enginetest.Release(t, other)
+
+	enginetest.Release(t, lockA)
+	if h := enginetest.Holder(t, lockB); h != "" {
+		t.Errorf("Holder after Release = %q, want \"\"", h)
+	}
+	enginetest.TryAcquire(t, lockB, true)
+	enginetest.TryAcquire(t, lockA, false)
+	enginetest.Release(t, lockB)
 }
 
 func TestLockAttachedDatabase(t *testing.T) {

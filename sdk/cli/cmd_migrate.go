@@ -76,11 +76,10 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			}
 		}
 		if *dry {
-			res, err := m.Plan(c.ctx)
+			res, err := planTo(c, m, target)
 			if err != nil {
 				return err
 			}
-			res = upTo(res, target)
 			if *asJSON {
 				return c.out.json(runJSON(res))
 			}
@@ -92,8 +91,8 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			return nil
 		}
 		if c.out.live && !*asJSON {
-			if plan, err := m.Plan(c.ctx); err == nil {
-				c.progress.expect(upTo(plan, target).Applied)
+			if plan, err := planTo(c, m, target); err == nil {
+				c.progress.expect(plan.Applied)
 			}
 		}
 		var res *sdk.Result
@@ -107,19 +106,15 @@ oldest pending one (use --to to apply the ones before it as well).`,
 	return cmd
 }
 
-// upTo keeps the migrations of a plan with versions up to target.
-func upTo(res *sdk.Result, target int64) *sdk.Result {
-	out := *res
-	out.Applied = nil
-	for _, a := range res.Applied {
-		if a.Version <= target {
-			out.Applied = append(out.Applied, a)
-		}
+// planTo is the plan of the run that migrate makes: Up's, or UpTo's when
+// a target is set. A plan of Up cut down to the target would not do: a
+// pending migration above the target can be out of order where UpTo
+// runs nothing.
+func planTo(c *command, m *sdk.Migrator, target int64) (*sdk.Result, error) {
+	if target == math.MaxInt64 {
+		return m.Plan(c.ctx)
 	}
-	if len(out.Applied) == 0 {
-		out.Batch = 0
-	}
-	return &out
+	return m.PlanTo(c.ctx, target)
 }
 
 // findMigration finds a migration by version, name, or file name.
