@@ -52,7 +52,7 @@ func (m *Migrator) checkSingleTx(pending []*Migration) error {
 	var outside []string
 	for _, mig := range pending {
 		if mig.NoTransaction {
-			outside = append(outside, mig.String())
+			outside = append(outside, mig.String()+ownTransactionNote(mig))
 		}
 	}
 	if len(outside) == 0 {

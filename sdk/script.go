@@ -150,16 +150,8 @@ const locateSavepoint = "hoist_locate"
 
 // applyUpSingle applies pending in one transaction ([WithSingleTransaction]).
 func (m *Migrator) applyUpSingle(ctx context.Context, conn *sql.Conn, h *history, pending []*Migration, res *Result) error {
-	var outside []string
-	for _, mig := range pending {
-		if mig.NoTransaction {
-			outside = append(outside, mig.String()+ownTransactionNote(mig))
-		}
-	}
-	if len(outside) > 0 {
-		return fmt.Errorf("hoist: WithSingleTransaction: %s must run outside a transaction; apply it on its own with UpTo, without WithSingleTransaction",
-			strings.Join(outside, ", "))
-	}
+	// planUp has refused a pending migration that must run outside a
+	// transaction (checkSingleTx).
 	batch := h.lastBatch() + 1
 	var (
 		applied []Applied
