@@ -31,7 +31,7 @@ func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 			st.File = mig.File
 		}
 		switch {
-		case r.State == StateFailed:
+		case dirtyState(r.State):
 			s.Failed = append(s.Failed, st)
 		case !ok:
 			st.State = StateMissing
@@ -88,9 +88,12 @@ func (m *Migrator) Validate(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Repair forgets migrations recorded as failed, so that the next Up runs
-// them again from the start. Call it after bringing the schema back, by
-// hand, to where it was before the failed migration began.
+// Repair forgets migrations recorded as failed or as running (begun and
+// never ended; see [StateRunning]): it deletes their history rows, so
+// that each is pending and the next Up runs it again from the start. Call
+// it after bringing the schema, by hand, to where it is without those
+// migrations: for a failed up, undo what it did; for a failed down,
+// finish undoing. See docs/errors.md.
 func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 	res := &RepairResult{}
 	err := m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
@@ -99,15 +102,17 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 			return err
 		}
 		for _, r := range h.rows {
-			if r.State == StateFailed {
+			if dirtyState(r.State) {
 				res.Removed = append(res.Removed, r)
 			}
 		}
-		if len(res.Removed) == 0 {
-			return nil
-		}
-		if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(StateFailed)); err != nil {
-			return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+		for _, state := range []State{StateFailed, StateRunning} {
+			if !slices.ContainsFunc(res.Removed, func(r HistoryEntry) bool { return r.State == state }) {
+				continue
+			}
+			if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(state)); err != nil {
+				return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+			}
 		}
 		return nil
 	})
