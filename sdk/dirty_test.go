@@ -161,7 +161,7 @@ func TestRolledBackIsPending(t *testing.T) {
 	t.Parallel()
 	fsys := func(second string) fstest.MapFS {
 		return fstest.MapFS{
-			"0001_t.sql": {Data: []byte("-- +hoist up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE t;\n")},
+			"0001_t.sql":    {Data: []byte("-- +hoist up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE t;\n")},
 			"0002_rows.sql": {Data: []byte("-- +hoist up\n" + second + "-- +hoist down\nDELETE FROM t;\n")},
 		}
 	}
@@ -293,4 +293,3 @@ func TestSessionKilledDuringDDL(t *testing.T) {
 		t.Fatalf("next Up: %v; want ErrDirty naming 2 slow", err)
 	}
 }
-
