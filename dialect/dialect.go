@@ -29,7 +29,9 @@ type Dialect interface {
 
 	// TransactionalDDL reports whether DDL inside a transaction rolls back
 	// with it. Where it does not (MySQL, MariaDB), a migration that fails
-	// half way leaves changes behind and is recorded as failed.
+	// half way leaves changes behind and is recorded as failed; without
+	// [ImplicitCommits], the engine takes every statement for one that
+	// may commit.
 	TransactionalDDL() bool
 
 	// QuoteIdent quotes an identifier; a dotted name is quoted part by part.

@@ -22,9 +22,12 @@ var (
 	// ErrIrreversible: a rollback would need a migration without a down.
 	// Nothing ran.
 	ErrIrreversible = errors.New("hoist: irreversible migration")
-	// ErrDirty: a migration failed half way on an engine without
-	// transactional DDL (or without a transaction) and the history says
-	// so. Repair the schema by hand, then call [Migrator.Repair].
+	// ErrDirty: a migration that cannot be rolled back (MySQL DDL, or
+	// no transaction) stopped half way, failed or killed, and the history
+	// says so (state failed or running). Bring the schema by hand to
+	// where it is without the migration and call [Migrator.Repair], or
+	// complete the migration by hand and mark its row applied; the
+	// message spells out both (docs/errors.md).
 	ErrDirty = errors.New("hoist: database is dirty")
 	// ErrNoMigrations: there are no migrations to work with.
 	ErrNoMigrations = errors.New("hoist: no migrations")

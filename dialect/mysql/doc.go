@@ -23,7 +23,10 @@
 // MySQL commits DDL implicitly, so [Dialect.TransactionalDDL] is false: a
 // migration that fails half way leaves its earlier statements applied,
 // and the engine records it as failed rather than pretending it rolled
-// back.
+// back. [Dialect.CommitsImplicitly] tells the engine which statements
+// do: it records a migration with one of them as running before that
+// statement, and one of DML only runs in a transaction that a failure
+// rolls back, leaving it pending.
 //
 // # Lock
 //
