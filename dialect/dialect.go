@@ -195,3 +195,17 @@ type BusyErrors interface {
 	// another connection.
 	IsBusy(err error) bool
 }
+
+// TimeArgs is an optional ability of a [Dialect] whose usual driver
+// changes a time.Time argument into a time zone of its own configuration
+// before the server stores it in a column without one
+// (go-sql-driver/mysql writes it in the DSN's loc, and reads DATETIME
+// back in that loc when the DSN has parseTime=true). The engine then
+// passes applied_at as TimeArg returns it, so that the column holds UTC
+// whatever the DSN says; the dialect's SelectHistory reads it back in a
+// form the driver does not convert either.
+type TimeArgs interface {
+	// TimeArg returns t, a UTC time to the microsecond, as an argument
+	// the driver sends unchanged.
+	TimeArg(t time.Time) any
+}

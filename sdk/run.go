@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hoistdb/hoist/dialect"
 	"github.com/hoistdb/hoist/embedfs"
 )
 
@@ -262,7 +263,7 @@ func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batc
 		return err
 	}
 	_, err := q.ExecContext(ctx, m.dialect.InsertHistory(m.table),
-		mig.Version, mig.Name, mig.Checksum, batch, dbTime(start), took.Milliseconds(), string(state))
+		mig.Version, mig.Name, mig.Checksum, batch, m.timeArg(start), took.Milliseconds(), string(state))
 	return err
 }
 
@@ -270,6 +271,15 @@ func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batc
 // engine keeps exactly (MySQL 8 would round finer digits, MariaDB
 // truncate them).
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// timeArg is t as a statement argument: dbTime(t), as the dialect wants
+// it passed where it is a [dialect.TimeArgs].
+func (m *Migrator) timeArg(t time.Time) any {
+	if ta, ok := m.dialect.(dialect.TimeArgs); ok {
+		return ta.TimeArg(dbTime(t))
+	}
+	return dbTime(t)
+}
 
 // countingTx follows a Go migration's statements for the dirty-flag
 // protocol (see execMarked): how many succeeded, and whether one may have

@@ -10,13 +10,16 @@
 //	...
 //	d := mysql.New()
 //
-// hoist does not need parseTime=true in the DSN: the engine reads
-// applied_at as time.Time, []byte or string, whichever the driver returns.
+// hoist does not need parseTime=true in the DSN, and the DSN's loc does
+// not move applied_at: the column holds UTC, written as UTC text (never
+// as a time.Time, which the driver would write in loc) and read back as
+// text ([Dialect.SelectHistory]), which the engine takes as UTC.
 //
 // # History table
 //
 // The history table (InnoDB, utf8mb4) has the columns version (BIGINT
-// primary key), name, checksum, batch, applied_at (DATETIME(6), UTC),
+// primary key), name, checksum, batch, applied_at (DATETIME(6), UTC
+// whatever the DSN's loc),
 // execution_ms and state. A qualified name ("app.hoist_migrations") puts
 // it in database app.
 //
