@@ -189,7 +189,7 @@ func (m *Migrator) dirtyError(h *history) error {
 		case StateFailed:
 			dirty = append(dirty, fmt.Sprintf("%d %s (failed half way, started at %s)", r.Version, r.Name, at))
 		case StateRunning:
-			dirty = append(dirty, fmt.Sprintf("%d %s (started at %s and never finished: its migrator was killed, lost its connection or panicked)", r.Version, r.Name, at))
+			dirty = append(dirty, fmt.Sprintf("%d %s (started at %s and not finished: unless a migrator is running it right now, it was killed, lost its connection or panicked)", r.Version, r.Name, at))
 		default:
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"syscall"
@@ -132,8 +133,8 @@ func TestKilledDuringDDL(t *testing.T) {
 
 	m := newMigrator(t, db, slowDDLMigrations(false)...)
 	_, err := m.Up(ctx) // waits for the server to end the dead session's statement and lock
-	if !errors.Is(err, sdk.ErrDirty) || !strings.Contains(err.Error(), "2 slow") || !strings.Contains(err.Error(), "never finished") {
-		t.Fatalf("Up after the kill: %v; want ErrDirty saying that 2 slow never finished", err)
+	if !errors.Is(err, sdk.ErrDirty) || !strings.Contains(err.Error(), "2 slow") || !strings.Contains(err.Error(), "not finished") {
+		t.Fatalf("Up after the kill: %v; want ErrDirty saying that 2 slow did not finish", err)
 	}
 	st, err := m.Status(ctx)
 	if err != nil || len(st.Failed) != 1 || st.Failed[0].State != sdk.StateRunning {
@@ -382,4 +383,48 @@ func TestRecoveryProcedureUp(t *testing.T) {
 			t.Fatalf("Up: %v; want it to say %q", err, want)
 		}
 	}
+}
+
+// holdNoTx is the slow migration 2 of holdMigrations, run without a
+// transaction: while it blocks, the history holds its running row.
+func holdNoTx(stdin io.Reader) sdk.Migration {
+	return sdk.GoMigration(2, "slow", func(ctx context.Context, tx sdk.Tx) error {
+		fmt.Println("holding")
+		_, err := io.Copy(io.Discard, stdin)
+		return err
+	}, nil).WithoutTransaction()
+}
+
+// TestRunningRowOfALiveMigrator: while another process runs a migration
+// that is recorded as running, a booting migrator waits for the lock
+// (and times out naming the holder) instead of calling the database
+// dirty; once the holder finishes, the boot has nothing left to do.
+func TestRunningRowOfALiveMigrator(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		cmd, stdin, out := startChild(t, db, roleHoldNoTx)
+		if !out.Scan() || out.Text() != "holding" {
+			t.Fatalf("the holding process said %q, %v", out.Text(), out.Err())
+		}
+		opts := append(holdMigrations(strings.NewReader("")), sdk.WithLockTimeout(200*time.Millisecond))
+		opts[1] = sdk.WithMigrations(holdNoTx(strings.NewReader("")))
+		m := newMigrator(t, db, opts...)
+		if _, err := m.Up(ctx); !errors.Is(err, sdk.ErrLockTimeout) {
+			t.Fatalf("Up while another process runs migration 2: %v; want ErrLockTimeout", err)
+		}
+		st, err := m.Status(ctx)
+		if err != nil || len(st.Failed) != 1 || st.Failed[0].State != sdk.StateRunning {
+			t.Fatalf("Status while migration 2 runs: %v, %+v; want it listed as running", err, st)
+		}
+		stdin.Close()
+		for out.Scan() {
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("the holding process: %v", err)
+		}
+		if res, err := m.Up(ctx); err != nil || len(res.Applied) != 0 {
+			t.Fatalf("Up after the holder finished: %v, %v; want nothing left", err, res)
+		}
+	})
 }

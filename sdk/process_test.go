@@ -28,6 +28,8 @@ import (
 const (
 	roleBoot = "boot" // wait for stdin to close, then Up and report
 	roleHold = "hold" // Up, blocking inside migration 2 until stdin closes
+	// roleHoldNoTx is roleHold with migration 2 run without a transaction.
+	roleHoldNoTx = "holdnotx"
 	roleBusy = "busy" // hold SQLite's exclusive lock on the file until stdin closes
 )
 
@@ -105,6 +107,9 @@ func child(role string) int {
 		_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
 	case roleHold:
 		opts = holdMigrations(os.Stdin)
+	case roleHoldNoTx:
+		opts = holdMigrations(os.Stdin)
+		opts[1] = sdk.WithMigrations(holdNoTx(os.Stdin))
 	case roleSlowDDL:
 		opts = slowDDLMigrations(true)
 	}
