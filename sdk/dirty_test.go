@@ -16,9 +16,15 @@ import (
 	"github.com/hoistdb/hoist/testkit"
 )
 
-// roleSlowDDL: Up with slowDDLMigrations, saying "migrating" when the
-// slow DDL migration starts.
-const roleSlowDDL = "slowddl"
+// Child roles of the dirty-flag tests (see process_test.go).
+const (
+	// roleSlowDDL: Up with slowDDLMigrations, saying "migrating" when
+	// the slow DDL migration starts.
+	roleSlowDDL = "slowddl"
+	// roleHoldNoTx is roleHold with migration 2 run without a
+	// transaction.
+	roleHoldNoTx = "holdnotx"
+)
 
 // slowDDLMigrations is a table, then a DDL-only migration whose second
 // statement takes two seconds (MySQL).

@@ -28,9 +28,7 @@ import (
 const (
 	roleBoot = "boot" // wait for stdin to close, then Up and report
 	roleHold = "hold" // Up, blocking inside migration 2 until stdin closes
-	// roleHoldNoTx is roleHold with migration 2 run without a transaction.
-	roleHoldNoTx = "holdnotx"
-	roleBusy     = "busy" // hold SQLite's exclusive lock on the file until stdin closes
+	roleBusy = "busy" // hold SQLite's exclusive lock on the file until stdin closes
 )
 
 // bootMigrations is the set the booting processes race to apply: SQL
