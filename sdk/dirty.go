@@ -51,8 +51,14 @@ type runMark struct {
 	lazy bool
 	// written: the running row was sent.
 	written bool
+	// outside: the migration runs without a transaction.
+	outside bool
 	// done counts the statements that succeeded.
 	done int
+	// inFlight: the statement sent last has not succeeded (yet), and
+	// would commit if it did: should the connection be lost while it
+	// runs, the server may still finish it.
+	inFlight bool
 	// committed: a statement that commits implicitly succeeded, or was
 	// sent after another had succeeded (its implicit commit comes before
 	// it runs, so the statements before it stay even when it fails).
@@ -120,7 +126,10 @@ func (r *runMark) leftChanges(outside bool) bool {
 func (m *Migrator) settleFailure(ctx context.Context, conn *sql.Conn, r *runMark, outside bool, me *MigrationError) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	me.Dirty = r.leftChanges(outside)
+	// A statement that failed because the connection was lost may still
+	// run to its end on the server.
+	me.lost = r.inFlight && conn.PingContext(ctx) != nil
+	me.Dirty = r.leftChanges(outside) || me.lost
 	me.RolledBack = !me.Dirty
 	me.outside, me.table = outside, m.dialect.QuoteIdent(m.table)
 	if !me.Dirty {
@@ -134,7 +143,7 @@ func (m *Migrator) settleFailure(ctx context.Context, conn *sql.Conn, r *runMark
 				strconv.FormatInt(r.mig.Version, 10) + " AND state = '" + string(StateRunning) + "'"
 		}
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			me.RecordErr = fmt.Errorf("taking back its running mark: %w", err)
+			me.RecordErr = err
 		}
 		return
 	}

@@ -434,3 +434,32 @@ func TestRunningRowOfALiveMigrator(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelledDuringDDL: a MySQL DDL statement, the first of its
+// migration, whose context is cancelled loses its connection
+// (go-sql-driver closes it), and the server may still finish the
+// statement. The error does not claim that
+// nothing stays, and the next Up refuses with ErrDirty, whatever the
+// server made of the statement.
+func TestCancelledDuringDDL(t *testing.T) {
+	t.Parallel()
+	db := testkit.MySQL(t)
+	ctx := testContext(t)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slow := sdk.WithFS(fstest.MapFS{"0001_slow.sql": {Data: []byte("-- +hoist up\nCREATE TABLE slow AS SELECT SLEEP(2) AS s;\n-- +hoist down\nDROP TABLE slow;\n")}})
+	m := newMigrator(t, db, slow, sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+		if e.Kind == sdk.EventMigrating {
+			time.AfterFunc(time.Second, cancel) // inside CREATE TABLE slow AS SELECT SLEEP(2)
+		}
+	}))
+	_, err := m.Up(cctx)
+	var me *sdk.MigrationError
+	if !errors.As(err, &me) || !me.Dirty || me.RolledBack || strings.Contains(err.Error(), "nothing of it stays") ||
+		!strings.Contains(err.Error(), "the connection was lost while the failed statement ran") {
+		t.Fatalf("Up cancelled during DDL: %v; want it dirty, saying that the connection was lost", err)
+	}
+	if _, err := newMigrator(t, db, slow).Up(ctx); !errors.Is(err, sdk.ErrDirty) {
+		t.Fatalf("next Up: %v; want ErrDirty", err)
+	}
+}

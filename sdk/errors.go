@@ -71,6 +71,7 @@ type MigrationError struct {
 	Err       error
 
 	outside bool   // it ran without a transaction
+	lost    bool   // the connection was lost while the failed statement ran
 	table   string // the history table, for the instructions
 }
 
@@ -112,18 +113,21 @@ func (e *MigrationError) writeOutcome(b *strings.Builder) {
 	if table == "" {
 		table = "the history table"
 	}
+	stays := "the statements before the failed one stay"
+	switch {
+	case e.lost:
+		stays = "the connection was lost while the failed statement ran, so the server may still have run it to its end, and any statements before it stay"
+	case !e.outside:
+		stays += " (committed implicitly)"
+	}
 	switch {
 	case e.Dirty && e.Recorded:
-		b.WriteString("; the statements before the failed one stay (committed")
-		if !e.outside {
-			b.WriteString(" implicitly")
-		}
-		b.WriteString("), and the history records the migration as failed, so later runs stop with ErrDirty: ")
-		b.WriteString(dirtyProcedure(e.Direction, e.Version, table))
+		fmt.Fprintf(b, "; %s, and the history records the migration as failed, so later runs stop with ErrDirty: %s",
+			stays, dirtyProcedure(e.Direction, e.Version, table))
 	case e.Dirty:
-		fmt.Fprintf(b, "; the statements before the failed one stay, but recording the migration as failed did not work (%v); "+
+		fmt.Fprintf(b, "; %s, but recording the migration as failed did not work (%v); "+
 			"its history row still says running, as written before it began, so later runs stop with ErrDirty: %s",
-			e.RecordErr, dirtyProcedure(e.Direction, e.Version, table))
+			stays, e.RecordErr, dirtyProcedure(e.Direction, e.Version, table))
 	case e.RolledBack:
 		still := "pending"
 		if e.Direction == Down {
@@ -135,7 +139,8 @@ func (e *MigrationError) writeOutcome(b *strings.Builder) {
 			fmt.Fprintf(b, "; its transaction was rolled back, so nothing of it stays and it is still %s", still)
 		}
 		if e.RecordErr != nil {
-			fmt.Fprintf(b, "; but %v, so later runs stop with ErrDirty although the schema did not change: ", e.RecordErr)
+			fmt.Fprintf(b, "; but taking back the running row written before it began did not work (%v), "+
+				"so later runs stop with ErrDirty although the schema did not change: ", e.RecordErr)
 			if e.Direction == Down {
 				fmt.Fprintf(b, "mark it applied again with UPDATE %s SET state = 'applied' WHERE version = %d", table, e.Version)
 			} else {

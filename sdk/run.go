@@ -26,6 +26,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 	r := &runMark{mig: mig, dir: dir, batch: batch, start: start}
 	inside := false // the step itself failed in a transaction, which was then rolled back
 	outside := mig.NoTransaction || m.commitsImplicitly(s)
+	r.outside = outside
 	if outside || m.implicit != nil || !m.dialect.TransactionalDDL() {
 		// A panic half way (in a Go migration) must leave the history
 		// saying what stays; it goes on after that.
@@ -223,7 +224,9 @@ func (m *Migrator) mayCommit(stmt string) bool {
 // commit implicitly (where r.lazy), and notes that such a statement
 // commits what succeeded before it.
 func (m *Migrator) beforeStatement(ctx context.Context, q Tx, r *runMark, stmt string) error {
-	if !r.lazy || !m.mayCommit(stmt) {
+	commits := r.lazy && m.mayCommit(stmt)
+	r.inFlight = r.outside || commits
+	if !commits {
 		return nil
 	}
 	if !r.written {
@@ -239,6 +242,7 @@ func (m *Migrator) beforeStatement(ctx context.Context, q Tx, r *runMark, stmt s
 
 func (m *Migrator) afterStatement(r *runMark, stmt string) {
 	r.done++
+	r.inFlight = false
 	if r.lazy && m.mayCommit(stmt) {
 		r.committed = true
 	}
