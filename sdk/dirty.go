@@ -111,8 +111,8 @@ func (m *Migrator) setStateSQL(version int64, state State, ms int64, only State)
 // leftChanges reports whether a failed run left changes behind: outside
 // a transaction, once a statement succeeded; inside one, once something
 // was committed implicitly.
-func (r *runMark) leftChanges(outside bool) bool {
-	if outside {
+func (r *runMark) leftChanges() bool {
+	if r.outside {
 		return r.done > 0
 	}
 	return r.done > 0 && r.committed
@@ -123,15 +123,15 @@ func (r *runMark) leftChanges(outside bool) bool {
 // statement's implicit commit may have committed is taken back), and
 // describes the outcome on me. It runs on a context that is not
 // cancelled: a cancelled run must be recorded too.
-func (m *Migrator) settleFailure(ctx context.Context, conn *sql.Conn, r *runMark, outside bool, me *MigrationError) {
+func (m *Migrator) settleFailure(ctx context.Context, conn *sql.Conn, r *runMark, me *MigrationError) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	// A statement that failed because the connection was lost may still
 	// run to its end on the server.
 	me.lost = r.inFlight && conn.PingContext(ctx) != nil
-	me.Dirty = r.leftChanges(outside) || me.lost
+	me.Dirty = r.leftChanges() || me.lost
 	me.RolledBack = !me.Dirty
-	me.outside, me.table = outside, m.dialect.QuoteIdent(m.table)
+	me.outside, me.table = r.outside, m.dialect.QuoteIdent(m.table)
 	if !me.Dirty {
 		if !r.written {
 			return

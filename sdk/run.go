@@ -32,7 +32,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		// saying what stays; it goes on after that.
 		defer func() {
 			if p := recover(); p != nil {
-				m.settleFailure(ctx, conn, r, outside, migrationErr(fmt.Errorf("panic: %v", p), r))
+				m.settleFailure(ctx, conn, r, migrationErr(fmt.Errorf("panic: %v", p), r))
 				panic(p)
 			}
 		}()
@@ -74,7 +74,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		}
 		switch {
 		case outside || r.lazy:
-			m.settleFailure(ctx, conn, r, outside, me)
+			m.settleFailure(ctx, conn, r, me)
 		case inside:
 			me.RolledBack = true
 		}
