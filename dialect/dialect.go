@@ -29,7 +29,9 @@ type Dialect interface {
 
 	// TransactionalDDL reports whether DDL inside a transaction rolls back
 	// with it. Where it does not (MySQL, MariaDB), a migration that fails
-	// half way leaves changes behind and is recorded as failed.
+	// half way leaves changes behind and is recorded as failed; without
+	// [ImplicitCommits], the engine takes every statement for one that
+	// may commit.
 	TransactionalDDL() bool
 
 	// QuoteIdent quotes an identifier; a dotted name is quoted part by part.
@@ -209,4 +211,18 @@ type RequiredColumns interface {
 	// the engine (identity, auto-increment). No rows when the table does
 	// not exist.
 	SelectRequiredColumns(table string) (query string, args []any)
+}
+
+// TimeArgs is an optional ability of a [Dialect] whose usual driver
+// changes a time.Time argument into a time zone of its own configuration
+// before the server stores it in a column without one
+// (go-sql-driver/mysql writes it in the DSN's loc, and reads DATETIME
+// back in that loc when the DSN has parseTime=true). The engine then
+// passes applied_at as TimeArg returns it, so that the column holds UTC
+// whatever the DSN says; the dialect's SelectHistory reads it back in a
+// form the driver does not convert either.
+type TimeArgs interface {
+	// TimeArg returns t, a UTC time to the microsecond, as an argument
+	// the driver sends unchanged.
+	TimeArg(t time.Time) any
 }

@@ -81,7 +81,8 @@
 // Each [Statement] runs from its first token to its last, without the
 // semicolon and without comments before or after it; its Line is the line of
 // the file it starts on. Statements of comments alone are dropped, but
-// MySQL's executable comments (/*! ... */) are kept. The last statement of a
+// MySQL's and MariaDB's executable comments (/*! ... */, /*M! ... */) are
+// kept, as they are written. The last statement of a
 // section needs no semicolon. A string, identifier or comment still open at
 // the end of a section is an error naming the line it opened on.
 //

@@ -30,7 +30,8 @@ func Split(file, text string, opts ...Option) ([]Statement, error) {
 // semicolon outside quotes and comments, or at end. Its SQL runs from its
 // first token to its last, so comments before it, and comments and blanks
 // after it, are left out; a statement of comments alone is dropped. MySQL's
-// executable comments (/*! ... */) count as tokens.
+// and MariaDB's executable comments (/*! ... */, /*M! ... */) count as
+// tokens.
 func splitChunk(file, text string, syn Syntax, start, end, line int, out []Statement) ([]Statement, *Error) {
 	stmtStart, stmtLine, lastEnd := -1, 0, 0
 	for i := start; i < end; {
@@ -66,7 +67,7 @@ func splitChunk(file, text string, syn Syntax, start, end, line int, out []State
 				i++
 				break
 			}
-			executable := i+2 < end && text[i+2] == '!'
+			executable := isExecutableComment(text[i:end])
 			var ok bool
 			if i, line, ok = skipBlockComment(text, i, end, line); !ok {
 				return out, newError(file, tokLine, ErrUnterminated,
@@ -123,6 +124,14 @@ func splitChunk(file, text string, syn Syntax, start, end, line int, out []State
 		out = append(out, Statement{SQL: text[stmtStart:lastEnd], Line: stmtLine})
 	}
 	return out, nil
+}
+
+// isExecutableComment reports whether s opens with a comment that MySQL
+// (/*!) or MariaDB (/*M!) executes: such a comment is SQL, sent as
+// written, wherever it stands. (MariaDB executes /*M! ... */, MySQL
+// ignores it: the comment exists for text meant for both.)
+func isExecutableComment(s string) bool {
+	return strings.HasPrefix(s, "/*!") || strings.HasPrefix(s, "/*M!")
 }
 
 // plainByte marks the bytes that splitChunk passes over one by one as part

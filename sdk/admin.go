@@ -38,7 +38,7 @@ func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 			st.File = mig.File
 		}
 		switch {
-		case r.State != StateApplied: // failed, or another state that is not done
+		case dirtyState(r.State):
 			s.Failed = append(s.Failed, st)
 		case !ok:
 			st.State = StateMissing
@@ -95,9 +95,12 @@ func (m *Migrator) Validate(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Repair forgets migrations recorded as failed, so that the next Up runs
-// them again from the start. Call it after bringing the schema back, by
-// hand, to where it was before the failed migration began.
+// Repair forgets migrations recorded as failed or as running (begun and
+// never ended; see [StateRunning]): it deletes their history rows, so
+// that each is pending and the next Up runs it again from the start. Call
+// it after bringing the schema, by hand, to where it is without those
+// migrations: for a failed up, undo what it did; for a failed down,
+// finish undoing. See docs/errors.md.
 func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 	res := &RepairResult{}
 	err := m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
@@ -107,7 +110,7 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 		}
 		var states []State
 		for _, r := range h.rows {
-			if r.State != StateApplied { // failed, or another state that is not done
+			if dirtyState(r.State) {
 				res.Removed = append(res.Removed, r)
 				if !slices.Contains(states, r.State) {
 					states = append(states, r.State)

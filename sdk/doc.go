@@ -58,8 +58,11 @@
 // file and line, the statement and the driver's message.
 //
 // On MySQL and MariaDB, DDL commits implicitly, so a migration that fails
-// half way leaves part of its changes behind. hoist records it as failed,
-// and later runs stop with ErrDirty until an operator has put the schema
-// right and called [Migrator.Repair]. PostgreSQL and SQLite roll the whole
-// migration back and record nothing.
+// half way leaves part of its changes behind. hoist records such a
+// migration as running before it starts and as failed when it fails, and
+// later runs stop with ErrDirty until an operator has put the schema
+// right and called [Migrator.Repair] (or marked the migration applied).
+// A kill or a panic half way leaves the running row, with the same
+// effect. PostgreSQL and SQLite roll the whole migration back and record
+// nothing, as MySQL does for a migration of DML only.
 package sdk

@@ -22,9 +22,12 @@ var (
 	// ErrIrreversible: a rollback would need a migration without a down.
 	// Nothing ran.
 	ErrIrreversible = errors.New("hoist: irreversible migration")
-	// ErrDirty: a migration failed half way on an engine without
-	// transactional DDL (or without a transaction) and the history says
-	// so. Repair the schema by hand, then call [Migrator.Repair].
+	// ErrDirty: a migration that cannot be rolled back (MySQL DDL, or
+	// no transaction) stopped half way, failed or killed, and the history
+	// says so (state failed or running). Bring the schema by hand to
+	// where it is without the migration and call [Migrator.Repair], or
+	// complete the migration by hand and mark its row applied; the
+	// message spells out both (docs/errors.md).
 	ErrDirty = errors.New("hoist: database is dirty")
 	// ErrNoMigrations: there are no migrations to work with.
 	ErrNoMigrations = errors.New("hoist: no migrations")
@@ -48,10 +51,28 @@ type MigrationError struct {
 	File      string
 	Line      int
 	Statement string
-	// Dirty is set when the failure left changes behind that are recorded
-	// as a failed migration (see [ErrDirty]).
+	// Dirty is set when the failure left changes behind: statements
+	// that ran without a transaction, or that MySQL committed
+	// implicitly. Later runs stop with [ErrDirty] until an operator has
+	// repaired the schema.
 	Dirty bool
-	Err   error
+	// Recorded is set, with Dirty, when the history records the
+	// migration as failed.
+	Recorded bool
+	// RolledBack is set when nothing of the migration stays: its
+	// transaction was rolled back, or none of its statements had
+	// succeeded. A failed up is then still pending, a failed down still
+	// applied.
+	RolledBack bool
+	// RecordErr is why hoist could not make the history say what the
+	// failure left (Dirty: record it as failed; RolledBack: take back
+	// the running row written before it began); nil otherwise.
+	RecordErr error
+	Err       error
+
+	outside bool   // it ran without a transaction
+	lost    bool   // the connection was lost while the failed statement ran
+	table   string // the history table, for the instructions
 }
 
 func (e *MigrationError) Error() string {
@@ -71,10 +92,7 @@ func (e *MigrationError) Error() string {
 	if e.Statement != "" {
 		fmt.Fprintf(&b, " (statement: %s)", abbreviate(e.Statement, 120))
 	}
-	if e.Dirty {
-		b.WriteString("; the changes made before the failure stay and the migration is recorded as failed: " +
-			"undo them by hand, then run `hoist migrate:repair` (Migrator.Repair) and migrate again")
-	}
+	e.writeOutcome(&b)
 	return b.String()
 }
 
@@ -87,4 +105,63 @@ func abbreviate(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// writeOutcome says what the failure left, as far as hoist knows it.
+func (e *MigrationError) writeOutcome(b *strings.Builder) {
+	table := e.table
+	if table == "" {
+		table = "the history table"
+	}
+	stays := "the statements before the failed one stay"
+	switch {
+	case e.lost:
+		stays = "the connection was lost while the failed statement ran, so the server may still have run it to its end, and any statements before it stay"
+	case !e.outside:
+		stays += " (committed implicitly)"
+	}
+	switch {
+	case e.Dirty && e.Recorded:
+		fmt.Fprintf(b, "; %s, and the history records the migration as failed, so later runs stop with ErrDirty: %s",
+			stays, dirtyProcedure(e.Direction, e.Version, table))
+	case e.Dirty:
+		fmt.Fprintf(b, "; %s, but recording the migration as failed did not work (%v); "+
+			"its history row still says running, as written before it began, so later runs stop with ErrDirty: %s",
+			stays, e.RecordErr, dirtyProcedure(e.Direction, e.Version, table))
+	case e.RolledBack:
+		still := "pending"
+		if e.Direction == Down {
+			still = "applied"
+		}
+		if e.outside {
+			fmt.Fprintf(b, "; none of its statements had succeeded, so nothing of it stays and it is still %s", still)
+		} else {
+			fmt.Fprintf(b, "; its transaction was rolled back, so nothing of it stays and it is still %s", still)
+		}
+		if e.RecordErr != nil {
+			fmt.Fprintf(b, "; but taking back the running row written before it began did not work (%v), "+
+				"so later runs stop with ErrDirty although the schema did not change: ", e.RecordErr)
+			if e.Direction == Down {
+				fmt.Fprintf(b, "mark it applied again with UPDATE %s SET state = 'applied' WHERE version = %d", table, e.Version)
+			} else {
+				b.WriteString("run `hoist migrate:repair` (Migrator.Repair) to forget its row")
+			}
+		}
+	}
+}
+
+// dirtyProcedure is how to recover from a migration that stopped half
+// way in direction dir: the two outcomes an operator can choose, each
+// ending in a history that says what the schema holds.
+func dirtyProcedure(dir Direction, version int64, table string) string {
+	if dir == Down {
+		return fmt.Sprintf("either finish the rollback by hand (the failed statement of the down and those after it), "+
+			"then run `hoist migrate:repair` (Migrator.Repair), which deletes the failed row so that migration %[1]d is pending "+
+			"(the next migrate applies it again); or redo by hand what the down's statements before the failed one undid, "+
+			"then mark it applied again with UPDATE %[2]s SET state = 'applied' WHERE version = %[1]d", version, table)
+	}
+	return fmt.Sprintf("either undo by hand what its statements before the failed one did, "+
+		"then run `hoist migrate:repair` (Migrator.Repair), which deletes the failed row so that migration %[1]d is pending "+
+		"and the next migrate runs it from the start (fix it first); or finish it by hand (the failed statement, fixed, and those after it), "+
+		"then mark it applied with UPDATE %[2]s SET state = 'applied' WHERE version = %[1]d", version, table)
 }

@@ -48,7 +48,7 @@ var ErrCorruptHistory = errors.New("hoist: the history table is damaged")
 // A row in any other state is refused as damaged; every known state but
 // StateApplied stops Up and Rollback as [ErrDirty] does. A new state is
 // one more entry here.
-var knownStates = []State{StateApplied, StateFailed}
+var knownStates = []State{StateApplied, StateFailed, StateRunning}
 
 func knownState(s State) bool { return slices.Contains(knownStates, s) }
 

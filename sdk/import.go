@@ -197,7 +197,7 @@ func (m *Migrator) writeImported(ctx context.Context, conn *sql.Conn, rows []His
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 		for _, r := range rows {
 			if _, err := tx.ExecContext(ctx, m.dialect.InsertHistory(m.table),
-				r.Version, r.Name, r.Checksum, r.Batch, r.AppliedAt, int64(0), string(r.State)); err != nil {
+				r.Version, r.Name, r.Checksum, r.Batch, m.timeArg(r.AppliedAt), int64(0), string(r.State)); err != nil {
 				return 0, fmt.Errorf("hoist: importing version %d: %w", r.Version, err)
 			}
 		}

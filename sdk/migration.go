@@ -81,9 +81,11 @@ func GoMigration(version int64, name string, up, down func(ctx context.Context, 
 
 // WithoutTransaction returns a copy of m that runs outside a transaction,
 // for statements that refuse one (CREATE INDEX CONCURRENTLY, VACUUM). Its
-// Tx is then the connection that holds the migration lock. A migration
-// without a transaction that fails after its first statement is recorded
-// as failed, and later runs stop with [ErrDirty] until [Migrator.Repair].
+// Tx is then the connection that holds the migration lock. Such a
+// migration is recorded as [StateRunning] before it starts; one that
+// fails, panics or is killed after its first statement stays recorded
+// as failed or running, and later runs stop with [ErrDirty] until an
+// operator repairs it.
 func (m Migration) WithoutTransaction() Migration {
 	m.NoTransaction = true
 	return m

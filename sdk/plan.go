@@ -128,21 +128,11 @@ func (m *Migrator) pending(h *history, target int64) ([]*Migration, error) {
 	return out, nil
 }
 
-// checkDirty fails with ErrDirty when the history records a failed
-// migration.
+// checkDirty fails with ErrDirty when the history records a migration
+// that failed half way, or one that began and never ended (see
+// dirty.go); the message says how to recover (see dirtyError).
 func (m *Migrator) checkDirty(h *history) error {
-	var failed []string
-	for _, r := range h.rows {
-		if r.State != StateApplied { // failed, or another state that is not done
-			failed = append(failed, fmt.Sprintf("%d %s (failed at %s)", r.Version, r.Name, r.AppliedAt.Format("2006-01-02 15:04:05 UTC")))
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: migration %s failed half way and may have left part of its changes behind; "+
-		"bring the schema back to where it was before that migration by hand, then run `hoist migrate:repair` (Migrator.Repair) and migrate again",
-		ErrDirty, strings.Join(failed, ", "))
+	return m.dirtyError(h)
 }
 
 func (m *Migrator) checksumChanges(h *history) []checksumChange {

@@ -105,6 +105,11 @@ func child(role string) int {
 		_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
 	case roleHold:
 		opts = holdMigrations(os.Stdin)
+	case roleHoldNoTx:
+		opts = holdMigrations(os.Stdin)
+		opts[1] = sdk.WithMigrations(holdNoTx(os.Stdin))
+	case roleSlowDDL:
+		opts = slowDDLMigrations(true)
 	}
 	m, err := sdk.New(db, dialectFor(os.Getenv("HOIST_SDK_DRIVER")), append(opts, quiet())...)
 	if err != nil {

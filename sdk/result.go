@@ -68,6 +68,7 @@ const (
 	StateApplied State = "applied"
 	StatePending State = "pending"
 	// StateFailed: the migration failed half way; see [ErrDirty].
+	// (StateRunning, in dirty.go, is the other dirty state.)
 	StateFailed State = "failed"
 	// StateMissing: applied, but no longer in the migration sources.
 	StateMissing State = "missing"

@@ -8,51 +8,80 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hoistdb/hoist/dialect"
 	"github.com/hoistdb/hoist/embedfs"
 )
 
 // run applies one migration in one direction on the lock's connection,
 // together with its history change: in one transaction, unless the
 // migration opts out of it, and where the dialect allows it as one script
-// in one round trip. A failure that leaves changes behind (an engine
-// without transactional DDL, or no transaction) after at least one
-// statement succeeded is recorded as a failed migration.
-func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
+// in one round trip. A migration whose effects a failure cannot roll back
+// follows the dirty-flag protocol (dirty.go), so that a failure or a kill
+// half way leaves a history row that says so.
+func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (a Applied, err error) {
 	s := mig.step(dir)
 	start := time.Now()
-	a := Applied{Version: mig.Version, Name: mig.Name, File: s.file(), Direction: dir}
+	a = Applied{Version: mig.Version, Name: mig.Name, File: s.file(), Direction: dir}
 	m.emit(ctx, Event{Kind: EventMigrating, Migration: a})
-	var (
-		done int
-		err  error
-	)
+	r := &runMark{mig: mig, dir: dir, batch: batch, start: start}
+	inside := false // the step itself failed in a transaction, which was then rolled back
+	outside := mig.NoTransaction || m.commitsImplicitly(s)
+	r.outside = outside
+	if outside || m.implicit != nil || !m.dialect.TransactionalDDL() {
+		// A panic half way (in a Go migration) must leave the history
+		// saying what stays; it goes on after that.
+		defer func() {
+			if p := recover(); p != nil {
+				m.settleFailure(ctx, conn, r, migrationErr(fmt.Errorf("panic: %v", p), r))
+				panic(p)
+			}
+		}()
+	}
 	switch {
-	case mig.NoTransaction || m.commitsImplicitly(s):
-		done, err = m.execStep(ctx, conn, mig, dir, s)
+	case outside:
+		err = m.markRunning(ctx, conn, r)
 		if err == nil {
-			err = m.recordErr(mig, dir, m.record(ctx, conn, mig, dir, batch, start))
-		} else {
-			done = m.leaveOwnTransaction(ctx, conn, mig, s, done)
+			if err = m.execMarked(ctx, conn, s, r); err != nil {
+				r.done = m.leaveOwnTransaction(ctx, conn, mig, s, r.done)
+			}
+		}
+		if err == nil {
+			err = m.markApplied(ctx, conn, r)
 		}
 	case m.scripter != nil && s.fn == nil:
 		err = m.runScript(ctx, conn, mig, dir, batch)
+		// A *MigrationError alone (not joined with a failed ROLLBACK)
+		// comes after the script's transaction was rolled back.
+		_, inside = err.(*MigrationError)
 	default:
-		done, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
-			return m.stepInTx(ctx, tx, mig, dir, batch, start)
+		r.lazy = m.implicit != nil || !m.dialect.TransactionalDDL()
+		_, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+			err := m.execMarked(ctx, tx, s, r)
+			switch {
+			case err != nil:
+			case r.written:
+				err = m.markApplied(ctx, tx, r)
+			default:
+				err = m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start))
+			}
+			inside = err != nil
+			return r.done, err
 		})
 	}
 	a.Duration = time.Since(start)
 	if err != nil {
-		var me *MigrationError
-		if !errors.As(err, &me) {
-			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file(), Err: err}
+		me := migrationErr(err, r)
+		if !errors.As(err, new(*MigrationError)) {
 			err = me
 		}
-		if done > 0 && (mig.NoTransaction || !m.dialect.TransactionalDDL()) {
-			me.Dirty = true
-			if ferr := m.markFailed(ctx, conn, mig, dir, batch, start); ferr != nil {
-				err = errors.Join(err, ferr)
-			}
+		switch {
+		case outside || r.lazy:
+			m.settleFailure(ctx, conn, r, me)
+		case inside:
+			me.RolledBack = true
+		}
+		if !outside && !inside {
+			me.RolledBack = false // BEGIN or COMMIT failed: hoist cannot tell
 		}
 		return a, err
 	}
@@ -154,19 +183,71 @@ func (m *Migrator) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx)
 // execStep runs a step's statements or Go function and returns how many
 // statements succeeded before a failure.
 func (m *Migrator) execStep(ctx context.Context, q Tx, mig *Migration, dir Direction, s step) (int, error) {
+	r := &runMark{mig: mig, dir: dir}
+	err := m.execMarked(ctx, q, s, r)
+	return r.done, err
+}
+
+// execMarked runs a step's statements or Go function, counting in r the
+// statements that succeeded and whether one may have committed
+// implicitly; where r.lazy, it writes the running row before the first
+// statement that may commit implicitly.
+func (m *Migrator) execMarked(ctx context.Context, q Tx, s step, r *runMark) error {
 	if s.fn != nil {
-		c := &countingTx{Tx: q}
+		c := &countingTx{Tx: q, m: m, r: r}
 		if err := s.fn(ctx, c); err != nil {
-			return c.n, &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, Err: err}
+			return &MigrationError{Version: r.mig.Version, Name: r.mig.Name, Direction: r.dir, Err: err}
 		}
-		return c.n, nil
+		return nil
 	}
-	for i, st := range s.statements() {
+	for _, st := range s.statements() {
+		if err := m.beforeStatement(ctx, q, r, st.SQL); err != nil {
+			return err
+		}
 		if _, err := q.ExecContext(ctx, st.SQL); err != nil {
-			return i, statementError(mig.Version, mig.Name, dir, s.file(), st, err)
+			return statementError(r.mig.Version, r.mig.Name, r.dir, s.file(), st, err)
+		}
+		m.afterStatement(r, st.SQL)
+	}
+	return nil
+}
+
+// mayCommit reports whether stmt may commit the open transaction: a
+// statement the dialect names, or any statement on an engine without
+// transactional DDL that names none.
+func (m *Migrator) mayCommit(stmt string) bool {
+	if m.implicit != nil {
+		return m.implicit.CommitsImplicitly(stmt)
+	}
+	return !m.dialect.TransactionalDDL()
+}
+
+// beforeStatement writes the running row before a statement that may
+// commit implicitly (where r.lazy), and notes that such a statement
+// commits what succeeded before it.
+func (m *Migrator) beforeStatement(ctx context.Context, q Tx, r *runMark, stmt string) error {
+	commits := r.lazy && m.mayCommit(stmt)
+	r.inFlight = r.outside || commits
+	if !commits {
+		return nil
+	}
+	if !r.written {
+		if err := m.markRunning(ctx, q, r); err != nil {
+			return err
 		}
 	}
-	return len(s.statements()), nil
+	if r.done > 0 {
+		r.committed = true
+	}
+	return nil
+}
+
+func (m *Migrator) afterStatement(r *runMark, stmt string) {
+	r.done++
+	r.inFlight = false
+	if r.lazy && m.mayCommit(stmt) {
+		r.committed = true
+	}
 }
 
 func statementError(version int64, name string, dir Direction, file string, st embedfs.Statement, err error) *MigrationError {
@@ -188,7 +269,7 @@ func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batc
 		return err
 	}
 	_, err := q.ExecContext(ctx, m.dialect.InsertHistory(m.table),
-		mig.Version, mig.Name, mig.Checksum, batch, dbTime(start), took.Milliseconds(), string(state))
+		mig.Version, mig.Name, mig.Checksum, batch, m.timeArg(start), took.Milliseconds(), string(state))
 	return err
 }
 
@@ -197,35 +278,32 @@ func (m *Migrator) insertHistory(ctx context.Context, q Tx, mig *Migration, batc
 // truncate them).
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// markFailed records mig as failed half way, also when ctx was cancelled:
-// a later run must see that the schema may hold part of it.
-func (m *Migrator) markFailed(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int, start time.Time) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-	defer cancel()
-	if dir == Down {
-		if err := m.deleteHistory(ctx, conn, mig.Version); err != nil {
-			return fmt.Errorf("hoist: recording migration %d as failed: %w", mig.Version, err)
-		}
+// timeArg is t as a statement argument: dbTime(t), as the dialect wants
+// it passed where it is a [dialect.TimeArgs].
+func (m *Migrator) timeArg(t time.Time) any {
+	if ta, ok := m.dialect.(dialect.TimeArgs); ok {
+		return ta.TimeArg(dbTime(t))
 	}
-	if err := m.insertHistory(ctx, conn, mig, batch, start, time.Since(start), StateFailed); err != nil {
-		return fmt.Errorf("hoist: recording migration %d as failed: %w", mig.Version, err)
-	}
-	m.logger.LogAttrs(ctx, slog.LevelError, "hoist: migration failed half way and is recorded as failed",
-		slog.Int64("version", mig.Version), slog.String("name", mig.Name), slog.String("direction", string(dir)))
-	return nil
+	return dbTime(t)
 }
 
-// countingTx counts the statements a Go migration executed successfully,
-// to tell a failure that changed nothing from one that left changes.
+// countingTx follows a Go migration's statements for the dirty-flag
+// protocol (see execMarked): how many succeeded, and whether one may have
+// committed implicitly. Statements sent through QueryContext are not
+// followed: DDL belongs in ExecContext.
 type countingTx struct {
 	Tx
-	n int
+	m *Migrator
+	r *runMark
 }
 
 func (c *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	r, err := c.Tx.ExecContext(ctx, query, args...)
-	if err == nil {
-		c.n++
+	if err := c.m.beforeStatement(ctx, c.Tx, c.r, query); err != nil {
+		return nil, err
 	}
-	return r, err
+	res, err := c.Tx.ExecContext(ctx, query, args...)
+	if err == nil {
+		c.m.afterStatement(c.r, query)
+	}
+	return res, err
 }

@@ -195,7 +195,7 @@ func (m *Migrator) runSeed(ctx context.Context, conn *sql.Conn, s *seed) (SeedRu
 			ran++
 		}
 		if s.once {
-			if _, err := q.ExecContext(ctx, m.dialect.InsertSeed(m.seedTable()), s.name, s.checksum, dbTime(start)); err != nil {
+			if _, err := q.ExecContext(ctx, m.dialect.InsertSeed(m.seedTable()), s.name, s.checksum, m.timeArg(start)); err != nil {
 				return &MigrationError{Name: s.name, File: s.file, Err: fmt.Errorf("recording it in %s: %w", m.seedTable(), err)}
 			}
 		}

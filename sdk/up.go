@@ -66,11 +66,13 @@ func (m *Migrator) upTo(ctx context.Context, target int64) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		p, err := m.planUp(h, target)
-		if err != nil {
+		if h.running() {
+			// Another migrator may be running it now: only under the
+			// lock does a running row mean that its migrator died.
+			state = bootPending
+		} else if p, err := m.planUp(h, target); err != nil {
 			return res, err
-		}
-		if len(p.pending) == 0 {
+		} else if len(p.pending) == 0 {
 			m.warnChanged(ctx, p.changed)
 			state = bootDone
 		}

@@ -10,20 +10,26 @@
 //	...
 //	d := mysql.New()
 //
-// hoist does not need parseTime=true in the DSN: the engine reads
-// applied_at as time.Time, []byte or string, whichever the driver returns.
+// hoist does not need parseTime=true in the DSN, and the DSN's loc does
+// not move applied_at: the column holds UTC, written as UTC text (never
+// as a time.Time, which the driver would write in loc) and read back as
+// text ([Dialect.SelectHistory]), which the engine takes as UTC.
 //
 // # History table
 //
 // The history table (InnoDB, utf8mb4) has the columns version (BIGINT
-// primary key), name, checksum, batch, applied_at (DATETIME(6), UTC),
+// primary key), name, checksum, batch, applied_at (DATETIME(6), UTC
+// whatever the DSN's loc),
 // execution_ms and state. A qualified name ("app.hoist_migrations") puts
 // it in database app.
 //
 // MySQL commits DDL implicitly, so [Dialect.TransactionalDDL] is false: a
 // migration that fails half way leaves its earlier statements applied,
 // and the engine records it as failed rather than pretending it rolled
-// back.
+// back. [Dialect.CommitsImplicitly] tells the engine which statements
+// do: it records a migration with one of them as running before that
+// statement, and one of DML only runs in a transaction that a failure
+// rolls back, leaving it pending.
 //
 // # Lock
 //

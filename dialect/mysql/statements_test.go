@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hoistdb/hoist/dialect/internal/enginetest"
 	"github.com/hoistdb/hoist/dialect/mysql"
@@ -24,7 +25,7 @@ func TestStatements(t *testing.T) {
 	execution_ms BIGINT NOT NULL,
 	state VARCHAR(16) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`},
-		{Name: "history_select", Got: d.SelectHistory(table), Want: "SELECT version, name, checksum, batch, applied_at, execution_ms, state FROM `app`.`we``ird` ORDER BY version"},
+		{Name: "history_select", Got: d.SelectHistory(table), Want: "SELECT version, name, checksum, batch, DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s.%f') AS applied_at, execution_ms, state FROM `app`.`we``ird` ORDER BY version"},
 		{Name: "history_insert", Got: d.InsertHistory(table), Want: "INSERT INTO `app`.`we``ird` (version, name, checksum, batch, applied_at, execution_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{Name: "history_delete", Got: d.DeleteHistory(table), Want: "DELETE FROM `app`.`we``ird` WHERE version = ?"},
 		{Name: "history_delete_state", Got: d.DeleteHistoryState(table), Want: "DELETE FROM `app`.`we``ird` WHERE state = ?"},
@@ -38,4 +39,12 @@ func TestStatements(t *testing.T) {
 		{Name: "seed_select", Got: d.SelectSeeds(table), Want: "SELECT name FROM `app`.`we``ird`"},
 		{Name: "seed_insert", Got: d.InsertSeed(table), Want: "INSERT INTO `app`.`we``ird` (name, checksum, applied_at) VALUES (?, ?, ?)"},
 	})
+}
+
+func TestTimeArg(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 22, 4, 5, 6, 123456000, time.FixedZone("JST", 9*3600))
+	if got, want := mysql.New().TimeArg(at), "2026-11-21 19:05:06.123456"; got != want {
+		t.Errorf("TimeArg = %v; want the UTC text %q", got, want)
+	}
 }

@@ -365,8 +365,11 @@ func (t *tree) repairCmd() *cobra.Command {
 		Short:   "Forget migrations recorded as failed, once the schema is put right by hand",
 		Long: `A migration that fails half way on MySQL or MariaDB (or one that runs
 without a transaction) leaves part of its changes behind and is recorded as
-failed; every later run stops until it is repaired. Undo its changes by hand,
-then run migrate:repair to forget the failed record, and migrate again.`,
+failed (as running, if it was killed); every later run stops until it is
+repaired. Bring the schema by hand to where it is without the migration (undo
+what a failed up did, or finish what a failed down began), then run
+migrate:repair: it deletes the failed and running rows, so the migration is
+pending and the next migrate runs it again.`,
 		Args: noArgs,
 	}
 	asJSON := jsonFlag(cmd)

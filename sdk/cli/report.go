@@ -213,7 +213,7 @@ func (p *printer) printHistory(table string, h []sdk.HistoryEntry) {
 	rows := [][]cell{header("VERSION", "NAME", "BATCH", "STATE", "APPLIED AT (UTC)", "TIME")}
 	for _, e := range h {
 		state := c(string(e.State))
-		if e.State == sdk.StateFailed {
+		if e.State == sdk.StateFailed || e.State == sdk.StateRunning {
 			state = painted(red, string(e.State))
 		}
 		rows = append(rows, []cell{cellf("%d", e.Version), c(e.Name), cellf("%d", e.Batch), state,
