@@ -51,7 +51,11 @@ type MigrationError struct {
 	// Dirty is set when the failure left changes behind that are recorded
 	// as a failed migration (see [ErrDirty]).
 	Dirty bool
-	Err   error
+	// Outcome is what became of a migration whose run was interrupted
+	// (a cancelled context, a lost connection), as the engine found out
+	// by asking the database afterwards; OutcomeNone otherwise.
+	Outcome Outcome
+	Err     error
 }
 
 func (e *MigrationError) Error() string {
@@ -75,6 +79,7 @@ func (e *MigrationError) Error() string {
 		b.WriteString("; the changes made before the failure stay and the migration is recorded as failed: " +
 			"undo them by hand, then run `hoist migrate:repair` (Migrator.Repair) and migrate again")
 	}
+	b.WriteString(e.Outcome.clause())
 	return b.String()
 }
 

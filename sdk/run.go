@@ -26,6 +26,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		done int
 		err  error
 	)
+	ctx, stopWatch := m.watch(ctx)
 	switch {
 	case mig.NoTransaction || m.commitsImplicitly(s):
 		done, err = m.execStep(ctx, conn, mig, dir, s)
@@ -39,6 +40,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 			return m.stepInTx(ctx, tx, mig, dir, batch, start)
 		})
 	}
+	cancelled := stopWatch()
 	a.Duration = time.Since(start)
 	if err != nil {
 		var me *MigrationError
@@ -46,6 +48,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file(), Err: err}
 			err = me
 		}
+		defer m.settle(ctx, conn, mig, dir, me, cancelled)
 		if done > 0 && (mig.NoTransaction || !m.dialect.TransactionalDDL()) {
 			me.Dirty = true
 			if ferr := m.markFailed(ctx, conn, mig, dir, batch, start); ferr != nil {
@@ -152,9 +155,10 @@ func (m *Migrator) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx)
 // execStep runs a step's statements or Go function and returns how many
 // statements succeeded before a failure.
 func (m *Migrator) execStep(ctx context.Context, q Tx, mig *Migration, dir Direction, s step) (int, error) {
+	q = watched(ctx, q)
 	if s.fn != nil {
 		c := &countingTx{Tx: q}
-		if err := s.fn(ctx, c); err != nil {
+		if err := s.fn(caller(ctx), c); err != nil {
 			return c.n, &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, Err: err}
 		}
 		return c.n, nil

@@ -1,0 +1,247 @@
+package sdk_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// roleSlow runs Up over slowFS and says "migrating N" as each migration
+// starts; the test kills it in the middle of migration 2.
+const roleSlow = "slow"
+
+// slowFS is a quick migration and then one that sleeps on the server for
+// the given seconds before it creates table slow and writes to table
+// log, in one transaction. On MySQL/MariaDB, which commit DDL at once,
+// the slow migration only writes rows.
+func slowFS(engine string, seconds int) fstest.MapFS {
+	sleep := fmt.Sprintf("SELECT pg_sleep(%d);\nCREATE TABLE slow (id INTEGER);\n", seconds)
+	if engine == "mysql" {
+		sleep = fmt.Sprintf("SELECT SLEEP(%d);\n", seconds)
+	}
+	return fstest.MapFS{
+		"0001_log.sql": {Data: []byte("-- +hoist up\nCREATE TABLE log (id INTEGER NOT NULL);\n-- +hoist down\nDROP TABLE log;\n")},
+		"0002_slow.sql": {Data: []byte("-- +hoist up\n" + sleep + "INSERT INTO log (id) VALUES (2);\n" +
+			"-- +hoist down\nDELETE FROM log WHERE id = 2;\n")},
+	}
+}
+
+// cancelChild is the child process of role roleSlow, or ok is false.
+func cancelChild(role string, db *sql.DB) (code int, ok bool) {
+	if role != roleSlow {
+		return 0, false
+	}
+	engine := dialectFor(os.Getenv("HOIST_SDK_DRIVER")).Name()
+	say := sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+		if e.Kind == sdk.EventMigrating {
+			fmt.Printf("migrating %d\n", e.Migration.Version)
+		}
+	})
+	m, err := sdk.New(db, dialectFor(os.Getenv("HOIST_SDK_DRIVER")), sdk.WithFS(slowFS(engine, 4)), say, quiet())
+	if err == nil {
+		_, err = m.Up(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, true
+	}
+	return 0, true
+}
+
+// cancelOnMigrating returns an option that cancels the context that
+// cancel ends once migration 2 has been on the server for a moment.
+func cancelOnMigrating(cancel context.CancelFunc) sdk.Option {
+	return sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+		if e.Kind == sdk.EventMigrating && e.Migration.Version == 2 {
+			time.AfterFunc(500*time.Millisecond, cancel)
+		}
+	})
+}
+
+// serverEngines are the engines with a server: a migration there runs in
+// a session that a cancelled client can leave behind.
+func serverEngines(t *testing.T, f func(t *testing.T, db *testkit.DB)) {
+	for _, e := range engines[:2] {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, e.open(t))
+		})
+	}
+}
+
+// TestCancelDuringMigration cancels Up while the server sleeps inside
+// migration 2. Up must return the cancellation with the outcome the
+// server gave, rolled back; and a few seconds later, when the server
+// would have finished the migration had nobody told it, nothing of it
+// must be there: no table, no row, no history row.
+func TestCancelDuringMigration(t *testing.T) {
+	t.Parallel()
+	serverEngines(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		m := newMigrator(t, db, sdk.WithFS(slowFS(db.Dialect.Name(), 3)), cancelOnMigrating(cancel))
+		res, err := m.Up(cctx)
+		t.Logf("Up cancelled: %v", err)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Version != 2 {
+			t.Fatalf("Up cancelled in migration 2: %v; want a *MigrationError of migration 2", err)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Up cancelled: %v; want it to wrap context.Canceled", err)
+		}
+		if me.Outcome != sdk.OutcomeRolledBack || !strings.Contains(err.Error(), "it was rolled back, nothing changed") {
+			t.Errorf("Up cancelled: outcome %v, %q; want rolled back, and the message to say so", me.Outcome, err)
+		}
+		if strings.Contains(err.Error(), "rolling back") {
+			t.Errorf("Up cancelled: %q speaks of rolling back", err)
+		}
+		if len(res.Applied) != 1 || res.Applied[0].Version != 1 {
+			t.Errorf("Up cancelled in migration 2 applied %v; want [1]", versions(res.Applied))
+		}
+
+		time.Sleep(4 * time.Second) // past the end of the sleep on the server
+		assertNotApplied(t, db, m)
+	})
+}
+
+// assertNotApplied checks that migration 2 of slowFS left nothing.
+func assertNotApplied(t *testing.T, db *testkit.DB, m *sdk.Migrator) {
+	t.Helper()
+	if tableExists(t, db, "slow") {
+		t.Errorf("table slow exists: the server committed the migration that Up called rolled back")
+	}
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM log"); n != 0 {
+		t.Errorf("log has %d rows; want 0", n)
+	}
+	st, err := m.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Applied) != 1 || st.Applied[0].Version != 1 {
+		t.Errorf("applied is %v; want [1]", statusVersions(st.Applied))
+	}
+}
+
+// TestKilledMigratorRollsBack kills a migrating process with -9 while
+// the server sleeps inside its migration 2. The server must notice the
+// vanished client and roll the migration back, not run it to its
+// commit: a new Up then takes the lock and applies migration 2 itself,
+// exactly once.
+func TestKilledMigratorRollsBack(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	cmd, _, out := startChild(t, db, roleSlow)
+	for out.Scan() && out.Text() != "migrating 2" {
+	}
+	waitFor(t, "the child's sleep to run on the server", func() bool {
+		return countRows(t, db.DB, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%' AND state = 'active'") == 1
+	})
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	m := newMigrator(t, db, sdk.WithFS(slowFS("postgres", 4)))
+	res, err := m.Up(ctx)
+	if err != nil {
+		t.Fatalf("Up after the kill: %v", err)
+	}
+	if len(res.Applied) != 1 || res.Applied[0].Version != 2 {
+		t.Fatalf("Up after the kill applied %v; want [2]: the killed process's migration was committed by the server after the kill", versions(res.Applied))
+	}
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM log"); n != 1 {
+		t.Errorf("log has %d rows; want migration 2 applied exactly once", n)
+	}
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations WHERE version = 2"); n != 1 {
+		t.Errorf("history has %d rows of version 2; want 1", n)
+	}
+}
+
+// TestTerminatedMigrationOutcome ends the migration's session from
+// another connection while the server sleeps inside migration 2. The
+// connection is lost, so the error alone cannot say what happened: Up
+// must find out and say that the migration was rolled back.
+func TestTerminatedMigrationOutcome(t *testing.T) {
+	t.Parallel()
+	serverEngines(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		terminate := func() {
+			if db.Dialect.Name() == "postgres" {
+				_, err := db.DB.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'")
+				if err != nil {
+					t.Error(err)
+				}
+				return
+			}
+			var id int64
+			if err := db.DB.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP%'").Scan(&id); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := db.DB.Exec(fmt.Sprintf("KILL %d", id)); err != nil {
+				t.Error(err)
+			}
+		}
+		done := make(chan struct{})
+		defer func() { <-done }()
+		m := newMigrator(t, db, sdk.WithFS(slowFS(db.Dialect.Name(), 3)), sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+			if e.Kind == sdk.EventMigrating && e.Migration.Version == 2 {
+				time.AfterFunc(500*time.Millisecond, func() { terminate(); close(done) })
+			}
+		}))
+		_, err := m.Up(ctx)
+		t.Logf("Up whose session was ended: %v", err)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Version != 2 {
+			t.Fatalf("Up whose session was ended: %v; want a *MigrationError of migration 2", err)
+		}
+		if me.Outcome != sdk.OutcomeRolledBack || !strings.Contains(err.Error(), "it was rolled back, nothing changed") {
+			t.Errorf("Up whose session was ended: outcome %v, %q; want rolled back, and the message to say so", me.Outcome, err)
+		}
+		<-done
+		time.Sleep(3 * time.Second)
+		assertNotApplied(t, db, m)
+	})
+}
+
+// TestOutcomeMessages: each outcome says what became of the migration,
+// and only an interrupted run says anything.
+func TestOutcomeMessages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		outcome sdk.Outcome
+		want    string
+	}{
+		{sdk.OutcomeNone, "hoist: migration 2 slow up failed in 0002_slow.sql: boom"},
+		{sdk.OutcomeRolledBack, "hoist: migration 2 slow up failed in 0002_slow.sql: boom; it was rolled back, nothing changed"},
+		{sdk.OutcomeApplied, "hoist: migration 2 slow up failed in 0002_slow.sql: boom; it was applied: the server committed it before the run was interrupted"},
+		{sdk.OutcomeUnknown, "hoist: migration 2 slow up failed in 0002_slow.sql: boom; its outcome is unknown: check with `hoist migrate:status` (Migrator.Status)"},
+	} {
+		e := &sdk.MigrationError{Version: 2, Name: "slow", Direction: sdk.Up, File: "0002_slow.sql", Outcome: tc.outcome, Err: errors.New("boom")}
+		if got := e.Error(); got != tc.want {
+			t.Errorf("outcome %v:\n got %s\nwant %s", tc.outcome, got, tc.want)
+		}
+	}
+}
+
+// waitFor polls cond until it holds, or fails the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
