@@ -245,3 +245,38 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestCancelDuringGoMigration cancels Up while a Go migration waits for
+// the server on PostgreSQL. The Go function sees its context cancelled,
+// the server cancels the statement it sent, and the transaction is
+// rolled back, as Up says.
+func TestCancelDuringGoMigration(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sawCancel bool
+	slow := sdk.GoMigration(2, "slow", func(ctx context.Context, tx sdk.Tx) error {
+		_, err := tx.ExecContext(ctx, "SELECT pg_sleep(3)")
+		sawCancel = ctx.Err() != nil
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO log (id) VALUES (2)")
+		return err
+	}, nil)
+	m := newMigrator(t, db, sdk.WithFS(fstest.MapFS{"0001_log.sql": slowFS("postgres", 0)["0001_log.sql"]}),
+		sdk.WithMigrations(slow), cancelOnMigrating(cancel))
+	_, err := m.Up(cctx)
+	t.Logf("Up cancelled: %v", err)
+	var me *sdk.MigrationError
+	if !errors.As(err, &me) || me.Version != 2 || me.Outcome != sdk.OutcomeRolledBack || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up cancelled in a Go migration: %v; want migration 2 cancelled and rolled back", err)
+	}
+	if !sawCancel {
+		t.Error("the Go migration's context was not cancelled with the caller's")
+	}
+	time.Sleep(3 * time.Second)
+	assertNotApplied(t, db, m)
+}
