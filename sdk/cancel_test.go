@@ -280,3 +280,30 @@ func TestCancelDuringGoMigration(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	assertNotApplied(t, db, m)
 }
+
+// TestCancelSingleConnection cancels Up during a slow migration on a
+// pool of one connection, which leaves none to send a cancel request
+// with: the driver drops the connection, and Up must still find out, on
+// a new connection once the old session has ended, that the migration
+// was rolled back.
+func TestCancelSingleConnection(t *testing.T) {
+	t.Parallel()
+	serverEngines(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		db.DB.SetMaxOpenConns(1)
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		m := newMigrator(t, db, sdk.WithFS(slowFS(db.Dialect.Name(), 3)), cancelOnMigrating(cancel))
+		_, err := m.Up(cctx)
+		t.Logf("Up cancelled: %v", err)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Version != 2 || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Up cancelled in migration 2: %v; want a *MigrationError of migration 2 that wraps context.Canceled", err)
+		}
+		if me.Outcome != sdk.OutcomeRolledBack {
+			t.Errorf("Up cancelled on a pool of one: outcome %v; want rolled back", me.Outcome)
+		}
+		time.Sleep(3 * time.Second)
+		assertNotApplied(t, db, m)
+	})
+}

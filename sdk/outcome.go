@@ -126,16 +126,22 @@ func (m *Migrator) atomic(mig *Migration, dir Direction) bool {
 
 // outcome asks the database what became of mig. On the migration's own
 // session, if it still answers, a ROLLBACK ends whatever is left of the
-// transaction and the history then says. Otherwise the session may still
-// be running the migration on the server, and commit it: the engine
-// waits, on another connection, for the session to end before it reads
-// the history.
+// transaction and the history then says; a second ROLLBACK covers a
+// cancel request that arrived late and interrupted the first. Otherwise
+// the session may still be running the migration on the server, and
+// commit it: the engine waits, on another connection, for the session to
+// end before it reads the history.
 func (m *Migrator) outcome(ctx context.Context, conn *sql.Conn, s *session, mig *Migration, dir Direction) Outcome {
 	var q Tx = conn
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		if m.db.Stats().MaxOpenConnections == 1 {
-			return OutcomeUnknown // the only connection is the broken one
-		}
+	_, err := conn.ExecContext(ctx, "ROLLBACK")
+	if err != nil && !connLost(err) {
+		_, err = conn.ExecContext(ctx, "ROLLBACK")
+	}
+	if err != nil {
+		// Give the broken connection up now, so that a pool of one
+		// has a connection to ask with; releasing the lock on it would
+		// fail anyway.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		if !m.ended(ctx, s) {
 			return OutcomeUnknown
 		}
