@@ -36,18 +36,20 @@ func slowFS(engine string, seconds int) fstest.MapFS {
 	}
 }
 
-// cancelChild is the child process of role roleSlow, or ok is false.
+// cancelChild is the child process of roles roleSlow and roleKilled, or
+// ok is false.
 func cancelChild(role string, db *sql.DB) (code int, ok bool) {
-	if role != roleSlow {
+	d := dialectFor(os.Getenv("HOIST_SDK_DRIVER"))
+	var opts []sdk.Option
+	switch role {
+	case roleSlow:
+		opts = []sdk.Option{sdk.WithFS(slowFS(d.Name(), 4))}
+	case roleKilled:
+		opts = []sdk.Option{sdk.WithFS(killFS())}
+	default:
 		return 0, false
 	}
-	engine := dialectFor(os.Getenv("HOIST_SDK_DRIVER")).Name()
-	say := sdk.WithProgress(func(_ context.Context, e sdk.Event) {
-		if e.Kind == sdk.EventMigrating {
-			fmt.Printf("migrating %d\n", e.Migration.Version)
-		}
-	})
-	m, err := sdk.New(db, dialectFor(os.Getenv("HOIST_SDK_DRIVER")), sdk.WithFS(slowFS(engine, 4)), say, quiet())
+	m, err := sdk.New(db, d, append(opts, killedProgress(), quiet())...)
 	if err == nil {
 		_, err = m.Up(context.Background())
 	}

@@ -63,8 +63,8 @@ func (o Outcome) clause() string {
 }
 
 // outcomeTimeout bounds the search for an outcome: the wait for a lost
-// session to end, which PostgreSQL's client check makes about a second,
-// and the reading of the history.
+// session to end, which PostgreSQL's client check makes a fraction of a
+// second, and the reading of the history.
 const outcomeTimeout = 10 * time.Second
 
 // settle finds out, after mig's run in one transaction failed, whether

@@ -35,8 +35,8 @@ func TestClientCheck(t *testing.T) {
 	if err := s.Conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pidHere); err != nil || pid != pidHere {
 		t.Errorf("BackendID returned pid %d; the session's is %d (%v)", pid, pidHere, err)
 	}
-	if got := show(); got != "1s" {
-		t.Errorf("client_connection_check_interval after BackendID is %q; want 1s", got)
+	if got := show(); got != "250ms" {
+		t.Errorf("client_connection_check_interval after BackendID is %q; want 250ms", got)
 	}
 	if _, err := s.Conn.ExecContext(ctx, d.ResetSession()); err != nil {
 		t.Fatalf("ResetSession: %v", err)
