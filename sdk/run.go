@@ -48,6 +48,8 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 			me = &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, File: s.file(), Err: err}
 			err = me
 		}
+		// After the dirty path below, which settle leaves alone: find
+		// out what an interrupted run did (outcome.go).
 		defer m.settle(ctx, conn, mig, dir, me, cancelled)
 		if done > 0 && (mig.NoTransaction || !m.dialect.TransactionalDDL()) {
 			me.Dirty = true
