@@ -153,10 +153,12 @@ func stopped(ctx context.Context) error {
 // statement is not sent once the caller's context has ended (the server
 // cancels only the statement it runs, and MySQL's interrupted SLEEP() is
 // not even an error), and a statement in flight is left to the server's
-// verdict, whatever context a Go migration passes.
+// verdict, whatever context a Go migration passes: every statement is
+// sent with the watched context, which carries the caller's values and
+// ends only when the cancel request could not be sent.
 type watchedTx struct {
 	Tx
-	caller context.Context
+	watch, caller context.Context
 }
 
 // watched returns q as a watchedTx when ctx is watched.
@@ -165,16 +167,16 @@ func watched(ctx context.Context, q Tx) Tx {
 	if c == ctx {
 		return q
 	}
-	return &watchedTx{Tx: q, caller: c}
+	return &watchedTx{Tx: q, watch: ctx, caller: c}
 }
 
 // bind is the context to send a statement with: the caller's when it
 // has ended, which database/sql refuses before sending anything.
-func (w *watchedTx) bind(ctx context.Context) context.Context {
+func (w *watchedTx) bind(context.Context) context.Context {
 	if w.caller.Err() != nil {
 		return w.caller
 	}
-	return context.WithoutCancel(ctx)
+	return w.watch
 }
 
 func (w *watchedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -309,3 +309,58 @@ func TestCancelSingleConnection(t *testing.T) {
 		assertNotApplied(t, db, m)
 	})
 }
+
+// TestOutcomeUnknown: on MariaDB, a pool whose connections are all in
+// use leaves none to send a cancel request with, so after a while the
+// driver drops the migration's connection, while the server goes on
+// waiting, in the migration's statement, for a row lock that another
+// session holds, longer than hoist waits for the session to end. Up must
+// then say that it does not know, rather than read a history that the
+// session could still change; once the lock is free, the server rolls the
+// migration back.
+func TestOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	db := testkit.MySQL(t)
+	ctx := testContext(t)
+	if _, err := db.DB.ExecContext(ctx, "CREATE TABLE held (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB.ExecContext(ctx, "INSERT INTO held (id) VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, "UPDATE held SET id = 1 WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	db.DB.SetMaxOpenConns(2) // the holder's and the migration's
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fsys := fstest.MapFS{
+		"0001_log.sql": slowFS("mysql", 0)["0001_log.sql"],
+		"0002_wait.sql": {Data: []byte("-- +hoist up\nUPDATE held SET id = 1 WHERE id = 1;\nINSERT INTO log (id) VALUES (2);\n")},
+	}
+	m := newMigrator(t, db, sdk.WithFS(fsys), cancelOnMigrating(cancel))
+	_, err = m.Up(cctx)
+	t.Logf("Up cancelled: %v", err)
+	var me *sdk.MigrationError
+	if !errors.As(err, &me) || me.Version != 2 || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up cancelled in migration 2: %v; want a *MigrationError of migration 2 that wraps context.Canceled", err)
+	}
+	if me.Outcome != sdk.OutcomeUnknown || !strings.Contains(err.Error(), "its outcome is unknown: check with `hoist migrate:status`") {
+		t.Errorf("Up cancelled while the server still runs the migration: outcome %v, %q; want unknown, and the message to say so", me.Outcome, err)
+	}
+	if err := holder.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM log"); n != 0 {
+		t.Errorf("log has %d rows; want 0", n)
+	}
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations WHERE version = 2"); n != 0 {
+		t.Errorf("history has %d rows of version 2; want 0", n)
+	}
+}
