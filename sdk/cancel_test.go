@@ -340,7 +340,7 @@ func TestOutcomeUnknown(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fsys := fstest.MapFS{
-		"0001_log.sql": slowFS("mysql", 0)["0001_log.sql"],
+		"0001_log.sql":  slowFS("mysql", 0)["0001_log.sql"],
 		"0002_wait.sql": {Data: []byte("-- +hoist up\nUPDATE held SET id = 1 WHERE id = 1;\nINSERT INTO log (id) VALUES (2);\n")},
 	}
 	m := newMigrator(t, db, sdk.WithFS(fsys), cancelOnMigrating(cancel))
