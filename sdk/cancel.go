@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -80,7 +81,8 @@ func (m *Migrator) endSession(ctx context.Context, conn *sql.Conn) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	if _, err := conn.ExecContext(rctx, s.canceler.ResetSession()); err != nil {
+	// A connection given up after a lost session has nothing to reset.
+	if _, err := conn.ExecContext(rctx, s.canceler.ResetSession()); err != nil && !errors.Is(err, sql.ErrConnDone) {
 		m.logger.LogAttrs(rctx, slog.LevelWarn, "hoist: resetting the migration session failed", slog.Any("error", err))
 	}
 }
