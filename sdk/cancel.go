@@ -66,6 +66,9 @@ func (m *Migrator) startSession(ctx context.Context, conn *sql.Conn) context.Con
 		}
 	}
 	if err != nil || id == "" {
+		if ctx.Err() != nil {
+			return ctx // the run stops at its next step anyway
+		}
 		m.logger.LogAttrs(ctx, slog.LevelWarn, "hoist: could not ask the migration session for its id; a cancelled migration will drop its connection instead of being cancelled by the server",
 			slog.Any("error", err))
 		return ctx
