@@ -97,7 +97,7 @@ func (m *Migrator) settle(ctx context.Context, conn *sql.Conn, mig *Migration, d
 	}
 	m.logger.LogAttrs(sctx, slog.LevelWarn, "hoist: migration interrupted",
 		slog.Int64("version", mig.Version), slog.String("direction", string(dir)),
-		slog.String("outcome", me.Outcome.String()), slog.Any("error", me.Err))
+		slog.String("outcome", me.Outcome.String()), slog.Any("error", me.Err), slog.Any("cancel_request_error", rep.err))
 }
 
 // atomic reports whether one direction of mig runs in one transaction
