@@ -364,3 +364,47 @@ func TestOutcomeUnknown(t *testing.T) {
 		t.Errorf("history has %d rows of version 2; want 0", n)
 	}
 }
+
+// TestCancelDuringRollback cancels Rollback while the server sleeps in
+// the down of migration 2: the down is rolled back, so migration 2 stays
+// applied, with its row in log and in the history.
+func TestCancelDuringRollback(t *testing.T) {
+	t.Parallel()
+	serverEngines(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		sleep := "SELECT pg_sleep(3)"
+		if db.Dialect.Name() == "mysql" {
+			sleep = "SELECT SLEEP(3)"
+		}
+		fsys := fstest.MapFS{
+			"0001_log.sql": slowFS("mysql", 0)["0001_log.sql"],
+			"0002_row.sql": {Data: []byte("-- +hoist up\nINSERT INTO log (id) VALUES (2);\n-- +hoist down\n" + sleep + ";\nDELETE FROM log WHERE id = 2;\n")},
+		}
+		if _, err := newMigrator(t, db, sdk.WithFS(fsys)).Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		m := newMigrator(t, db, sdk.WithFS(fsys), sdk.WithProgress(func(_ context.Context, e sdk.Event) {
+			if e.Kind == sdk.EventMigrating && e.Migration.Direction == sdk.Down {
+				time.AfterFunc(500*time.Millisecond, cancel)
+			}
+		}))
+		_, err := m.Rollback(cctx, sdk.RollbackOptions{Steps: 1})
+		t.Logf("Rollback cancelled: %v", err)
+		var me *sdk.MigrationError
+		if !errors.As(err, &me) || me.Version != 2 || me.Direction != sdk.Down || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Rollback cancelled in the down of migration 2: %v; want its *MigrationError, wrapping context.Canceled", err)
+		}
+		if me.Outcome != sdk.OutcomeRolledBack || !strings.Contains(err.Error(), "it was rolled back, nothing changed") {
+			t.Errorf("Rollback cancelled: outcome %v, %q; want rolled back", me.Outcome, err)
+		}
+		time.Sleep(3 * time.Second)
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM log"); n != 1 {
+			t.Errorf("log has %d rows; want the one of migration 2, whose down was cancelled", n)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations WHERE version = 2 AND state = 'applied'"); n != 1 {
+			t.Errorf("history has %d applied rows of version 2; want 1", n)
+		}
+	})
+}
