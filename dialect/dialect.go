@@ -226,3 +226,36 @@ type TimeArgs interface {
 	// the driver sends unchanged.
 	TimeArg(t time.Time) any
 }
+
+// Canceler is an optional ability of a [Dialect] whose engine can cancel
+// the statement that another session runs, given that session's id
+// (PostgreSQL's pg_cancel_backend, MySQL's KILL QUERY). A driver that
+// gives up on a statement when its context is cancelled closes the
+// connection without telling the server, which then runs the migration
+// to its end and commits it while the caller hears that it failed. The
+// engine instead lets the statement run on, asks the server over another
+// connection to cancel it, and waits for the server's verdict; and after
+// a lost connection it asks whether that session is still alive before
+// it reads the history to say what happened. The id is text, as the
+// engine only passes it back.
+type Canceler interface {
+	// BackendID is a query run once on the migration's session, after
+	// the lock is taken. It returns one row whose first value is the
+	// session's id. It may also ask the server to watch the client
+	// while a statement runs, so that a statement whose client vanished
+	// (a process killed with -9) is aborted and rolled back soon,
+	// rather than run to its commit.
+	BackendID() string
+
+	// ResetSession undoes on the migration's session what BackendID
+	// set, before the connection goes back to the pool, or is "".
+	ResetSession() string
+
+	// CancelBackend, sent on another session, cancels the statement
+	// that session id runs now, if any; the session itself lives on.
+	CancelBackend(id string) string
+
+	// BackendAlive is a query that returns one row whose first value is
+	// the number of sessions with the id: 0 once the session has ended.
+	BackendAlive(id string) string
+}

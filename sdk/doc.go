@@ -39,7 +39,10 @@
 // again and applies each pending migration together with its history row
 // in one transaction. The lock is released on the same connection, also on
 // error, panic and cancellation. Everything runs on that connection, so
-// db.SetMaxOpenConns(1) works.
+// db.SetMaxOpenConns(1) works. A second connection, where the pool allows
+// one, is used only when the context ends during a migration: to ask the
+// server to cancel it (PostgreSQL, MySQL/MariaDB), and to find out what
+// became of it ([MigrationError].Outcome).
 //
 // # Batches and rollback
 //

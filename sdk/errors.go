@@ -68,7 +68,11 @@ type MigrationError struct {
 	// failure left (Dirty: record it as failed; RolledBack: take back
 	// the running row written before it began); nil otherwise.
 	RecordErr error
-	Err       error
+	// Outcome is what became of a migration whose run was interrupted
+	// (a cancelled context, a lost connection), as the engine found out
+	// by asking the database afterwards; OutcomeNone otherwise.
+	Outcome Outcome
+	Err     error
 
 	outside bool   // it ran without a transaction
 	lost    bool   // the connection was lost while the failed statement ran
@@ -92,7 +96,11 @@ func (e *MigrationError) Error() string {
 	if e.Statement != "" {
 		fmt.Fprintf(&b, " (statement: %s)", abbreviate(e.Statement, 120))
 	}
-	e.writeOutcome(&b)
+	if e.Outcome != OutcomeNone {
+		b.WriteString(e.Outcome.clause())
+	} else {
+		e.writeOutcome(&b)
+	}
 	return b.String()
 }
 

@@ -52,6 +52,8 @@ func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, co
 				slog.String("lock", lock.String()), slog.Any("error", rerr))
 		}
 	}()
+	ctx = m.startSession(ctx, conn)
+	defer m.endSession(ctx, conn)
 	return fn(ctx, conn)
 }
 

@@ -95,6 +95,9 @@ func child(role string) int {
 	}
 	defer db.Close()
 	ctx := context.Background()
+	if code, ok := cancelChild(role, db); ok {
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}

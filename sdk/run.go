@@ -37,6 +37,8 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 			}
 		}()
 	}
+	ctx, stopWatch := m.watch(ctx)
+	defer stopWatch() // after a panic; a second call does nothing
 	switch {
 	case outside:
 		err = m.markRunning(ctx, conn, r)
@@ -68,6 +70,7 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 			return r.done, err
 		})
 	}
+	cancelled := stopWatch()
 	a.Duration = time.Since(start)
 	if err != nil {
 		me := migrationErr(err, r)
@@ -82,6 +85,12 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		}
 		if !outside && !inside {
 			me.RolledBack = false // BEGIN or COMMIT failed: hoist cannot tell
+		}
+		// After the dirty path, which settle leaves alone: find out what
+		// an interrupted run did (outcome.go).
+		m.settle(ctx, conn, r, me, cancelled)
+		if me.Outcome != OutcomeNone {
+			me.RolledBack = me.Outcome == OutcomeRolledBack
 		}
 		return a, err
 	}
@@ -193,9 +202,10 @@ func (m *Migrator) execStep(ctx context.Context, q Tx, mig *Migration, dir Direc
 // implicitly; where r.lazy, it writes the running row before the first
 // statement that may commit implicitly.
 func (m *Migrator) execMarked(ctx context.Context, q Tx, s step, r *runMark) error {
+	q = watched(ctx, q)
 	if s.fn != nil {
 		c := &countingTx{Tx: q, m: m, r: r}
-		if err := s.fn(ctx, c); err != nil {
+		if err := s.fn(caller(ctx), c); err != nil {
 			return &MigrationError{Version: r.mig.Version, Name: r.mig.Name, Direction: r.dir, Err: err}
 		}
 		return nil

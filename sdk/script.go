@@ -43,7 +43,7 @@ func (m *Migrator) runScript(ctx context.Context, conn *sql.Conn, mig *Migration
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
-		return errors.Join(m.scriptError(mig, dir, err), fmt.Errorf("hoist: rolling back: %w", rerr))
+		return errors.Join(m.scriptError(mig, dir, err), fmt.Errorf("hoist: sending ROLLBACK after the failure: %w", rerr))
 	}
 	return m.locate(ctx, conn, nil, mig, dir, batch, err)
 }
@@ -78,7 +78,7 @@ func writeStatement(b *strings.Builder, sql string) {
 // transaction it rolls back, it applies before (migrations that ran
 // earlier in the same transaction) and then mig statement by statement.
 func (m *Migrator) locate(ctx context.Context, conn *sql.Conn, before []*Migration, mig *Migration, dir Direction, batch int, scriptErr error) error {
-	if ctx.Err() != nil {
+	if stopped(ctx) != nil {
 		return m.scriptError(mig, dir, scriptErr)
 	}
 	_, err := m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {

@@ -30,6 +30,11 @@ import (
 // or [ErrOutOfOrder] where they apply. A failed migration stops the run
 // with a [*MigrationError]; the migrations applied before it stay applied
 // and are listed in the Result, which is never nil.
+//
+// Cancelling ctx while a migration runs asks the server to cancel it
+// (PostgreSQL, MySQL/MariaDB) and waits for its verdict; the error then
+// wraps the context's error, and its Outcome says whether the migration
+// was rolled back or had committed, as read back from the history.
 func (m *Migrator) Up(ctx context.Context) (*Result, error) {
 	return m.upTo(ctx, math.MaxInt64)
 }

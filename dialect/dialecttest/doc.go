@@ -69,5 +69,12 @@
 // statements the engine runs: semicolons in strings and comments,
 // doubled quotes, and backslashes as the syntax reads them.
 //
+// Canceler, when the dialect implements it: BackendID names a session
+// that BackendAlive counts once; CancelBackend, sent from another
+// session, makes the session's statement (an UPDATE waiting for a row
+// that a third session's transaction holds) fail and leaves the session
+// working; ResetSession runs; and BackendAlive counts 0 soon after the
+// session closes.
+//
 // Each check is a parallel subtest with databases of its own.
 package dialecttest

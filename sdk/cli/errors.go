@@ -15,6 +15,11 @@ const (
 	ExitOK      = 0 // the command did what it was asked
 	ExitFailure = 1 // it could not: a database, file or migration problem
 	ExitUsage   = 2 // it was asked wrongly: command, flag, argument or configuration
+	// ExitInterrupted is 128 + SIGINT, as shells report a command that
+	// Ctrl-C stopped: the command failed because its context ended
+	// (cmd/hoist cancels it on SIGINT and SIGTERM), and its message says
+	// what became of the migration it was running.
+	ExitInterrupted = 130
 )
 
 // usageError marks an error as the user's request being wrong. help
@@ -46,7 +51,8 @@ func (e silentError) Error() string { return e.msg }
 // Execute runs root, which is a tree from [New] or [Command] or a tree
 // that contains one, with ctx; prints an error as one message on
 // root's error output; and returns the exit status: [ExitOK],
-// [ExitFailure] or [ExitUsage]. Pass it to os.Exit.
+// [ExitFailure], [ExitUsage], or [ExitInterrupted] when ctx ended before
+// the command failed. Pass it to os.Exit.
 func Execute(ctx context.Context, root *cobra.Command) int {
 	root.SilenceErrors = true
 	root.SilenceUsage = true
@@ -58,6 +64,9 @@ func Execute(ctx context.Context, root *cobra.Command) int {
 		cmd = root
 	}
 	code, help := classify(err)
+	if ctx.Err() != nil {
+		code, help = ExitInterrupted, false
+	}
 	printError(cmd.ErrOrStderr(), cmd.Root().Name(), err)
 	if help {
 		fmt.Fprintf(cmd.ErrOrStderr(), "Run '%s --help' for usage.\n", cmd.CommandPath())
