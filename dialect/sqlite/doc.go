@@ -60,6 +60,13 @@
 // the application's other connections to finish their writes instead of
 // failing with SQLITE_BUSY; Release restores 0.
 //
+// The lock can also relax the commits of its connection
+// ([github.com/hoistdb/hoist/dialect.RelaxedCommits]), which the engine
+// asks for unless the application gave sdk.WithDurableCommits: in WAL
+// mode, a connection at synchronous FULL or EXTRA is set to NORMAL while
+// the lock is held, and Release puts its own level back. Rollback-journal
+// modes keep their level, as the RelaxCommits method explains.
+//
 // # Errors
 //
 // [Dialect.IsMissingTable] looks for "no such table" in the message,
