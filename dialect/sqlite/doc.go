@@ -64,8 +64,10 @@
 // ([github.com/hoistdb/hoist/dialect.RelaxedCommits]), which the engine
 // asks for unless the application gave sdk.WithDurableCommits: in WAL
 // mode, a connection at synchronous FULL or EXTRA is set to NORMAL while
-// the lock is held, and Release puts its own level back. Rollback-journal
-// modes keep their level, as the RelaxCommits method explains.
+// the lock is held, and Release puts its own level back. A power failure
+// can then lose the latest commits, never half of one. Rollback-journal
+// modes keep their level: there SQLite documents that NORMAL may corrupt
+// the file in a power failure on some file systems.
 //
 // # Errors
 //
