@@ -65,7 +65,7 @@ func run() int {
 		repsLarge  = flag.Int("reps-large", 0, "repetitions of fresh apply with N >= 1000 (0: same as -reps)")
 		repsNoop   = flag.Int("reps-noop", 0, "repetitions of the no-op start (0: ten times -reps)")
 		engines    = flag.String("engines", "postgres,mysql,sqlite", "engines to measure")
-		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, hoist-1tx (hoist with WithSingleTransaction; fresh apply on PostgreSQL and SQLite only), goose, migrate (golang-migrate), floor (hand-written database/sql), ddl (the statements alone, no history: the server's share; fresh apply only)")
+		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, hoist-1tx (hoist with WithSingleTransaction; fresh apply on PostgreSQL and SQLite only), goose, migrate (golang-migrate), floor (hand-written database/sql), ddl (the statements alone, no history: the server's share; fresh apply only); and only when named, hoist-durable (hoist with WithDurableCommits; fresh apply only)")
 		workloads  = flag.String("workloads", strings.Join(allWorkloads, ","), "workloads to run: "+strings.Join(allWorkloads, ", "))
 		nFlag      = flag.String("n", "10,100,1000", "numbers of migrations for fresh apply")
 		noopN      = flag.Int("noop-n", 1000, "migrations applied before the no-op start")

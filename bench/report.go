@@ -304,6 +304,9 @@ func writeReport(w io.Writer, r *results) {
 	if slices.Contains(r.Config.Tools, "hoist-1tx") {
 		p(" (and hoist-1tx's over goose's, where hoist-1tx ran)")
 	}
+	if slices.Contains(r.Config.Tools, "hoist-durable") {
+		p(" (and hoist-durable's over goose's)")
+	}
 	if slices.Contains(r.Config.Tools, "ddl") {
 		p(" (and ddl's over goose's: ddl is no migrator but the migrations' statements alone, so its ratio to goose is the lowest any migrator could reach on this machine)")
 	}
@@ -322,12 +325,12 @@ func writeReport(w io.Writer, r *results) {
 		var ratios []pair
 		if slices.Contains(tools, "hoist") {
 			for _, t := range tools {
-				if t != "hoist" && t != "hoist-1tx" {
+				if t != "hoist" && t != "hoist-1tx" && t != "hoist-durable" {
 					ratios = append(ratios, pair{"hoist", t})
 				}
 			}
 		}
-		for _, t := range []string{"hoist-1tx", "ddl"} {
+		for _, t := range []string{"hoist-1tx", "hoist-durable", "ddl"} {
 			if slices.Contains(tools, t) && slices.Contains(tools, "goose") {
 				ratios = append(ratios, pair{t, "goose"})
 			}
@@ -379,6 +382,9 @@ func writeReport(w io.Writer, r *results) {
 		p("N migrations (`CREATE TABLE t_i (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`, down `DROP TABLE t_i`) on a new, empty database each repetition.")
 		if slices.Contains(r.columns("fresh"), "hoist-1tx") {
 			p(" hoist-1tx is hoist with `sdk.WithSingleTransaction()`: all the pending migrations of the `Up` in one transaction.")
+		}
+		if slices.Contains(r.columns("fresh"), "hoist-durable") {
+			p(" hoist-durable is hoist with `sdk.WithDurableCommits()`: every migration's commit waits for the disk (on PostgreSQL without `synchronous_commit = off`, on SQLite at the connection's own `synchronous` level instead of NORMAL; the same as hoist on MySQL/MariaDB).")
 		}
 		if slices.Contains(r.columns("fresh"), "ddl") {
 			p(" ddl is the up statements alone, one exec each, without history rows or lock, in one transaction on PostgreSQL and SQLite (in autocommit on MySQL/MariaDB, which commit DDL implicitly): the server's own cost of the DDL, below which no migrator can go.")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -56,6 +57,9 @@ type tool interface {
 
 var allTools = []string{"hoist", "hoist-1tx", "goose", "migrate", "floor", "ddl"}
 
+// extraTools are measured only when -tools names them.
+var extraTools = []string{"hoist-durable"}
+
 // toolTitle is how the report names a tool.
 func toolTitle(name string) string {
 	if name == "migrate" {
@@ -70,6 +74,8 @@ func newTool(name string, concurrent bool) (tool, error) {
 		return hoistTool{}, nil
 	case "hoist-1tx":
 		return hoistTool{singleTx: true}, nil
+	case "hoist-durable":
+		return hoistTool{durable: true}, nil
 	case "goose":
 		return gooseTool{}, nil
 	case "migrate":
@@ -79,7 +85,7 @@ func newTool(name string, concurrent bool) (tool, error) {
 	case "ddl":
 		return ddlTool{}, nil
 	}
-	return nil, fmt.Errorf("unknown tool %q (want one of %s)", name, strings.Join(allTools, ", "))
+	return nil, fmt.Errorf("unknown tool %q (want one of %s)", name, strings.Join(slices.Concat(allTools, extraTools), ", "))
 }
 
 func noop() {}
@@ -88,10 +94,17 @@ func noop() {}
 // when it is. ddl keeps no history, so it has only a fresh apply.
 // hoist-1tx: WithSingleTransaction changes nothing but how Up applies
 // what is pending, and needs DDL that a transaction can hold.
+// hoist-durable: WithDurableCommits changes only the commits of a run.
 func notRun(tool, workload string, k kind) string {
 	if tool == "ddl" {
 		if workload != "fresh" {
 			return "it is the statements alone, without history, so it runs in the fresh apply only (no no-op start, no downs, no lock)"
+		}
+		return ""
+	}
+	if tool == "hoist-durable" {
+		if workload != "fresh" {
+			return "measured in the fresh apply only, where a commit per migration shows what WithDurableCommits costs"
 		}
 		return ""
 	}
@@ -115,12 +128,17 @@ func notRun(tool, workload string, k kind) string {
 
 // hoistTool is hoist with its defaults; with singleTx it is hoist-1tx,
 // which applies all the pending migrations of one Up in one transaction
-// (sdk.WithSingleTransaction).
-type hoistTool struct{ singleTx bool }
+// (sdk.WithSingleTransaction); with durable it is hoist-durable, whose
+// every commit waits for the disk (sdk.WithDurableCommits), which is
+// what hoist's own commits cost before hoist relaxed them.
+type hoistTool struct{ singleTx, durable bool }
 
 func (h hoistTool) name() string {
-	if h.singleTx {
+	switch {
+	case h.singleTx:
 		return "hoist-1tx"
+	case h.durable:
+		return "hoist-durable"
 	}
 	return "hoist"
 }
@@ -145,6 +163,9 @@ func (h hoistTool) migrator(db *sql.DB, t target, fsys fs.FS) (*sdk.Migrator, er
 	opts := []sdk.Option{sdk.WithFS(fsys), sdk.WithLogger(discard)}
 	if h.singleTx {
 		opts = append(opts, sdk.WithSingleTransaction())
+	}
+	if h.durable {
+		opts = append(opts, sdk.WithDurableCommits())
 	}
 	return sdk.New(db, hoistDialect(t.kind), opts...)
 }

@@ -52,6 +52,9 @@ func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, co
 				slog.String("lock", lock.String()), slog.Any("error", rerr))
 		}
 	}()
+	if err := m.relaxCommits(ctx, lock); err != nil {
+		return err
+	}
 	ctx = m.startSession(ctx, conn)
 	defer m.endSession(ctx, conn)
 	return fn(ctx, conn)

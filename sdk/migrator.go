@@ -32,6 +32,7 @@ type Migrator struct {
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
+	durableCommits  bool // WithDurableCommits (durability.go)
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name
@@ -72,6 +73,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	m.scripter, _ = d.(dialect.Scripter)
 	m.literals, _ = d.(dialect.HistoryLiterals)
 	m.implicit, _ = d.(dialect.ImplicitCommits)
+	m.setDurability(c.durableCommits)
 	if c.singleTx && !d.TransactionalDDL() {
 		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
 	}

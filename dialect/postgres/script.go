@@ -20,6 +20,13 @@ func (*Dialect) MigrationPrologue() string {
 	return "SET LOCAL synchronous_commit = off"
 }
 
+var _ dialect.DurableCommits = (*Dialect)(nil)
+
+// DurableMigrationPrologue is "": under sdk.WithDurableCommits, each
+// migration's commit waits for its WAL flush, as the server's and the
+// session's synchronous_commit say.
+func (*Dialect) DurableMigrationPrologue() string { return "" }
+
 // InsertHistoryScript returns the insert of an applied history row with
 // its values as literals. applied_at is appliedAt, as the engine stamps
 // every other row, so that one clock orders the history. statement_timestamp()

@@ -60,6 +60,15 @@
 // the application's other connections to finish their writes instead of
 // failing with SQLITE_BUSY; Release restores 0.
 //
+// The lock can also relax the commits of its connection
+// ([github.com/hoistdb/hoist/dialect.RelaxedCommits]), which the engine
+// asks for unless the application gave sdk.WithDurableCommits: in WAL
+// mode, a connection at synchronous FULL or EXTRA is set to NORMAL while
+// the lock is held, and Release puts its own level back. A power failure
+// can then lose the latest commits, never half of one. Rollback-journal
+// modes keep their level: there SQLite documents that NORMAL may corrupt
+// the file in a power failure on some file systems.
+//
 // # Errors
 //
 // [Dialect.IsMissingTable] looks for "no such table" in the message,

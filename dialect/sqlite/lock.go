@@ -42,6 +42,9 @@ type fileLock struct {
 	held     bool
 	holder   string // what this lock wrote into the file while held
 	busySet  bool   // TryAcquire raised busy_timeout from 0
+	// syncLevel is the connection's synchronous level before
+	// RelaxCommits lowered it (commits.go); 0 when it did not.
+	syncLevel int64
 }
 
 func (l *fileLock) String() string {
@@ -194,6 +197,9 @@ func (l *fileLock) Release(ctx context.Context) error {
 		return errors.New("sqlite: release " + l.describe() + ": lock was not held")
 	}
 	var errs []error
+	if err := l.restoreCommits(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if l.busySet {
 		if _, err := l.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 			errs = append(errs, fmt.Errorf("sqlite: restore busy_timeout: %w", err))
