@@ -111,15 +111,16 @@ func (m Migration) String() string {
 	return fmt.Sprintf("%d %s (go)", m.Version, m.Name)
 }
 
-// fromFile fills m, a zero Migration, from a parsed SQL migration.
-func fromFile(m *Migration, f *embedfs.Migration) {
+// fromFile fills m, a zero Migration, from a parsed SQL migration. It
+// fails for a file that leaves its own transaction open.
+func fromFile(m *Migration, f *embedfs.Migration) error {
 	m.Version, m.Name, m.File, m.Checksum, m.NoTransaction = f.Version, f.Name, f.File, f.Checksum, f.NoTransaction
 	m.priorChecksum = f.PriorChecksum
 	m.up = step{sql: &f.Up}
 	if f.Down != nil {
 		m.down, m.reversible = step{sql: f.Down}, true
 	}
-	setOwnTransaction(m, f)
+	return setOwnTransaction(m, f)
 }
 
 // validate checks a migration given to WithMigrations.

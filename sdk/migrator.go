@@ -102,8 +102,14 @@ func (m *Migrator) loadMigrations(c *config) error {
 			return fmt.Errorf("%w in the file system given to WithFS: its top directory has no <version>_<name>.sql file (for a subdirectory, pass fs.Sub(fsys, dir))", ErrNoMigrations)
 		}
 		m.migrations = make([]Migration, len(files), len(files)+len(c.migrations))
+		var errs []error
 		for i, f := range files {
-			fromFile(&m.migrations[i], f)
+			if err := fromFile(&m.migrations[i], f); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
 		}
 	}
 	m.migrations = append(m.migrations, c.migrations...)

@@ -242,3 +242,31 @@ func TestOwnTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnTransactionLeftOpen: a file that begins its own transaction and
+// never ends it is refused by New, naming the file and the line of its
+// BEGIN. Run as it is, its statements and its history row would stay
+// uncommitted on the lock's connection and be rolled back when that
+// connection is closed, after Up had reported it applied.
+func TestOwnTransactionLeftOpen(t *testing.T) {
+	t.Parallel()
+	db := testkit.SQLite(t)
+	for _, tc := range []struct {
+		name, file, text, want string
+	}{
+		{"up", "0001_open.up.sql", "CREATE TABLE t (id INTEGER);\nBEGIN;\nINSERT INTO t (id) VALUES (1);\n", "0001_open.up.sql:2: BEGIN begins a transaction that the up section never ends"},
+		{"reopened", "0001_open.up.sql", "BEGIN;\nCOMMIT;\nSTART TRANSACTION;\nSELECT 1;\n", "0001_open.up.sql:3: START begins a transaction that the up section never ends"},
+		{"down", "0001_open.sql", "-- +hoist up\nBEGIN;\nCREATE TABLE t (id INTEGER);\nCOMMIT;\n-- +hoist down\nBEGIN;\nDROP TABLE t;\n", "0001_open.sql:6: BEGIN begins a transaction that the down section never ends"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(fstest.MapFS{tc.file: {Data: []byte(tc.text)}}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New: %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	closed := fstest.MapFS{"0001_closed.up.sql": {Data: []byte("BEGIN;\nCREATE TABLE t (id INTEGER);\nROLLBACK;\nBEGIN;\nCREATE TABLE u (id INTEGER);\nCOMMIT;\n")}}
+	if _, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(closed)); err != nil {
+		t.Fatalf("New of a file whose transactions all end: %v", err)
+	}
+}

@@ -188,10 +188,57 @@ func (m *Migrator) mayHaveCommitted(stmts []embedfs.Statement, done int) bool {
 }
 
 // setOwnTransaction marks m, read from f, as a migration that runs
-// outside hoist's transaction because it has its own.
-func setOwnTransaction(m *Migration, f *embedfs.Migration) {
-	if file, st, ok := ownTransaction(f); ok {
-		m.NoTransaction = true
-		m.ownTx = fmt.Sprintf("%s at %s:%d", words(st.SQL, 1)[0], file, st.Line)
+// outside hoist's transaction because it has its own. A section that
+// begins a transaction and does not end it is refused: run outside
+// hoist's transaction, its statements and hoist's history change would
+// stay uncommitted on the lock's connection, which is closed (and the
+// transaction rolled back) when the lock is released, after Up has
+// reported the migration applied.
+func setOwnTransaction(m *Migration, f *embedfs.Migration) error {
+	file, st, ok := ownTransaction(f)
+	if !ok {
+		return nil
 	}
+	m.NoTransaction = true
+	m.ownTx = fmt.Sprintf("%s at %s:%d", words(st.SQL, 1)[0], file, st.Line)
+	sections := []*embedfs.Section{&f.Up}
+	if f.Down != nil {
+		sections = append(sections, f.Down)
+	}
+	for _, sec := range sections {
+		if open, ok := openTransaction(sec.Statements); ok {
+			return fmt.Errorf("hoist: %s:%d: %s begins a transaction that the %s section never ends: "+
+				"add COMMIT at its end, or remove the BEGIN and let hoist run the migration in a transaction of its own",
+				sec.File, open.Line, words(open.SQL, 1)[0], sectionName(f, sec))
+		}
+	}
+	return nil
+}
+
+// openTransaction returns the statement that begins the transaction
+// stmts leave open at their end, if any.
+func openTransaction(stmts []embedfs.Statement) (embedfs.Statement, bool) {
+	var open *embedfs.Statement
+	for i, st := range stmts {
+		if !controlsTransaction(st.SQL) {
+			continue
+		}
+		switch words(st.SQL, 1)[0] {
+		case "BEGIN", "START":
+			open = &stmts[i]
+		default: // COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION end it
+			open = nil
+		}
+	}
+	if open == nil {
+		return embedfs.Statement{}, false
+	}
+	return *open, true
+}
+
+func sectionName(f *embedfs.Migration, sec *embedfs.Section) string {
+	if sec == &f.Up {
+		return "up"
+	}
+	return "down"
 }
