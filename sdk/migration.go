@@ -37,6 +37,8 @@ type Migration struct {
 	up         step
 	down       step
 	reversible bool // down is set; false: irreversible
+
+	dialectSteps *DialectSteps // set by DialectMigration; bound by New
 }
 
 // step is one direction of a migration: a section of a SQL file, or a
