@@ -1,0 +1,16 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/postgres"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// TestSchemaConformance builds, inspects and rolls back the suite's
+// builder migrations on PostgreSQL.
+func TestSchemaConformance(t *testing.T) {
+	t.Parallel()
+	dialecttest.RunSchema(t, postgres.New(), func(t testing.TB) *testkit.DB { return testkit.Postgres(t) })
+}
