@@ -1,0 +1,16 @@
+package mysql_test
+
+import (
+	"testing"
+
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/mysql"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// TestSchemaConformance builds, inspects and rolls back the suite's
+// builder migrations on MySQL or MariaDB.
+func TestSchemaConformance(t *testing.T) {
+	t.Parallel()
+	dialecttest.RunSchema(t, mysql.New(), func(t testing.TB) *testkit.DB { return testkit.MySQL(t) })
+}
