@@ -43,8 +43,12 @@ type AddForeignKey struct {
 	ForeignKey *ForeignKeyDef
 }
 
-// DropForeignKey drops a foreign key by name.
-type DropForeignKey struct{ Table, Name string }
+// DropForeignKey drops a foreign key by name. Columns, when set, find
+// it where the engine does not keep names (SQLite).
+type DropForeignKey struct {
+	Table, Name string
+	Columns     []string
+}
 
 // CreateEnum creates a named enum before the first column that uses it.
 // Engines without named enums (MySQL, SQLite) render nothing for it: the
@@ -83,7 +87,7 @@ func inverse(c Change) (Change, bool) {
 	case AddIndex:
 		return DropIndex{Table: c.Table, Name: c.Index.Name}, true
 	case AddForeignKey:
-		return DropForeignKey{Table: c.Table, Name: c.ForeignKey.Name}, true
+		return DropForeignKey{Table: c.Table, Name: c.ForeignKey.Name, Columns: c.ForeignKey.Columns}, true
 	case CreateEnum:
 		return DropEnum{Name: c.Enum.Name}, true
 	}

@@ -184,11 +184,19 @@ func planAlter(s *Schema, c Change, fail func(table, column, format string, args
 		checkReference(s, t.Name, &fk, fail)
 		return AddForeignKey{Table: t.Name, ForeignKey: &fk}, true
 	case DropForeignKey:
-		if t.ForeignKey(c.Name) == nil {
+		fk := t.ForeignKey(c.Name)
+		if fk == nil && c.Columns != nil {
+			i := slices.IndexFunc(t.ForeignKeys, func(fk *ForeignKeyDef) bool { return equalStrings(fk.Columns, c.Columns) })
+			if i >= 0 {
+				fk = t.ForeignKeys[i]
+			}
+		}
+		if fk == nil {
 			fail(t.Name, "", "cannot drop foreign key %s: the table has no such foreign key", c.Name)
 			return nil, false
 		}
-		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *ForeignKeyDef) bool { return fk.Name == c.Name })
+		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(f *ForeignKeyDef) bool { return f == fk })
+		return DropForeignKey{Table: t.Name, Name: fk.Name, Columns: slices.Clone(fk.Columns)}, true
 	}
 	return c, true
 }
