@@ -71,6 +71,7 @@ func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit
 			}
 		}
 	})
+	t.Run("alter", func(t *testing.T) { schemaAlter(t, d, ins, open) })
 	t.Run("refused_before_sql", func(t *testing.T) {
 		t.Parallel()
 		db := open(t)
