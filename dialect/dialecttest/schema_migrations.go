@@ -1,6 +1,13 @@
 package dialecttest
 
-import "github.com/hoistdb/hoist/sdk/schema"
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/sdk/schema"
+)
 
 // SchemaMigrations are the builder migrations [RunSchema] applies: the
 // issue's tokens, next of kin and orders examples, every column type
@@ -82,4 +89,32 @@ func SchemaMigrations() []*schema.Definition {
 			})
 		}),
 	}
+}
+
+// RenderSchema returns the DDL that d renders for [SchemaMigrations],
+// up then down, each migration planned against the schema the builder
+// describes before it: a text for a golden file, made without a
+// database.
+func RenderSchema(t testing.TB, d dialect.Dialect) string {
+	t.Helper()
+	var b strings.Builder
+	current := &schema.Schema{}
+	for _, def := range SchemaMigrations() {
+		up, err := def.Statements(d, current, def.Up)
+		if err != nil {
+			t.Fatalf("rendering %d up: %v", def.Version, err)
+		}
+		after, err := def.Apply(current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		down, err := def.Statements(d, after, def.Down)
+		if err != nil {
+			t.Fatalf("rendering %d down: %v", def.Version, err)
+		}
+		fmt.Fprintf(&b, "-- %d %s: up\n%s;\n\n-- %d %s: down\n%s;\n\n", def.Version, def.Name, strings.Join(up, ";\n"),
+			def.Version, def.Name, strings.Join(down, ";\n"))
+		current = after
+	}
+	return b.String()
 }

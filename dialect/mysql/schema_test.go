@@ -14,3 +14,10 @@ func TestSchemaConformance(t *testing.T) {
 	t.Parallel()
 	dialecttest.RunSchema(t, mysql.New(), func(t testing.TB) *testkit.DB { return testkit.MySQL(t) })
 }
+
+// TestRenderDDL pins the DDL of the suite's builder migrations, up and
+// down, as mysql spells it.
+func TestRenderDDL(t *testing.T) {
+	t.Parallel()
+	testkit.Golden(t, "schema_ddl.sql", dialecttest.RenderSchema(t, mysql.New()))
+}
