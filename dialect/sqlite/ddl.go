@@ -28,12 +28,19 @@ var ddl = ddlgen.Engine{
 // CHECK of its members, a self-numbering key INTEGER PRIMARY KEY
 // AUTOINCREMENT, and a foreign key on one column a clause of that column,
 // so that the column can be dropped again. Adding a foreign key to a
-// column that exists, or dropping one without its column, needs the
-// table rebuilt, which hoist does not do yet: those changes are refused.
-func (*Dialect) RenderDDL(_ *schema.Schema, changes []schema.Change) ([]string, error) {
+// column that exists, or dropping one without its column, rebuilds the
+// table (see rebuild).
+func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
 	var out []string
 	done := map[int]bool{} // foreign key changes folded into a column change
+	state := current       // the schema before changes[i]
 	for i, c := range changes {
+		before := state
+		_, after, err := schema.Plan(state, []schema.Change{c})
+		if err != nil {
+			return nil, err
+		}
+		state = after
 		if done[i] {
 			continue
 		}
@@ -75,10 +82,18 @@ func (*Dialect) RenderDDL(_ *schema.Schema, changes []schema.Change) ([]string, 
 				}
 			}
 			if !folded {
-				return nil, ddlgen.Unsupported("sqlite", c, "SQLite drops a foreign key only by rebuilding the table; drop its column in the same migration, or write the rebuild by hand")
+				stmts, err := rebuild(before, after, c.Table, c)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, stmts...)
 			}
 		case schema.AddForeignKey:
-			return nil, ddlgen.Unsupported("sqlite", c, "SQLite adds a foreign key to an existing column only by rebuilding the table; add the column and its key in the same AlterTable, or write the rebuild by hand")
+			stmts, err := rebuild(before, after, c.Table, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stmts...)
 		default:
 			return nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}
