@@ -64,6 +64,20 @@ func schemaCases() []schemaCase {
 					t.Index("email")
 				})
 			})},
+		{name: "change_columns", base: base,
+			change: schema.DefineWithDown(2, "change", func(s *schema.Builder) {
+				s.AlterTable("members", func(t *schema.Table) {
+					t.String("email", 200).Nullable().Default("none").Comment("contact").Change()
+					t.String("bio", 500).Change()
+					t.BigInteger("team_id").Nullable().Change()
+				})
+			}, func(s *schema.Builder) {
+				s.AlterTable("members", func(t *schema.Table) {
+					t.String("email", 100).Change()
+					t.Text("bio").Nullable().Change()
+					t.BigInteger("team_id").Change()
+				})
+			})},
 		{name: "rename_and_add", base: base,
 			change: schema.Define(2, "rename", func(s *schema.Builder) {
 				s.RenameTable("teams", "squads")

@@ -51,6 +51,12 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				return nil, err
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
+		case schema.ChangeColumn:
+			col, err := column(c.Column)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" MODIFY COLUMN "+col)
 		case schema.DropColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" DROP COLUMN "+ddl.Quote(c.Column))
 		case schema.RenameColumn:

@@ -38,6 +38,8 @@ func (*Dialect) RenderDDL(_ *schema.Schema, changes []schema.Change) ([]string, 
 		case schema.AddColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+column(c.Column))
 			out = append(out, columnComment(c.Table, c.Column)...)
+		case schema.ChangeColumn:
+			out = append(out, changeColumn(c.Table, c.Column)...)
 		case schema.DropColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" DROP COLUMN "+ddl.Quote(c.Column))
 		case schema.RenameColumn:
@@ -81,6 +83,34 @@ func createTable(t *schema.TableDef) []string {
 		out = append(out, columnComment(t.Name, c)...)
 	}
 	return out
+}
+
+// changeColumn redefines a column in one ALTER TABLE: the old default
+// goes first, since it may not cast to the new type, and the values are
+// cast (through text for an enum).
+func changeColumn(table string, c *schema.ColumnDef) []string {
+	col, typ := "ALTER COLUMN "+ddl.Quote(c.Name), columnType(c)
+	using := ddl.Quote(c.Name) + "::" + typ
+	if c.Type == schema.TypeEnum {
+		using = ddl.Quote(c.Name) + "::text::" + typ
+	}
+	parts := []string{col + " DROP DEFAULT", col + " TYPE " + typ + " USING " + using}
+	if c.Nullable {
+		parts = append(parts, col+" DROP NOT NULL")
+	} else {
+		parts = append(parts, col+" SET NOT NULL")
+	}
+	if d := ddl.Default(c); d != "" {
+		parts = append(parts, col+" SET DEFAULT "+d)
+	}
+	comment := "NULL"
+	if c.Comment != "" {
+		comment = ddl.String(c.Comment)
+	}
+	return []string{
+		"ALTER TABLE " + ddl.Quote(table) + " " + strings.Join(parts, ", "),
+		"COMMENT ON COLUMN " + ddl.Quote(table) + "." + ddl.Quote(c.Name) + " IS " + comment,
+	}
 }
 
 func columnComment(table string, c *schema.ColumnDef) []string {

@@ -28,8 +28,8 @@ var ddl = ddlgen.Engine{
 // CHECK of its members, a self-numbering key INTEGER PRIMARY KEY
 // AUTOINCREMENT, and a foreign key on one column a clause of that column,
 // so that the column can be dropped again. Adding a foreign key to a
-// column that exists, or dropping one without its column, rebuilds the
-// table (see rebuild).
+// column that exists, dropping one without its column, or changing a
+// column rebuilds the table (see rebuild).
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
 	var out []string
 	done := map[int]bool{} // foreign key changes folded into a column change
@@ -63,6 +63,12 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
+		case schema.ChangeColumn:
+			stmts, err := rebuild(before, after, c.Table, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stmts...)
 		case schema.DropColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" DROP COLUMN "+ddl.Quote(c.Column))
 		case schema.RenameColumn:

@@ -52,9 +52,10 @@ func (b *Builder) CreateTable(name string, fn func(t *Table)) {
 	t.finish()
 }
 
-// AlterTable changes the existing table name: columns fn adds are added,
-// and so are indexes and foreign keys; DropColumn, RenameColumn,
-// DropIndex and DropForeign change what is there.
+// AlterTable changes the existing table name: columns fn adds are added
+// (or redefined, when marked with [Column.Change]), and so are indexes
+// and foreign keys; DropColumn, RenameColumn, DropIndex and DropForeign
+// change what is there.
 func (b *Builder) AlterTable(name string, fn func(t *Table)) {
 	t := &Table{b: b, def: &TableDef{Name: name}}
 	b.checkName(name, "", "table")

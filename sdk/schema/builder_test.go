@@ -221,6 +221,12 @@ func TestIrreversible(t *testing.T) {
 	if !withDown.Reversible() {
 		t.Error("MigrationWithDown is irreversible, want reversible")
 	}
+	change := func(s *schema.Builder) {
+		s.AlterTable("users", func(t *schema.Table) { t.String("email", 500).Change() })
+	}
+	if schema.Migration(1, "change", change).Reversible() {
+		t.Error("a migration that changes a column is reversible, want irreversible")
+	}
 	if !schema.Migration(1, "create", tokens).Reversible() {
 		t.Error("a migration that creates tables is irreversible, want reversible")
 	}

@@ -22,6 +22,13 @@ type AddColumn struct {
 	Column *ColumnDef
 }
 
+// ChangeColumn gives an existing column a new definition: type, length,
+// nullability, default, comment. Its position stays.
+type ChangeColumn struct {
+	Table  string
+	Column *ColumnDef
+}
+
 // DropColumn drops a column.
 type DropColumn struct{ Table, Column string }
 
@@ -63,6 +70,7 @@ func (CreateTable) change()    {}
 func (DropTable) change()      {}
 func (RenameTable) change()    {}
 func (AddColumn) change()      {}
+func (ChangeColumn) change()   {}
 func (DropColumn) change()     {}
 func (RenameColumn) change()   {}
 func (AddIndex) change()       {}
@@ -101,6 +109,8 @@ func describe(c Change) string {
 		return "drop table " + c.Name
 	case DropColumn:
 		return "drop column " + c.Table + "." + c.Column
+	case ChangeColumn:
+		return "change column " + c.Table + "." + c.Column.Name
 	case DropIndex:
 		return "drop index " + c.Name + " on " + c.Table
 	case DropForeignKey:

@@ -16,6 +16,7 @@ type Column struct {
 	enumDefined bool // Enum(...), not EnumRef
 	dflt        any
 	hasDefault  bool
+	change      bool // Change: an existing column's new definition
 }
 
 // Nullable lets the column hold NULL; columns are NOT NULL otherwise.
@@ -57,6 +58,13 @@ func (c *Column) UseCurrent() *Column {
 // Foreign adds a foreign key on this column alone; say what it
 // references with [ForeignKey.References].
 func (c *Column) Foreign() *ForeignKey { return c.t.ForeignKey(c.def.Name) }
+
+// Change makes this the new definition of an existing column, in
+// AlterTable, instead of a new column: its type, length, nullability,
+// default and comment become what the chain says. The old definition is
+// not described, so a migration that changes a column is irreversible
+// unless built with [MigrationWithDown].
+func (c *Column) Change() *Column { c.change = true; return c }
 
 // Index is an index being added, returned by [Table.Index] and
 // [Table.Unique].

@@ -31,6 +31,9 @@ func (t *Table) finish() {
 			}
 			col.Default = d
 		}
+		if c.change && t.create {
+			b.errorf(def.Name, col.Name, "Change is for AlterTable, not CreateTable")
+		}
 		if col.AutoIncrement && !t.create {
 			b.errorf(def.Name, col.Name, "a self-numbering primary key can only be added when the table is created")
 		}
@@ -120,7 +123,11 @@ func (t *Table) finish() {
 		return
 	}
 	b.changes = append(b.changes, t.changes...)
-	for _, col := range def.Columns {
+	for i, col := range def.Columns {
+		if t.cols[i].change {
+			b.changes = append(b.changes, ChangeColumn{Table: def.Name, Column: col})
+			continue
+		}
 		b.changes = append(b.changes, AddColumn{Table: def.Name, Column: col})
 	}
 	for _, ix := range def.Indexes {

@@ -118,6 +118,16 @@ func planAlter(s *Schema, c Change, fail func(table, column, format string, args
 		resolveEnum(s, t.Name, col, fail)
 		t.Columns = append(t.Columns, col)
 		return AddColumn{Table: t.Name, Column: col}, true
+	case ChangeColumn:
+		i := slices.IndexFunc(t.Columns, func(col *ColumnDef) bool { return col.Name == c.Column.Name })
+		if i < 0 {
+			fail(t.Name, c.Column.Name, "cannot change it: there is no such column")
+			return nil, false
+		}
+		col := c.Column.Clone()
+		resolveEnum(s, t.Name, col, fail)
+		t.Columns[i] = col
+		return ChangeColumn{Table: t.Name, Column: col}, true
 	case DropColumn:
 		if t.Column(c.Column) == nil {
 			fail(t.Name, c.Column, "cannot drop it: there is no such column")
@@ -204,6 +214,8 @@ func planAlter(s *Schema, c Change, fail func(table, column, format string, args
 func alterTable(c Change) string {
 	switch c := c.(type) {
 	case AddColumn:
+		return c.Table
+	case ChangeColumn:
 		return c.Table
 	case DropColumn:
 		return c.Table
