@@ -19,7 +19,9 @@ import (
 // describes, as the engine's catalogue keeps it
 // ([schema.Inspector.Catalogued]); then each migration is rolled back
 // and the inspected schema is again the one inspected before it ran.
-// A migration that the plan refuses runs no SQL.
+// A migration that the plan refuses runs no SQL. Then the cases of
+// schema_alter.go, and random schemas ([RandomSchema]) built, inspected
+// and rolled back.
 func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
 	t.Helper()
 	ins, ok := d.(schema.Inspector)
@@ -72,6 +74,7 @@ func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit
 		}
 	})
 	t.Run("alter", func(t *testing.T) { schemaAlter(t, d, ins, open) })
+	t.Run("random", func(t *testing.T) { schemaRandom(t, d, ins, open) })
 	t.Run("refused_before_sql", func(t *testing.T) {
 		t.Parallel()
 		db := open(t)
