@@ -47,10 +47,10 @@ func TestInspectNormalises(t *testing.T) {
   id bigint auto_increment
   team_id integer null
   name string(20) default 'it''s'
-  n integer default '-1'
-  price decimal(6,2) default '1.5'
+  n integer default -1
+  price decimal(6,2) default 1.5
   at timestamp default CURRENT_TIMESTAMP
-  ok boolean default 'true'
+  ok boolean default true
   mood enum (HAPPY, SAD) default 'SAD'
   doc json null
   primary key (id)

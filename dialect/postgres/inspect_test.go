@@ -48,11 +48,11 @@ table people comment "humans"
   id bigint auto_increment
   team_id integer null
   name string(20) default 'x'
-  n integer default '-1'
-  price decimal(6,2) default '1.5'
+  n integer default -1
+  price decimal(6,2) default 1.5
   at timestamp default CURRENT_TIMESTAMP
   at2 timestamp null default CURRENT_TIMESTAMP
-  ok boolean default 'true'
+  ok boolean default true
   mood enum Mood (HAPPY, SAD) default 'SAD'
   doc json null
   primary key (id)

@@ -39,10 +39,10 @@ CREATE UNIQUE INDEX people_n ON people (n, team_code);`)
 	want := `table people
   id bigint auto_increment
   team_code text null
-  n integer default '-1'
-  ok boolean default 'true'
+  n integer default -1
+  ok boolean default true
   at timestamp default CURRENT_TIMESTAMP
-  price decimal(6,2) null default '1.5'
+  price decimal(6,2) null default 1.5
   primary key (id)
   unique index people_n (n, team_code)
   foreign key people_team_code_fkey (team_code) references teams (code) on delete cascade

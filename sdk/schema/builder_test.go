@@ -104,7 +104,7 @@ func TestBuilderErrors(t *testing.T) {
 		}, `foreign key users_org_id_fkey references nothing`},
 		{"default_wrong_type", func(s *schema.Builder) {
 			s.CreateTable("users", func(t *schema.Table) { t.ID(); t.Integer("age").Default("ten") })
-		}, `column age: default "ten" (string) does not fit a integer column`},
+		}, `column age: default "ten" (string) does not fit the column's type, integer`},
 		{"default_too_big", func(s *schema.Builder) {
 			s.CreateTable("users", func(t *schema.Table) { t.ID(); t.SmallInteger("n").Default(70000) })
 		}, `default 70000 does not fit a smallint`},

@@ -154,7 +154,7 @@ func defaultValue(col *ColumnDef, v any) (*Default, error) {
 			return &Default{Value: s}, nil
 		}
 	}
-	return nil, fmt.Errorf("default %#v (%T) does not fit a %s column", v, v, col.Type)
+	return nil, fmt.Errorf("default %#v (%T) does not fit the column's type, %s", v, v, col.Type)
 }
 
 func toInt(v any) (int64, bool) {

@@ -66,7 +66,7 @@ func (c *ColumnDef) String() string {
 		b.WriteString(" auto_increment")
 	}
 	if c.Default != nil {
-		b.WriteString(" default " + c.Default.String())
+		b.WriteString(" default " + c.defaultString())
 	}
 	if c.Field != "" {
 		b.WriteString(" field " + c.Field)
@@ -95,6 +95,16 @@ func (c *ColumnDef) TypeString() string {
 		return "other " + strconv.Quote(c.Raw)
 	}
 	return string(c.Type)
+}
+
+// defaultString prints the default as a literal of the column's type:
+// numbers and booleans bare, other literals quoted.
+func (c *ColumnDef) defaultString() string {
+	switch c.Type {
+	case TypeSmallInt, TypeInteger, TypeBigInt, TypeDecimal, TypeFloat, TypeDouble, TypeBoolean:
+		return c.Default.Value
+	}
+	return c.Default.String()
 }
 
 // String prints a literal default quoted and an expression as it is.
