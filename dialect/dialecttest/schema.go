@@ -19,7 +19,8 @@ import (
 // describes, as the engine's catalogue keeps it
 // ([schema.Inspector.Catalogued]); then each migration is rolled back
 // and the inspected schema is again the one inspected before it ran.
-// A migration that the plan refuses runs no SQL. Then the cases of
+// A migration that the plan refuses runs no SQL. testkit.RoundTrip,
+// which snapshots the schema its own way, agrees. Then the cases of
 // schema_alter.go, and random schemas ([RandomSchema]) built, inspected
 // and rolled back.
 func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
@@ -72,6 +73,10 @@ func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit
 				t.Fatalf("after rolling back %d %q, inspected:\n%s\nwant (before it ran):\n%s\ndiff:\n%s", defs[i].Version, defs[i].Name, got, snapshots[i], lineDiff(snapshots[i], got))
 			}
 		}
+	})
+	t.Run("round_trip", func(t *testing.T) {
+		t.Parallel()
+		testkit.RoundTrip(t, open(t), sdk.WithMigrations(migrations(SchemaMigrations())...))
 	})
 	t.Run("alter", func(t *testing.T) { schemaAlter(t, d, ins, open) })
 	t.Run("random", func(t *testing.T) { schemaRandom(t, d, ins, open) })

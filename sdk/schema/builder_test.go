@@ -231,3 +231,39 @@ func TestIrreversible(t *testing.T) {
 		t.Error("a migration that creates tables is irreversible, want reversible")
 	}
 }
+
+// TestRelationMetadata: the relation examples keep what no
+// catalogue holds in the described model: relation names, the Go field
+// name, and a unique nullable key (an optional one-to-one).
+func TestRelationMetadata(t *testing.T) {
+	t.Parallel()
+	d := schema.Define(20261201090000, "relations", func(s *schema.Builder) {
+		tokens(s)
+		s.CreateTable("next_of_kins", func(t *schema.Table) { t.UUID("id"); t.Primary("id") })
+		s.AlterTable("users", func(t *schema.Table) {
+			t.UUID("nok_id").Nullable().Unique().Map("NokID")
+			t.ForeignKey("nok_id").References("next_of_kins", "id").As("NextOfKin").InverseAlias("user")
+		})
+	})
+	got, err := d.Apply(&schema.Schema{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := got.Table("users")
+	if c := users.Column("nok_id"); c.String() != "nok_id uuid null field NokID" {
+		t.Errorf("users.nok_id = %s", c)
+	}
+	if fk := users.ForeignKey("users_nok_id_fkey"); fk == nil || fk.As != "NextOfKin" || fk.InverseAlias != "user" {
+		t.Errorf("users foreign key = %v, want As NextOfKin, InverseAlias user", fk)
+	}
+	if ix := users.Index("users_nok_id_key"); ix == nil || !ix.Unique {
+		t.Errorf("users_nok_id_key = %v, want a unique index (one-to-one)", ix)
+	}
+	fk := got.Table("personal_access_tokens").ForeignKey("personal_access_tokens_user_id_fkey")
+	if fk.Alias != "TokenUser" || fk.As != "owner" || fk.OnDelete != schema.Cascade {
+		t.Errorf("tokens foreign key = %s", fk)
+	}
+	if c := got.Catalogued(); strings.Contains(c.String(), "NokID") || strings.Contains(c.String(), "TokenUser") {
+		t.Errorf("Catalogued kept names no catalogue holds:\n%s", c)
+	}
+}
