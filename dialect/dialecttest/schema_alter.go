@@ -64,6 +64,14 @@ func schemaCases() []schemaCase {
 					t.Index("email")
 				})
 			})},
+		{name: "integer_primary_key", base: base,
+			change: schema.Define(2, "int key", func(s *schema.Builder) {
+				s.CreateTable("codes", func(t *schema.Table) {
+					t.Integer("id")
+					t.SmallInteger("rank")
+					t.Primary("id")
+				})
+			})},
 		{name: "change_columns", base: base,
 			change: schema.DefineWithDown(2, "change", func(s *schema.Builder) {
 				s.AlterTable("members", func(t *schema.Table) {

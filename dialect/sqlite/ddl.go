@@ -179,7 +179,7 @@ func columnType(c *schema.ColumnDef) string {
 
 var liteTypes = map[schema.Type]string{
 	schema.TypeBigInt:    "BIGINT",
-	schema.TypeInteger:   "INTEGER",
+	schema.TypeInteger:   "INT", // INTEGER PRIMARY KEY would be the rowid, numbering itself
 	schema.TypeSmallInt:  "SMALLINT",
 	schema.TypeText:      "TEXT",
 	schema.TypeBoolean:   "BOOLEAN",
