@@ -25,18 +25,18 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("schema")
+	var parts []string
 	if e.Migration != "" {
-		b.WriteString(" migration " + e.Migration)
+		parts = append(parts, "schema migration "+e.Migration)
 	}
 	if e.Table != "" {
-		b.WriteString(": table " + e.Table)
+		where := "table " + e.Table
+		if e.Column != "" {
+			where += ", column " + e.Column
+		}
+		parts = append(parts, where)
 	}
-	if e.Column != "" {
-		b.WriteString(", column " + e.Column)
-	}
-	return b.String() + ": " + e.Msg
+	return strings.Join(append(parts, e.Msg), ": ")
 }
 
 func (b *Builder) errorf(table, column, format string, args ...any) {

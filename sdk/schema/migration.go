@@ -95,9 +95,11 @@ func (d *Definition) Migration() sdk.Migration {
 	return sdk.DialectMigration(d.Version, d.Name, steps)
 }
 
+// check is what sdk.New runs. The engine names the migration in its own
+// errors, so the builder's errors leave it out here.
 func (d *Definition) check(dl dialect.Dialect) error {
 	if d.Err != nil {
-		return d.Err
+		return unnamed(d.Err)
 	}
 	if _, ok := dl.(Renderer); !ok {
 		return fmt.Errorf("the %s dialect cannot render schema migrations (it has no schema.Renderer ability)", dl.Name())
@@ -142,7 +144,7 @@ func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, cha
 	}
 	stmts, err := d.Statements(dl, current, changes)
 	if err != nil {
-		return err
+		return unnamed(err)
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
@@ -150,4 +152,23 @@ func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, cha
 		}
 	}
 	return nil
+}
+
+// unnamed returns err with the migration left out of every [*Error] it
+// joins, for the engine, which names the migration itself.
+func unnamed(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e == err {
+		c := *e
+		c.Migration = ""
+		return &c
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, x := range j.Unwrap() {
+			out = append(out, unnamed(x))
+		}
+		return errors.Join(out...)
+	}
+	return err
 }

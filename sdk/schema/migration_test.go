@@ -20,8 +20,9 @@ func TestNewRefusesBadMigration(t *testing.T) {
 		s.CreateTable("orders", func(t *schema.Table) { t.ID(); t.Enum("status", "A", "A").EnumName("S") })
 	})
 	_, err := sdk.New(db.DB, sqlite.New(), sdk.WithMigrations(bad))
-	if err == nil || !strings.Contains(err.Error(), `migration 3 "orders"`) || !strings.Contains(err.Error(), `table orders, column status: enum S: member "A" is listed twice`) {
-		t.Fatalf("New = %v, want the duplicate member named", err)
+	want := `hoist: migration 3 "orders": table orders, column status: enum S: member "A" is listed twice`
+	if err == nil || err.Error() != want {
+		t.Fatalf("New = %v, want %s", err, want)
 	}
 }
 
