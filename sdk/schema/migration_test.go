@@ -1,6 +1,8 @@
 package schema_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -40,5 +42,25 @@ func TestNewRefusesDialectWithoutRenderer(t *testing.T) {
 	_, err := sdk.New(db.DB, bare{sqlite.New()}, sdk.WithMigrations(m))
 	if err == nil || !strings.Contains(err.Error(), "the sqlite dialect cannot render schema migrations") {
 		t.Fatalf("New = %v, want the missing ability named", err)
+	}
+}
+
+// TestRunErrorIsSchemaError: a mistake only the live schema shows fails
+// the run as an *sdk.MigrationError that wraps a *schema.Error naming
+// the table and column.
+func TestRunErrorIsSchemaError(t *testing.T) {
+	t.Parallel()
+	db := testkit.SQLite(t)
+	m, err := sdk.New(db.DB, sqlite.New(), sdk.WithMigrations(schema.Migration(1, "posts", func(s *schema.Builder) {
+		s.CreateTable("posts", func(t *schema.Table) { t.ID(); t.BigInteger("author_id").Foreign().References("authors", "id") })
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Up(context.Background())
+	var me *sdk.MigrationError
+	var se *schema.Error
+	if !errors.As(err, &me) || me.Version != 1 || !errors.As(err, &se) || se.Table != "posts" || se.Column != "author_id" {
+		t.Fatalf("Up = %v, want a MigrationError of version 1 wrapping a schema.Error on posts.author_id", err)
 	}
 }
