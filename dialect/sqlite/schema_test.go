@@ -21,3 +21,9 @@ func TestRenderDDL(t *testing.T) {
 	t.Parallel()
 	testkit.Golden(t, "schema_ddl.sql", dialecttest.RenderSchema(t, sqlite.New()))
 }
+
+// BenchmarkInspect reads a schema of 500 tables, 1,000 foreign keys and
+// 100 enums back.
+func BenchmarkInspect(b *testing.B) {
+	dialecttest.BenchInspect(b, sqlite.New(), func(t testing.TB) *testkit.DB { return testkit.SQLite(t) })
+}
