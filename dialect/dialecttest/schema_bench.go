@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/hoistdb/hoist/dialect"
@@ -55,7 +56,7 @@ func BenchSchema() *schema.Definition {
 func BenchInspect(b *testing.B, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
 	db := open(b)
 	ctx := context.Background()
-	m, err := sdk.New(db.DB, d, sdk.WithMigrations(BenchSchema().Migration()))
+	m, err := sdk.New(db.DB, d, sdk.WithMigrations(BenchSchema().Migration()), sdk.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}
