@@ -33,14 +33,20 @@ var ddl = ddlgen.Engine{
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
 	var out []string
 	done := map[int]bool{} // foreign key changes folded into a column change
-	state := current       // the schema before changes[i]
-	for i, c := range changes {
-		before := state
-		_, after, err := schema.Plan(state, []schema.Change{c})
+	// rebuilt rebuilds the table of changes[i] as it is after it, from
+	// the schema the earlier changes leave.
+	rebuilt := func(i int, table string) ([]string, error) {
+		_, before, err := schema.Plan(current, changes[:i])
 		if err != nil {
 			return nil, err
 		}
-		state = after
+		_, after, err := schema.Plan(before, changes[i:i+1])
+		if err != nil {
+			return nil, err
+		}
+		return rebuild(before, after, table, changes[i])
+	}
+	for i, c := range changes {
 		if done[i] {
 			continue
 		}
@@ -64,7 +70,7 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
 		case schema.ChangeColumn:
-			stmts, err := rebuild(before, after, c.Table, c)
+			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
 				return nil, err
 			}
@@ -88,14 +94,14 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 			}
 			if !folded {
-				stmts, err := rebuild(before, after, c.Table, c)
+				stmts, err := rebuilt(i, c.Table)
 				if err != nil {
 					return nil, err
 				}
 				out = append(out, stmts...)
 			}
 		case schema.AddForeignKey:
-			stmts, err := rebuild(before, after, c.Table, c)
+			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
 				return nil, err
 			}
