@@ -12,7 +12,7 @@ import (
 
 var _ schema.Inspector = (*Dialect)(nil)
 
-// The catalogue queries of InspectSchema: six, whatever the number of
+// The catalogue queries of InspectSchema: seven, whatever the number of
 // tables, the first to tell MariaDB from MySQL, whose catalogues spell
 // defaults and checks differently.
 const (
@@ -33,12 +33,16 @@ FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 
-	inspectForeignKeys = `SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
-FROM information_schema.KEY_COLUMN_USAGE k
-JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
-ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`
+	// Key columns and referential rules are read apart: MariaDB joins
+	// the two views row by row, ten times slower than reading both.
+	inspectForeignKeys = `SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`
+
+	inspectRules = `SELECT TABLE_NAME, CONSTRAINT_NAME, DELETE_RULE, UPDATE_RULE
+FROM information_schema.REFERENTIAL_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE()`
 
 	// MariaDB names checks per table and says which table; MySQL 8
 	// names them per schema and says it in TABLE_CONSTRAINTS.
@@ -50,7 +54,8 @@ JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTR
 WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'`
 )
 
-// InspectSchema reads the tables of DATABASE() in six catalogue queries.
+// InspectSchema reads the tables of DATABASE() in seven catalogue
+// queries.
 // MySQL has no named enums: enum columns come back with their members
 // and no enum name.
 func (*Dialect) InspectSchema(ctx context.Context, q schema.Querier) (*schema.Schema, error) {
@@ -114,9 +119,23 @@ func (*Dialect) InspectSchema(ctx context.Context, q schema.Querier) (*schema.Sc
 	if err != nil {
 		return nil, err
 	}
+	type rule struct{ del, upd string }
+	rules := map[[2]string]rule{}
+	err = ddlgen.Each(ctx, q, inspectRules, func(scan func(...any) error) error {
+		var table, name string
+		var r rule
+		if err := scan(&table, &name, &r.del, &r.upd); err != nil {
+			return err
+		}
+		rules[[2]string{table, name}] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = ddlgen.Each(ctx, q, inspectForeignKeys, func(scan func(...any) error) error {
-		var table, name, column, ref, refColumn, del, upd string
-		if err := scan(&table, &name, &column, &ref, &refColumn, &del, &upd); err != nil {
+		var table, name, column, ref, refColumn string
+		if err := scan(&table, &name, &column, &ref, &refColumn); err != nil {
 			return err
 		}
 		t := tables[table]
@@ -126,8 +145,9 @@ func (*Dialect) InspectSchema(ctx context.Context, q schema.Querier) (*schema.Sc
 			fk := t.ForeignKeys[len(t.ForeignKeys)-1]
 			fk.Columns, fk.RefColumns = append(fk.Columns, column), append(fk.RefColumns, refColumn)
 		default:
+			r := rules[[2]string{table, name}]
 			t.ForeignKeys = append(t.ForeignKeys, &schema.ForeignKeyDef{Name: name, Columns: []string{column},
-				RefTable: ref, RefColumns: []string{refColumn}, OnDelete: myAction(del), OnUpdate: myAction(upd)})
+				RefTable: ref, RefColumns: []string{refColumn}, OnDelete: myAction(r.del), OnUpdate: myAction(r.upd)})
 		}
 		return nil
 	})
