@@ -76,6 +76,8 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 					out = append(out, "DROP INDEX "+ddl.Quote(c.Name)+" ON "+ddl.Quote(c.Table))
 				}
 			}
+		case schema.AddEnumValue:
+			return nil, ddlgen.Unsupported("mysql", c, "adding a member means redefining every column of the enum, and MySQL keeps no enum names to find them by")
 		default:
 			return nil, ddlgen.Unsupported("mysql", c, "unknown change")
 		}

@@ -29,6 +29,8 @@ func (*Dialect) RenderDDL(_ *schema.Schema, changes []schema.Change) ([]string, 
 			out = append(out, "CREATE TYPE "+ddl.Quote(c.Enum.Name)+" AS ENUM ("+ddl.Strings(c.Enum.Values)+")")
 		case schema.DropEnum:
 			out = append(out, "DROP TYPE "+ddl.Quote(c.Name))
+		case schema.AddEnumValue:
+			out = append(out, "ALTER TYPE "+ddl.Quote(c.Enum)+" ADD VALUE "+ddl.String(c.Value))
 		case schema.CreateTable:
 			out = append(out, createTable(c.Table)...)
 		case schema.DropTable:

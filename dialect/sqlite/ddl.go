@@ -106,6 +106,8 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				return nil, err
 			}
 			out = append(out, stmts...)
+		case schema.AddEnumValue:
+			return nil, ddlgen.Unsupported("sqlite", c, "adding a member means redefining every column of the enum, and SQLite keeps no enum names to find them by")
 		default:
 			return nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}

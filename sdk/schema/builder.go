@@ -77,6 +77,19 @@ func (b *Builder) RenameTable(from, to string) {
 	b.changes = append(b.changes, RenameTable{From: from, To: to})
 }
 
+// AddEnumValue adds value at the end of the members of the existing
+// named enum. PostgreSQL cannot drop a member again, so the migration is
+// irreversible unless built with [MigrationWithDown]; and a member
+// cannot be used (as a default, say) in the migration that adds it,
+// since PostgreSQL allows that only after the transaction commits.
+func (b *Builder) AddEnumValue(enum, value string) {
+	b.checkName(enum, "", "enum")
+	if !identifier.MatchString(value) {
+		b.errorf("", "", "enum %s: member %q is not an identifier (letters, digits and _, not starting with a digit)", enum, value)
+	}
+	b.changes = append(b.changes, AddEnumValue{Enum: enum, Value: value})
+}
+
 // maxIdent is the longest name every engine keeps whole (PostgreSQL
 // truncates at 63 bytes, MySQL refuses more than 64).
 const maxIdent = 63

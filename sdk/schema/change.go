@@ -62,6 +62,9 @@ type DropForeignKey struct {
 // column spells its members.
 type CreateEnum struct{ Enum *EnumDef }
 
+// AddEnumValue adds a member at the end of an existing named enum.
+type AddEnumValue struct{ Enum, Value string }
+
 // DropEnum drops a named enum that no column uses any more; the planner
 // leaves it out while one still does.
 type DropEnum struct{ Name string }
@@ -79,6 +82,7 @@ func (AddForeignKey) change()  {}
 func (DropForeignKey) change() {}
 func (CreateEnum) change()     {}
 func (DropEnum) change()       {}
+func (AddEnumValue) change()   {}
 
 // inverse returns the change that undoes c, and false when the builder
 // cannot know it (what was dropped is not described).
@@ -117,6 +121,8 @@ func describe(c Change) string {
 		return "drop foreign key " + c.Name + " on " + c.Table
 	case DropEnum:
 		return "drop enum " + c.Name
+	case AddEnumValue:
+		return "add member " + c.Value + " to enum " + c.Enum
 	}
 	return "a change"
 }

@@ -25,8 +25,30 @@ func plan(mig string, current *Schema, changes []Change) ([]Change, *Schema, err
 	fail := func(table, column, format string, args ...any) {
 		errs = append(errs, &Error{Migration: mig, Table: table, Column: column, Msg: fmt.Sprintf(format, args...)})
 	}
+	fresh := map[[2]string]bool{} // enum members added by these changes
 	for _, c := range changes {
+		checkFresh(c, fresh, fail)
 		switch c := c.(type) {
+		case AddEnumValue:
+			e := s.Enum(c.Enum)
+			switch {
+			case e == nil:
+				fail("", "", "cannot add member %s: there is no enum %s in the database (MySQL and SQLite keep no enum names yet)", c.Value, c.Enum)
+				continue
+			case contains(e.Values, c.Value):
+				fail("", "", "enum %s has member %s already", c.Enum, c.Value)
+				continue
+			}
+			e.Values = append(e.Values, c.Value)
+			for _, t := range s.Tables {
+				for _, col := range t.Columns {
+					if col.Type == TypeEnum && col.Enum == c.Enum {
+						col.Values = append(col.Values, c.Value)
+					}
+				}
+			}
+			fresh[[2]string{c.Enum, c.Value}] = true
+			out = append(out, c)
 		case CreateEnum:
 			if e := s.Enum(c.Enum.Name); e != nil {
 				if !equalStrings(e.Values, c.Enum.Values) {
@@ -293,6 +315,30 @@ func renameIn(list []string, from, to string) {
 	for i, x := range list {
 		if x == from {
 			list[i] = to
+		}
+	}
+}
+
+// checkFresh refuses a default that is an enum member added earlier in
+// the same changes: PostgreSQL lets a new member be used only once the
+// transaction that added it commits.
+func checkFresh(c Change, fresh map[[2]string]bool, fail func(table, column, format string, args ...any)) {
+	if len(fresh) == 0 {
+		return
+	}
+	var table string
+	var cols []*ColumnDef
+	switch c := c.(type) {
+	case CreateTable:
+		table, cols = c.Table.Name, c.Table.Columns
+	case AddColumn:
+		table, cols = c.Table, []*ColumnDef{c.Column}
+	case ChangeColumn:
+		table, cols = c.Table, []*ColumnDef{c.Column}
+	}
+	for _, col := range cols {
+		if col.Type == TypeEnum && col.Default != nil && fresh[[2]string{col.Enum, col.Default.Value}] {
+			fail(table, col.Name, "default %s is a member of enum %s that this migration adds; PostgreSQL can use it only after the migration commits: set the default in a later migration", col.Default.Value, col.Enum)
 		}
 	}
 }
