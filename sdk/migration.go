@@ -42,6 +42,8 @@ type Migration struct {
 	// before it left no-transaction lines out, where that differs
 	// ([embedfs.Migration.PriorChecksum]); a row recording it matches.
 	priorChecksum string
+
+	dialectSteps *DialectSteps // set by DialectMigration; bound by New
 }
 
 // step is one direction of a migration: a section of a SQL file, or a

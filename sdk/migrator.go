@@ -83,6 +83,9 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if err := m.loadMigrations(&c); err != nil {
 		return nil, err
 	}
+	if err := m.bindDialect(); err != nil {
+		return nil, err
+	}
 	if err := m.loadSeeds(&c); err != nil {
 		return nil, err
 	}

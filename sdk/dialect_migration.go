@@ -1,0 +1,68 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hoistdb/hoist/dialect"
+)
+
+// DialectSteps are the parts of a Go migration that need to know the
+// engine it runs on, such as one that renders DDL from a description
+// (package sdk/schema builds its migrations this way). [New] hands them
+// the Migrator's dialect.
+type DialectSteps struct {
+	// Check, if set, is called by New with the Migrator's dialect; an
+	// error fails New, so that a migration the dialect cannot run stops
+	// the boot before anything touches the database.
+	Check func(d dialect.Dialect) error
+	// Up runs as a Go migration's up does, with the dialect.
+	Up func(ctx context.Context, d dialect.Dialect, tx Tx) error
+	// Down runs as a Go migration's down does; nil makes the migration
+	// irreversible.
+	Down func(ctx context.Context, d dialect.Dialect, tx Tx) error
+}
+
+// DialectMigration returns a Go migration whose steps receive the
+// dialect of the Migrator that runs it. It behaves as [GoMigration]
+// otherwise.
+func DialectMigration(version int64, name string, s DialectSteps) Migration {
+	unbound := func(context.Context, Tx) error {
+		return errors.New("a dialect migration runs only through a Migrator from sdk.New")
+	}
+	m := Migration{Version: version, Name: name, up: step{fn: unbound}, dialectSteps: &s}
+	if s.Up == nil {
+		m.up.fn = nil // validate reports the missing up
+	}
+	if s.Down != nil {
+		m.down, m.reversible = step{fn: unbound}, true
+	}
+	return m
+}
+
+// bindDialect gives every dialect migration the Migrator's dialect, and
+// runs their checks.
+func (m *Migrator) bindDialect() error {
+	var errs []error
+	for i := range m.migrations {
+		mig := &m.migrations[i]
+		s := mig.dialectSteps
+		if s == nil {
+			continue
+		}
+		d := m.dialect
+		if s.Check != nil {
+			if err := s.Check(d); err != nil {
+				errs = append(errs, fmt.Errorf("hoist: migration %d %q: %w", mig.Version, mig.Name, err))
+			}
+		}
+		if s.Up != nil {
+			mig.up.fn = func(ctx context.Context, tx Tx) error { return s.Up(ctx, d, tx) }
+		}
+		if s.Down != nil {
+			mig.down.fn = func(ctx context.Context, tx Tx) error { return s.Down(ctx, d, tx) }
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,174 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hoistdb/hoist/dialect"
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// Definition is a schema migration as the builder recorded it: its
+// changes up and, where they are known, down. [Migration] turns one into
+// an [sdk.Migration]; tests use it to see what a migration describes.
+type Definition struct {
+	Version int64
+	Name    string
+	Up      []Change
+	// Down undoes Up; nil when Up holds a change whose inverse the
+	// builder cannot know (a drop) and no down was given.
+	Down []Change
+	// Err holds every mistake the builder saw, each an [*Error].
+	Err error
+}
+
+// Define records the changes fn makes, and derives the down: a created
+// table is dropped, an added column, index or foreign key removed, a
+// rename undone, an enum this migration created dropped once no column
+// uses it. A drop makes the down unknown; see [DefineWithDown].
+func Define(version int64, name string, fn func(s *Builder)) *Definition {
+	d := define(version, name, fn)
+	d.Down = nil
+	var down []Change
+	for i := len(d.Up) - 1; i >= 0; i-- {
+		inv, ok := inverse(d.Up[i])
+		if !ok {
+			return d
+		}
+		down = append(down, inv)
+	}
+	d.Down = down
+	if down == nil {
+		d.Down = []Change{}
+	}
+	return d
+}
+
+// DefineWithDown is [Define] with an explicit down, for migrations whose
+// inverse the builder cannot derive.
+func DefineWithDown(version int64, name string, up, down func(s *Builder)) *Definition {
+	d := define(version, name, up)
+	dd := define(version, name, down)
+	d.Down = dd.Up
+	d.Err = errors.Join(d.Err, dd.Err)
+	return d
+}
+
+func define(version int64, name string, fn func(s *Builder)) *Definition {
+	b := &Builder{}
+	fn(b)
+	mig := fmt.Sprintf("%d %q", version, name)
+	for _, err := range b.errs {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Migration = mig
+		}
+	}
+	return &Definition{Version: version, Name: name, Up: b.changes, Err: errors.Join(b.errs...)}
+}
+
+// Migration returns the schema migration fn describes, for
+// [sdk.WithMigrations]. Its down is derived as [Define] says; a
+// migration that drops something is irreversible unless it is built with
+// [MigrationWithDown]. Mistakes the builder sees fail [sdk.New].
+func Migration(version int64, name string, fn func(s *Builder)) sdk.Migration {
+	return Define(version, name, fn).Migration()
+}
+
+// MigrationWithDown is [Migration] with an explicit down.
+func MigrationWithDown(version int64, name string, up, down func(s *Builder)) sdk.Migration {
+	return DefineWithDown(version, name, up, down).Migration()
+}
+
+// Migration returns d as an [sdk.Migration]. When it runs, it inspects
+// the schema it runs on, checks its changes against it ([Plan]),
+// renders them for the Migrator's dialect and only then executes them.
+func (d *Definition) Migration() sdk.Migration {
+	steps := sdk.DialectSteps{
+		Check: d.check,
+		Up:    func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Up) },
+	}
+	if d.Down != nil {
+		steps.Down = func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Down) }
+	}
+	return sdk.DialectMigration(d.Version, d.Name, steps)
+}
+
+// check is what sdk.New runs. The engine names the migration in its own
+// errors, so the builder's errors leave it out here.
+func (d *Definition) check(dl dialect.Dialect) error {
+	if d.Err != nil {
+		return unnamed(d.Err)
+	}
+	if _, ok := dl.(Renderer); !ok {
+		return fmt.Errorf("the %s dialect cannot render schema migrations (it has no schema.Renderer ability)", dl.Name())
+	}
+	if _, ok := dl.(Inspector); !ok {
+		return fmt.Errorf("the %s dialect cannot inspect a schema (it has no schema.Inspector ability)", dl.Name())
+	}
+	return nil
+}
+
+// Statements returns the DDL of changes, checked against current, as the
+// dialect dl renders it.
+func (d *Definition) Statements(dl dialect.Dialect, current *Schema, changes []Change) ([]string, error) {
+	if err := d.check(dl); err != nil {
+		return nil, err
+	}
+	planned, _, err := plan(fmt.Sprintf("%d %q", d.Version, d.Name), current, changes)
+	if err != nil {
+		return nil, err
+	}
+	return dl.(Renderer).RenderDDL(current, planned)
+}
+
+// Apply returns current with d's up applied, as the builder describes
+// it: what a database holds after the migration ran.
+func (d *Definition) Apply(current *Schema) (*Schema, error) {
+	if d.Err != nil {
+		return nil, d.Err
+	}
+	_, after, err := plan(fmt.Sprintf("%d %q", d.Version, d.Name), current, d.Up)
+	if err != nil {
+		return nil, err
+	}
+	after.Sort()
+	return after, nil
+}
+
+func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, changes []Change) error {
+	current, err := dl.(Inspector).InspectSchema(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("inspecting the schema before the migration: %w", err)
+	}
+	stmts, err := d.Statements(dl, current, changes)
+	if err != nil {
+		return unnamed(err)
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%w\nstatement: %s", err, st)
+		}
+	}
+	return nil
+}
+
+// unnamed returns err with the migration left out of every [*Error] it
+// joins, for the engine, which names the migration itself.
+func unnamed(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e == err {
+		c := *e
+		c.Migration = ""
+		return &c
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, x := range j.Unwrap() {
+			out = append(out, unnamed(x))
+		}
+		return errors.Join(out...)
+	}
+	return err
+}
