@@ -32,6 +32,7 @@ type Migrator struct {
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
+	lock            lockConfig // lockmode.go
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name
@@ -54,6 +55,9 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 			return nil, fmt.Errorf("hoist: %w", err)
 		}
 	}
+	if err := c.lock.check(d, c.table); err != nil {
+		return nil, fmt.Errorf("hoist: %w", err)
+	}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -67,6 +71,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
 		progress:        c.progress,
+		lock:            c.lock,
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)
