@@ -62,7 +62,7 @@ func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, co
 			if errors.Is(rerr, ErrTransactionPooler) && !errors.Is(err, ErrTransactionPooler) {
 				// The caller must hear of the pooler, even after a run
 				// that went well.
-				err = errors.Join(err, poolerAdvice(fmt.Errorf("hoist: %w", rerr)))
+				err = errors.Join(err, poolerAfterRun(rerr))
 			}
 		}
 	}()

@@ -113,13 +113,21 @@ func (l *lockConfig) check(d dialect.Dialect, table string) error {
 }
 
 // poolerAdvice adds what to do to an error that found a transaction
-// pooler.
+// pooler before anything ran.
 func poolerAdvice(err error) error {
 	if err == nil || !errors.Is(err, ErrTransactionPooler) {
 		return err
 	}
-	return fmt.Errorf("%w; a session-level lock cannot exclude other migrators there, so nothing ran: "+
-		"take the lock as a lease with sdk.WithLockMode(sdk.LockLease), connect to the database directly, or use session pooling "+
-		"(pool_mode=session); through a transaction pooler, pgx also needs default_query_exec_mode=exec (or simple_protocol) in the DSN, "+
-		"or its cached prepared statements fail", err)
+	return fmt.Errorf("%w; a session-level lock cannot exclude other migrators there, so nothing ran: %s", err, poolerFixes)
 }
+
+// poolerAfterRun is poolerAdvice for a pooler found only when the lock
+// was released, after the run: what the run did stands (its result says
+// what), and the next run would meet the pooler again.
+func poolerAfterRun(err error) error {
+	return fmt.Errorf("hoist: %w; the run itself finished as its result says, but a session-level lock cannot exclude other migrators there: %s", err, poolerFixes)
+}
+
+const poolerFixes = "take the lock as a lease with sdk.WithLockMode(sdk.LockLease), connect to the database directly, " +
+	"or use session pooling (pool_mode=session); through a transaction pooler, pgx also needs " +
+	"default_query_exec_mode=exec (or simple_protocol) in the DSN, or its cached prepared statements fail"

@@ -68,9 +68,10 @@ type advisoryLock struct {
 
 	mu       sync.Mutex // serialises use of conn and guards held and resolved
 	held     bool
-	resolved bool   // key hashes the schema-qualified name
-	settings string // the session's own settings when the lock was taken (session.go)
-	pid      int64  // the backend pid of the session that took the lock
+	resolved bool    // key hashes the schema-qualified name
+	settings string  // the session's own settings when the lock was taken (session.go)
+	pid      int64   // the backend pid of the session that took the lock
+	pool     *sql.DB // the lock's connection's pool, once CheckSession had it (pooler.go)
 }
 
 // resolve qualifies an unqualified table with the schema it resolves to

@@ -49,6 +49,7 @@ func (l *advisoryLock) CheckSession(ctx context.Context, db *sql.DB) error {
 	if !l.held {
 		return nil
 	}
+	l.pool = db
 	if st := db.Stats(); st.MaxOpenConnections == 0 || st.InUse < st.MaxOpenConnections {
 		var other int64
 		if err := db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&other); err != nil {
@@ -71,18 +72,25 @@ func (l *advisoryLock) CheckSession(ctx context.Context, db *sql.DB) error {
 }
 
 // movedReleaseTime bounds how long a release that landed on another
-// session keeps asking for the lock's session.
+// session keeps looking for the lock's session.
 const movedReleaseTime = 5 * time.Second
 
-// releaseOnSession unlocks $1 only on the session whose backend
-// pid is $2.
-const releaseOnSession = `SELECT CASE WHEN pg_backend_pid() = $2 THEN pg_advisory_unlock($1) ELSE false END`
+// maxWalk bounds how many connections of the pool a release that landed
+// on another session opens transactions on to reach the lock's session.
+const maxWalk = 16
+
+// releaseOnSession unlocks $1 only on the session whose backend pid is
+// $2; it returns the pid it ran on.
+const releaseOnSession = `SELECT pg_backend_pid(), CASE WHEN pg_backend_pid() = $2 THEN pg_advisory_unlock($1) ELSE false END`
 
 // terminateIdleHolder ends the session $2 when it still holds the lock
-// $1 and is idle, that is, between transactions and so in use by no
-// client of the pooler. Ending the session is what frees its locks.
+// $1 and has been idle for a second, that is, between transactions and
+// so in use by no client of the pooler, and not about to be: ending the
+// session is what frees its locks, and a session that a pooler is
+// handing out at that moment would fail its new client's statement.
 const terminateIdleHolder = `SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
-WHERE a.pid = $2 AND a.state = 'idle' AND EXISTS (SELECT 1 FROM pg_locks l
+WHERE a.pid = $2 AND a.state = 'idle' AND a.state_change < clock_timestamp() - interval '1 second'
+	AND EXISTS (SELECT 1 FROM pg_locks l
 	WHERE l.locktype = 'advisory' AND l.granted AND l.pid = a.pid
 		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND l.classid::bigint = ($1::bigint >> 32) & 4294967295
@@ -91,31 +99,28 @@ WHERE a.pid = $2 AND a.state = 'idle' AND EXISTS (SELECT 1 FROM pg_locks l
 
 // releaseMoved frees the lock after the release statement reached the
 // session of backend pid got instead of the lock's: the connection goes
-// through a transaction pooler. It sends the unlock again until it
-// reaches the lock's session, or, when that session sits idle in the
-// pooler, ends it. The session's settings are not put back: the pooler
-// shares them with every client anyway. The error says what happened,
-// and wraps dialect.ErrTransactionPooler, also when the lock was freed.
+// through a transaction pooler. It sends the unlock again, from the
+// lock's connection and from others of the pool (walk), until it reaches
+// the lock's session; as a last resort it ends that session when it has
+// sat idle in the pooler for a second. The session's settings are not
+// put back: the pooler shares them with every client anyway. The error
+// says what happened, and wraps dialect.ErrTransactionPooler, also when
+// the lock was freed.
 func (l *advisoryLock) releaseMoved(ctx context.Context, got int64) error {
 	ctx, cancel := context.WithTimeout(ctx, movedReleaseTime)
 	defer cancel()
 	moved := fmt.Sprintf("releasing %s, taken on backend pid %d, reached backend pid %d", l, l.pid, got)
 	wait := 5 * time.Millisecond
 	for {
-		var ok bool
-		err := l.conn.QueryRowContext(ctx, releaseOnSession, l.key.Load(), l.pid).Scan(&ok)
-		if err == nil && ok {
+		if l.walk(ctx) {
 			l.held = false
 			return fmt.Errorf("postgres: %w: %s; sent again, it reached the lock's session and released it", dialect.ErrTransactionPooler, moved)
 		}
 		var ended bool
-		err = l.conn.QueryRowContext(ctx, terminateIdleHolder, l.key.Load(), l.pid).Scan(&ended)
+		err := l.conn.QueryRowContext(ctx, terminateIdleHolder, l.key.Load(), l.pid).Scan(&ended)
 		if err == nil && ended {
 			l.held = false
 			return fmt.Errorf("postgres: %w: %s; ended the lock's idle session (pg_terminate_backend) to free it", dialect.ErrTransactionPooler, moved)
-		}
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("postgres: %w: %s; the lock may still be held by that session: %w", dialect.ErrTransactionPooler, moved, err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -126,4 +131,43 @@ func (l *advisoryLock) releaseMoved(ctx context.Context, got int64) error {
 		}
 		wait = min(2*wait, 50*time.Millisecond)
 	}
+}
+
+// walk sends the unlock from the lock's connection, then from up to
+// maxWalk other connections of the pool, each in a transaction that it
+// keeps open until the end: a pooler that hands out its most recently
+// used session first gives each of them another session, until one
+// reaches the lock's. It reports whether one released the lock.
+func (l *advisoryLock) walk(ctx context.Context) bool {
+	var pid int64
+	var ok bool
+	if err := l.conn.QueryRowContext(ctx, releaseOnSession, l.key.Load(), l.pid).Scan(&pid, &ok); err == nil && ok {
+		return true
+	}
+	if l.pool == nil {
+		return false
+	}
+	var txs []*sql.Tx
+	defer func() {
+		for _, tx := range txs {
+			_ = tx.Rollback() // an advisory unlock stays done
+		}
+	}()
+	for range maxWalk {
+		if st := l.pool.Stats(); st.MaxOpenConnections != 0 && st.InUse >= st.MaxOpenConnections {
+			return false
+		}
+		tx, err := l.pool.BeginTx(ctx, nil)
+		if err != nil {
+			return false
+		}
+		txs = append(txs, tx)
+		if err := tx.QueryRowContext(ctx, releaseOnSession, l.key.Load(), l.pid).Scan(&pid, &ok); err != nil {
+			return false
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
