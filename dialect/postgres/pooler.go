@@ -77,7 +77,7 @@ const movedReleaseTime = 5 * time.Second
 
 // maxWalk bounds how many connections of the pool a release that landed
 // on another session opens transactions on to reach the lock's session.
-const maxWalk = 16
+const maxWalk = 8
 
 // releaseOnSession unlocks $1 only on the session whose backend pid is
 // $2; it returns the pid it ran on.
