@@ -197,12 +197,15 @@ func TestTransactionPoolerLeasePostgres(t *testing.T) {
 }
 
 // TestSessionPoolerPostgres: through PgBouncer in session pooling, a
-// client keeps its server session, and the default lock works: eight
-// processes boot at once, all succeed, every migration runs once.
+// client keeps its server session, and the default lock works: twelve
+// processes boot at once, all succeed, every migration runs once. There
+// are more of them than server sessions (8), so the waiters hold every
+// session while the lock's holder checks its own from another
+// connection: that check must not wait for them.
 func TestSessionPoolerPostgres(t *testing.T) {
 	db := testkit.Postgres(t)
 	dsn := pgbouncer(t, db, "session")
-	const processes = 8
+	const processes = 12
 	reps := raceBoot(t, dsn, "", processes)
 	applied := 0
 	for i, rep := range reps {

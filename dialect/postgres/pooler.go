@@ -43,6 +43,11 @@ func sharedSession(l *advisoryLock, pid int64) error {
 // (see above). It asks db for another connection only when the pool has
 // one to give without the lock's: with SetMaxOpenConns(1) the question
 // would wait forever. It costs one round trip on each connection.
+//
+// The other connection's question waits at most probeTimeout: behind a
+// session pooler whose server sessions are all held by migrators that
+// wait for this lock, it would wait for as long as they do, and they
+// for it.
 func (l *advisoryLock) CheckSession(ctx context.Context, db *sql.DB) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -52,7 +57,13 @@ func (l *advisoryLock) CheckSession(ctx context.Context, db *sql.DB) error {
 	l.pool = db
 	if st := db.Stats(); st.MaxOpenConnections == 0 || st.InUse < st.MaxOpenConnections {
 		var other int64
-		if err := db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&other); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		err := db.QueryRowContext(pctx, "SELECT pg_backend_pid()").Scan(&other)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil && pctx.Err() != nil:
+			other = 0 // no session to be had: leave it to the second question
+		case err != nil:
 			return fmt.Errorf("postgres: checking the session of %s from another connection: %w", l, err)
 		}
 		if other == l.pid {
@@ -70,6 +81,10 @@ func (l *advisoryLock) CheckSession(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
+
+// probeTimeout bounds how long CheckSession waits for another
+// connection's answer before it does without.
+const probeTimeout = time.Second
 
 // movedReleaseTime bounds how long a release that landed on another
 // session keeps looking for the lock's session.
