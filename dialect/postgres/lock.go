@@ -31,6 +31,11 @@ import (
 // The lock is not reentrant in the PostgreSQL sense: a TryAcquire while
 // this Lock already holds it reports true without asking the server again,
 // so one Release always frees it. Creating the lock sends nothing.
+//
+// The lock belongs to the server session, which a transaction pooler
+// shares between clients: pooler.go says how the lock notices one and
+// refuses it ([dialect.ErrTransactionPooler]), and [Dialect.NewLease] is
+// the lock that works through one.
 func (*Dialect) NewLock(conn *sql.Conn, table string) dialect.Lock {
 	l := &advisoryLock{conn: conn, table: table}
 	schema, _, qualified := strings.Cut(table, ".")
