@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -27,7 +28,15 @@ const (
 // or ctx is cancelled. If the release fails, the connection is closed
 // instead of returned to the pool, which ends the session and so frees
 // the lock.
+//
+// Under [LockLease] the lock is a lease instead (lease.go). Under the
+// default, a lock held by a session ([dialect.SessionChecker]) is checked
+// once taken: through a transaction pooler, the lock is given back and
+// the run refused with [ErrTransactionPooler].
 func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn) error) (err error) {
+	if m.lock.mode == LockLease {
+		return m.withLease(ctx, fn)
+	}
 	var conn *sql.Conn
 	err = m.retryBusy(ctx, "connecting for the migration lock", func() (err error) {
 		conn, err = m.db.Conn(ctx)
@@ -39,7 +48,7 @@ func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, co
 	defer conn.Close()
 	lock := m.dialect.NewLock(conn, m.table)
 	if err := m.acquire(ctx, lock); err != nil {
-		return err
+		return poolerAdvice(err)
 	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
@@ -50,8 +59,18 @@ func (m *Migrator) withLock(ctx context.Context, fn func(ctx context.Context, co
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			m.logger.LogAttrs(rctx, slog.LevelWarn, "hoist: releasing the migration lock failed; closed its connection instead",
 				slog.String("lock", lock.String()), slog.Any("error", rerr))
+			if errors.Is(rerr, ErrTransactionPooler) && !errors.Is(err, ErrTransactionPooler) {
+				// The caller must hear of the pooler, even after a run
+				// that went well.
+				err = errors.Join(err, poolerAfterRun(rerr))
+			}
 		}
 	}()
+	if sc, ok := lock.(dialect.SessionChecker); ok {
+		if err := sc.CheckSession(ctx, m.db); err != nil {
+			return poolerAdvice(fmt.Errorf("hoist: checking the session of %s: %w", lock, err))
+		}
+	}
 	if err := m.relaxCommits(ctx, lock); err != nil {
 		return err
 	}

@@ -32,7 +32,8 @@ type Migrator struct {
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
-	durableCommits  bool // WithDurableCommits (durability.go)
+	durableCommits  bool       // WithDurableCommits (durability.go)
+	lock            lockConfig // lockmode.go
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name
@@ -55,6 +56,9 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 			return nil, fmt.Errorf("hoist: %w", err)
 		}
 	}
+	if err := c.lock.check(d, c.table); err != nil {
+		return nil, fmt.Errorf("hoist: %w", err)
+	}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -68,6 +72,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
 		progress:        c.progress,
+		lock:            c.lock,
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)

@@ -58,7 +58,8 @@ type config struct {
 	checksumPolicy  ChecksumPolicy
 	singleTx        bool
 	progress        func(context.Context, Event)
-	durableCommits  bool // durability.go
+	durableCommits  bool       // durability.go
+	lock            lockConfig // lockmode.go
 }
 
 // WithFS reads SQL migrations from the top directory of fsys (use fs.Sub

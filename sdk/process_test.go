@@ -114,6 +114,7 @@ func child(role string) int {
 	case roleSlowDDL:
 		opts = slowDDLMigrations(true)
 	}
+	opts = append(opts, childLockOptions()...) // pgbouncer_test.go
 	m, err := sdk.New(db, dialectFor(os.Getenv("HOIST_SDK_DRIVER")), append(opts, quiet())...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

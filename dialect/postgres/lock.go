@@ -31,6 +31,11 @@ import (
 // The lock is not reentrant in the PostgreSQL sense: a TryAcquire while
 // this Lock already holds it reports true without asking the server again,
 // so one Release always frees it. Creating the lock sends nothing.
+//
+// The lock belongs to the server session, which a transaction pooler
+// shares between clients: pooler.go says how the lock notices one and
+// refuses it ([dialect.ErrTransactionPooler]), and [Dialect.NewLease] is
+// the lock that works through one.
 func (*Dialect) NewLock(conn *sql.Conn, table string) dialect.Lock {
 	l := &advisoryLock{conn: conn, table: table}
 	schema, _, qualified := strings.Cut(table, ".")
@@ -68,8 +73,10 @@ type advisoryLock struct {
 
 	mu       sync.Mutex // serialises use of conn and guards held and resolved
 	held     bool
-	resolved bool   // key hashes the schema-qualified name
-	settings string // the session's own settings when the lock was taken (session.go)
+	resolved bool    // key hashes the schema-qualified name
+	settings string  // the session's own settings when the lock was taken (session.go)
+	pid      int64   // the backend pid of the session that took the lock
+	pool     *sql.DB // the lock's connection's pool, once CheckSession had it (pooler.go)
 }
 
 // resolve qualifies an unqualified table with the schema it resolves to
@@ -106,26 +113,39 @@ func (l *advisoryLock) TryAcquire(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var (
-		ok       bool
-		settings sql.NullString
+		ok, already bool
+		settings    sql.NullString
+		pid         int64
 	)
-	if err := l.conn.QueryRowContext(ctx, tryLockQuery, l.key.Load()).Scan(&ok, &settings); err != nil {
+	if err := l.conn.QueryRowContext(ctx, tryLockQuery, l.key.Load()).Scan(&ok, &settings, &pid, &already); err != nil {
 		return false, fmt.Errorf("postgres: take %s: %w", l, err)
 	}
-	l.held, l.settings = ok, settings.String
+	if already {
+		return false, sharedSession(l, pid)
+	}
+	l.held, l.settings, l.pid = ok, settings.String, pid
 	return ok, nil
 }
 
 func (l *advisoryLock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.held {
+		return errors.New("postgres: release " + l.String() + ": lock was not held by this session")
+	}
 	settings := l.settings
 	if settings == "" {
 		settings = "{}"
 	}
-	var ok bool
-	if err := l.conn.QueryRowContext(ctx, unlockQuery, l.key.Load(), settings).Scan(&ok); err != nil {
+	var (
+		ok  bool
+		pid int64
+	)
+	if err := l.conn.QueryRowContext(ctx, unlockQuery, l.key.Load(), settings, l.pid).Scan(&pid, &ok); err != nil {
 		return fmt.Errorf("postgres: putting back the session's settings and releasing %s: %w", l, err)
+	}
+	if pid != l.pid {
+		return l.releaseMoved(ctx, pid)
 	}
 	l.held = false
 	if !ok {
