@@ -185,6 +185,17 @@ type command struct {
 	secrets  []string
 	dbs      []*sql.DB
 	m        *sdk.Migrator
+	shown    bool // the target line is printed
+}
+
+// showTarget prints the database the command works on, once, on the
+// error output so that --json output stays clean.
+func (c *command) showTarget(d *DataSource) {
+	if c.shown {
+		return
+	}
+	c.shown = true
+	fmt.Fprintln(c.out.errw, c.out.paint(dim, d.target()))
 }
 
 // action wraps a command's body: it resolves the configuration first and

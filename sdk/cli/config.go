@@ -314,11 +314,15 @@ func (c *Config) Options() []sdk.Option {
 // dataSource parses DatabaseURL; a missing or bad URL is a usage error.
 func (c *Config) dataSource() (*DataSource, error) {
 	if c.DatabaseURL == "" {
-		return nil, usagef("no database URL: give --database-url, set DATABASE_URL, or put database_url in %s", ConfigFile)
+		return nil, usagef("no database URL: give --database-url, set DATABASE_URL, or put database_url in %s; "+
+			"nothing was done (hoist never picks a database for you)", ConfigFile)
 	}
 	d, err := ParseURL(c.DatabaseURL)
 	if err != nil {
 		return nil, usageError{err: err}
+	}
+	if c.cmd != nil {
+		c.cmd.showTarget(d)
 	}
 	return d, nil
 }

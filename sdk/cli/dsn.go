@@ -30,6 +30,7 @@ type DataSource struct {
 	// Database is the database name, or for SQLite the file's path.
 	Database string
 
+	host     string // host:port as the URL gives it; "" for SQLite
 	redacted string
 	secrets  []string // every spelling of the password, for scrubbing
 	admin    string   // DSN of the server without the database, for creating it
@@ -37,6 +38,21 @@ type DataSource struct {
 
 // String returns the URL with its password masked, fit for messages.
 func (d *DataSource) String() string { return d.redacted }
+
+// target names the database a command is about to work on: engine,
+// host, database and the URL with its password masked. It is printed
+// before a command touches the database, so that an operator sees a
+// wrong target before anything happens to it.
+func (d *DataSource) target() string {
+	if d.Engine == "sqlite" {
+		return fmt.Sprintf("target: sqlite file %s (%s)", d.Database, d.redacted)
+	}
+	host := d.host
+	if host == "" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("target: %s database %s on %s (%s)", d.Engine, d.Database, host, d.redacted)
+}
 
 // connectTimeout bounds connecting to a server unless the URL says
 // otherwise, so an unreachable server fails in seconds, not minutes.
@@ -130,6 +146,7 @@ func parsePostgres(raw string) (*DataSource, error) {
 		DSN:      u.String(),
 		Dialect:  postgres.New(),
 		Database: strings.TrimPrefix(u.Path, "/"),
+		host:     u.Host,
 	}
 	admin := *u
 	admin.Path, admin.RawPath = "/postgres", ""
@@ -151,6 +168,7 @@ func parseMySQL(raw string) (*DataSource, error) {
 		Driver:   "mysql",
 		Dialect:  mysql.New(),
 		Database: strings.TrimPrefix(u.Path, "/"),
+		host:     u.Host,
 	}
 	d.DSN = mysqlDSN(u, d.Database)
 	d.admin = mysqlDSN(u, "")
