@@ -43,7 +43,15 @@ oldest pending one (use --to to apply the ones before it as well).`,
 		case toSet && *to <= 0:
 			return argError("--to %d: versions are positive", *to)
 		}
-		if create != nil && *create {
+		if *dry {
+			target := noTarget
+			if toSet {
+				target = *to
+			}
+			if done, err := c.dryRunNewDatabase(create != nil && *create, *asJSON, args, target); done || err != nil {
+				return err
+			}
+		} else if create != nil && *create {
 			if err := c.createDatabase(); err != nil {
 				return err
 			}
