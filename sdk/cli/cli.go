@@ -186,6 +186,11 @@ type command struct {
 	dbs      []*sql.DB
 	m        *sdk.Migrator
 	shown    bool // the target line is printed
+
+	// readOnly is set by commands that only read, which show broken
+	// migration files and go on; the others refuse to run with one.
+	readOnly bool
+	broken   []brokenFile
 }
 
 // showTarget prints the database the command works on, once, on the

@@ -56,11 +56,13 @@ oldest pending one (use --to to apply the ones before it as well).`,
 				return err
 			}
 		}
+		c.readOnly = *dry
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
-		if len(m.Migrations()) == 0 {
+		c.warnBroken()
+		if len(m.Migrations()) == 0 && len(c.broken) == 0 {
 			return c.noMigrations()
 		}
 		target := int64(math.MaxInt64)
@@ -261,10 +263,12 @@ Nothing runs if one of them has no down.`,
 		case toSet && *to < 0:
 			return argError("--to %d: versions are not negative", *to)
 		}
+		c.readOnly = *dry
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
+		c.warnBroken()
 		opts := sdk.RollbackOptions{Steps: *steps}
 		plan := sdk.RollbackOptions{Steps: *steps, DryRun: true}
 		if toSet {

@@ -31,6 +31,7 @@ pending or failed: a deploy gate.`,
 	asJSON := jsonFlag(cmd)
 	exitCode := cmd.Flags().Bool("exit-code", false, "exit with status 1 when a migration is pending or failed")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
+		c.readOnly = true
 		m, err := c.migrator()
 		if err != nil {
 			return err
@@ -39,18 +40,22 @@ pending or failed: a deploy gate.`,
 		if err != nil {
 			return err
 		}
+		st.Missing = withoutBroken(st.Missing, c.broken)
 		if *asJSON {
-			err = c.out.json(statusJSON(st))
+			err = c.out.json(statusJSON(st, c.broken))
 		} else {
-			c.out.printStatus(st)
+			c.out.printStatus(st, c.broken)
 		}
-		if err == nil && *exitCode && len(st.Pending)+len(st.Failed) > 0 {
+		if err == nil && *exitCode && len(st.Pending)+len(st.Failed)+len(c.broken) > 0 {
 			var parts []string
 			if n := len(st.Pending); n > 0 {
 				parts = append(parts, plural(n, "migration")+" pending")
 			}
 			if n := len(st.Failed); n > 0 {
 				parts = append(parts, plural(n, "migration")+" failed")
+			}
+			if n := len(c.broken); n > 0 {
+				parts = append(parts, plural(n, "migration file")+" broken")
 			}
 			return silentError{strings.Join(parts, ", ")}
 		}
@@ -92,10 +97,12 @@ terminal.`,
 		if n > 1 {
 			return argError("give one of --json, --reset and --delete")
 		}
+		c.readOnly = !*reset && !*del
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
+		c.warnBroken()
 		h, err := m.History(c.ctx)
 		if err != nil {
 			return err
@@ -169,6 +176,7 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 			Problems   []string `json:"problems"`
 		}
 		r := report{Problems: []string{}}
+		c.readOnly = true // broken migration files are problems to list
 		m, err := c.migrator()
 		var fileErr *embedfs.Error
 		switch {
@@ -177,9 +185,12 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		case err != nil:
 			return err
 		default:
-			r.Migrations, r.Seeders = len(m.Migrations()), len(m.Seeders())
+			for _, b := range c.broken {
+				r.Problems = append(r.Problems, b.String())
+			}
+			r.Migrations, r.Seeders = len(m.Migrations())+len(c.broken), len(m.Seeders())
 			if err := m.Validate(c.ctx); err != nil {
-				r.Problems = problems(err)
+				r.Problems = append(r.Problems, problems(err)...)
 			}
 		}
 		r.OK = len(r.Problems) == 0

@@ -33,6 +33,7 @@ type jsonStatus struct {
 	Pending  []jsonMigration `json:"pending"`
 	Failed   []jsonMigration `json:"failed"`
 	Missing  []jsonMigration `json:"missing"`
+	Broken   []brokenFile    `json:"broken"`
 	Summary  jsonSummary     `json:"summary"`
 }
 
@@ -42,6 +43,7 @@ type jsonSummary struct {
 	Failed   int `json:"failed"`
 	Missing  int `json:"missing"`
 	Changed  int `json:"changed"`
+	Broken   int `json:"broken"`
 }
 
 type jsonMigration struct {
@@ -90,7 +92,7 @@ func runJSON(res *sdk.Result) jsonRun {
 	return out
 }
 
-func statusJSON(st *sdk.Status) jsonStatus {
+func statusJSON(st *sdk.Status, broken []brokenFile) jsonStatus {
 	conv := func(list []sdk.MigrationStatus) []jsonMigration {
 		out := []jsonMigration{}
 		for _, s := range list {
@@ -104,9 +106,10 @@ func statusJSON(st *sdk.Status) jsonStatus {
 		}
 		return out
 	}
-	out := jsonStatus{Executed: conv(st.Applied), Pending: conv(st.Pending), Failed: conv(st.Failed), Missing: conv(st.Missing)}
+	out := jsonStatus{Executed: conv(st.Applied), Pending: conv(st.Pending), Failed: conv(st.Failed), Missing: conv(st.Missing),
+		Broken: append([]brokenFile{}, broken...)}
 	out.Summary = jsonSummary{Executed: len(st.Applied), Pending: len(st.Pending), Failed: len(st.Failed),
-		Missing: len(st.Missing), Changed: changed(st)}
+		Missing: len(st.Missing), Changed: changed(st), Broken: len(broken)}
 	return out
 }
 
@@ -157,7 +160,7 @@ func (p *printer) printPlan(res *sdk.Result, verb string) {
 
 // printStatus prints the Executed, Pending, Failed and Missing sections
 // and a summary line.
-func (p *printer) printStatus(st *sdk.Status) {
+func (p *printer) printStatus(st *sdk.Status, broken []brokenFile) {
 	var rows [][]cell
 	section := func(title string, sgr string, list []sdk.MigrationStatus, row func(s sdk.MigrationStatus) []cell) {
 		if len(list) == 0 {
@@ -187,8 +190,22 @@ func (p *printer) printStatus(st *sdk.Status) {
 		return []cell{cellf("%d", s.Version), c(s.Name), cellf("batch %d", s.Batch), c(timestamp(s.AppliedAt)),
 			painted(red, "applied, but in no migration source")}
 	})
+	if len(broken) > 0 {
+		rows = append(rows, []cell{{text: "Broken", sgr: bold + ";" + red, head: true}})
+		for _, b := range broken {
+			line := ""
+			if b.Line > 0 {
+				line = fmt.Sprintf("line %d", b.Line)
+			}
+			rows = append(rows, []cell{c(b.File), c(line), painted(red, b.Problem)})
+		}
+	}
 	p.table("  ", rows)
-	p.println(summary(st))
+	sum := summary(st)
+	if len(broken) > 0 {
+		sum += fmt.Sprintf(", %d broken (migrate refuses to run until fixed)", len(broken))
+	}
+	p.println(sum)
 }
 
 func summary(st *sdk.Status) string {
