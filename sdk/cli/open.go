@@ -22,6 +22,9 @@ import (
 // mount the commands in the application for those (see [Command]).
 func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 	opts := cfg.Options()
+	if cfg.cmd != nil {
+		cfg.cmd.warnGoMigrations()
+	}
 	has, err := hasSQL(cfg.Migrations)
 	if err != nil {
 		return nil, err
