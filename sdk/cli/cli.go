@@ -212,7 +212,7 @@ func (t *tree) action(body func(c *command, args []string) error) func(*cobra.Co
 			return err
 		}
 		defer c.close()
-		return scrub(body(c, args), c.secrets)
+		return scrub(c.translate(body(c, args)), c.secrets)
 	}
 }
 

@@ -194,6 +194,9 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 			}
 		}
 		r.OK = len(r.Problems) == 0
+		for i, p := range r.Problems {
+			r.Problems[i] = c.inVocabulary(p)
+		}
 		if *asJSON {
 			if err := c.out.json(r); err != nil {
 				return err
@@ -203,7 +206,7 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 				plural(r.Migrations, "migration"), plural(r.Seeders, "seeder"))
 		} else {
 			for _, p := range r.Problems {
-				c.out.printf("%s %s\n", c.out.paint(red, "problem:"), strings.TrimPrefix(p, "hoist: "))
+				c.out.printf("%s %s\n", c.out.paint(red, "problem:"), c.inVocabulary(strings.TrimPrefix(p, "hoist: ")))
 			}
 		}
 		if !r.OK {
