@@ -152,8 +152,11 @@ func (t *tree) root() *cobra.Command {
 	root.AddCommand(
 		t.initCmd(), t.makeMigrationCmd(), t.makeSeederCmd(), t.makeModelCmd(), t.makeFactoryCmd(),
 		t.migrateCmd(), t.rollbackCmd(), t.redoCmd(), t.statusCmd(), t.historyCmd(), t.repairCmd(), t.validateCmd(),
-		t.seedCmd(),
+		t.seedCmd(), t.resetCmd(), t.refreshCmd(),
 	)
+	if t.fixed == nil { // they need the database itself, which a Migrator does not give
+		root.AddCommand(t.freshCmd(), t.wipeCmd())
+	}
 	return root
 }
 

@@ -31,6 +31,7 @@ oldest pending one (use --to to apply the ones before it as well).`,
 	dry := cmd.Flags().Bool("dry-run", false, "print what would run, SQL included, and execute nothing")
 	to := cmd.Flags().Int64("to", 0, "apply pending migrations up to and including this version")
 	asJSON := jsonFlag(cmd)
+	seed := seedFlag(cmd)
 	var create *bool
 	if t.fixed == nil {
 		create = cmd.Flags().Bool("create-database", false, "create the database first when it does not exist (PostgreSQL, MySQL; for SQLite its directory)")
@@ -95,10 +96,26 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			}
 			if len(res.Applied) == 0 {
 				c.out.println("nothing to migrate: every migration is applied")
-				return nil
+			} else {
+				c.out.printPlan(res, "apply")
 			}
-			c.out.printPlan(res, "apply")
+			if *seed {
+				c.out.printf("then would run the seeders: %s\n", strings.Join(m.Seeders(), ", "))
+			}
 			return nil
+		}
+		if *seed && target == math.MaxInt64 && len(args) == 0 {
+			up, err := c.upAndSeed(m, true, *asJSON)
+			if err != nil || !*asJSON {
+				return err
+			}
+			return c.out.json(struct {
+				jsonRun
+				Seed *seedReport `json:"seed"`
+			}{runJSON(up.run), up.seed})
+		}
+		if *seed {
+			return argError("--seed runs after a full migrate: give it without --to or a migration")
 		}
 		if c.out.live && !*asJSON {
 			if plan, err := planTo(c, m, target); err == nil {
@@ -253,6 +270,7 @@ Nothing runs if one of them has no down.`,
 	to := cmd.Flags().Int64("to", 0, "roll back every migration above this version")
 	dry := cmd.Flags().Bool("dry-run", false, "print what would run, SQL included, and execute nothing")
 	asJSON := jsonFlag(cmd)
+	force := forceFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		stepSet, toSet := c.cobra.Flags().Changed("step"), c.cobra.Flags().Changed("to")
 		switch {
@@ -294,6 +312,9 @@ Nothing runs if one of them has no down.`,
 			}
 			c.out.printPlan(res, "roll back")
 			return nil
+		}
+		if err := c.guardPlan(m, plan, "migrate:rollback undoes migrations", *force); err != nil {
+			return err
 		}
 		if c.out.live && !*asJSON {
 			if res, err := m.Rollback(c.ctx, plan); err == nil {
