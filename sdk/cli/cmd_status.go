@@ -168,12 +168,17 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		Args: noArgs,
 	}
 	asJSON := jsonFlag(cmd)
+	scratch := new(bool)
+	if t.fixed == nil {
+		scratch = cmd.Flags().Bool("scratch", false, "also apply every migration and roll it back in a throwaway database of the configured engine")
+	}
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		type report struct {
-			OK         bool     `json:"ok"`
-			Migrations int      `json:"migrations"`
-			Seeders    int      `json:"seeders"`
-			Problems   []string `json:"problems"`
+			OK         bool           `json:"ok"`
+			Migrations int            `json:"migrations"`
+			Seeders    int            `json:"seeders"`
+			Problems   []string       `json:"problems"`
+			Scratch    *scratchReport `json:"scratch"`
 		}
 		r := report{Problems: []string{}}
 		c.readOnly = true // broken migration files are problems to list
@@ -192,6 +197,16 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 			if err := m.Validate(c.ctx); err != nil {
 				r.Problems = append(r.Problems, problems(err)...)
 			}
+			if *scratch {
+				rep, probs, err := c.scratch()
+				if err != nil {
+					return err
+				}
+				r.Scratch = rep
+				for _, p := range probs {
+					r.Problems = append(r.Problems, "scratch database: "+strings.TrimPrefix(p, "hoist: "))
+				}
+			}
 		}
 		r.OK = len(r.Problems) == 0
 		for i, p := range r.Problems {
@@ -204,6 +219,14 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		} else if r.OK {
 			c.out.printf("%s: %s and %s, consistent with the history\n", c.out.paint(green, "ok"),
 				plural(r.Migrations, "migration"), plural(r.Seeders, "seeder"))
+			if s := r.Scratch; s != nil {
+				line := fmt.Sprintf("%s: applied %s and rolled back %d on a scratch %s database",
+					c.out.paint(green, "ok"), plural(s.Applied, "migration"), s.RolledBack, s.Engine)
+				if s.Irreversible != "" {
+					line += fmt.Sprintf(" (the rollback stopped at %s, which has no down)", s.Irreversible)
+				}
+				c.out.println(line)
+			}
 		} else {
 			for _, p := range r.Problems {
 				c.out.printf("%s %s\n", c.out.paint(red, "problem:"), c.inVocabulary(strings.TrimPrefix(p, "hoist: ")))
