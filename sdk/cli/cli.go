@@ -248,6 +248,7 @@ func (t *tree) start(cc *cobra.Command) (*command, error) {
 }
 
 func (c *command) close() {
+	c.progress.stop()
 	for _, db := range c.dbs {
 		db.Close()
 	}

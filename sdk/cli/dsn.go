@@ -64,10 +64,12 @@ const connectTimeout = 10
 //	mysql://user:pass@host:3306/db?tls=true             (MySQL 8, MariaDB 10.6+)
 //	sqlite:path/to/app.db   sqlite:///abs/app.db         (also sqlite://path)
 //
-// PostgreSQL URLs go to pgx as they are, with connect_timeout=10 added
-// when absent. A mysql:// URL becomes go-sql-driver's
-// user:pass@tcp(host:3306)/db?params form (port 3306 when absent, with
-// timeout=10s added when absent). A SQLite path becomes a file: URI with
+// PostgreSQL URLs go to pgx as they are, with connect_timeout=10 and
+// application_name=hoist added when absent. A mysql:// URL becomes
+// go-sql-driver's user:pass@tcp(host:3306)/db?params form (port 3306 when
+// absent, with timeout=10s and connectionAttributes=program_name:hoist
+// added when absent). The names let an operator see hoist as the holder
+// of the migration lock. A SQLite path becomes a file: URI with
 // _pragma=busy_timeout(10000) added when the URL sets no busy_timeout, so
 // that a command waits for the application's writers instead of failing.
 //
@@ -139,6 +141,11 @@ func parsePostgres(raw string) (*DataSource, error) {
 	if q.Get("connect_timeout") == "" {
 		q.Set("connect_timeout", fmt.Sprint(connectTimeout))
 	}
+	// An operator waiting for the lock sees "pid 4711 (hoist)" as its
+	// holder rather than a bare pid.
+	if q.Get("application_name") == "" {
+		q.Set("application_name", "hoist")
+	}
 	u.RawQuery = q.Encode()
 	d := &DataSource{
 		Engine:   "postgres",
@@ -200,6 +207,9 @@ func mysqlDSN(u *url.URL, database string) string {
 	q := u.RawQuery
 	if !hasParam(q, "timeout") {
 		q = joinQuery(q, fmt.Sprintf("timeout=%ds", connectTimeout))
+	}
+	if !hasParam(q, "connectionAttributes") {
+		q = joinQuery(q, "connectionAttributes=program_name:hoist")
 	}
 	b.WriteString("?" + strings.ReplaceAll(q, "/", "%2F"))
 	return b.String()

@@ -96,6 +96,6 @@ func ExampleParseURL() {
 	fmt.Println(d)     // for messages
 	// Output:
 	// mysql mysql
-	// app:secret@tcp(db.internal:3306)/shop?tls=true&timeout=10s
+	// app:secret@tcp(db.internal:3306)/shop?tls=true&timeout=10s&connectionAttributes=program_name:hoist
 	// mysql://app:xxxxx@db.internal/shop?tls=true
 }
