@@ -402,14 +402,24 @@ failed (as running, if it was killed); every later run stops until it is
 repaired. Bring the schema by hand to where it is without the migration (undo
 what a failed up did, or finish what a failed down began), then run
 migrate:repair: it deletes the failed and running rows, so the migration is
-pending and the next migrate runs it again.`,
+pending and the next migrate runs it again.
+
+With --checksums it does something else: it records the checksum of the
+current text of every applied migration whose file was edited since, so
+that the edit is accepted for good. It runs no SQL of the migrations: use
+it for edits that change nothing in the database (comments, formatting),
+or whose effect you brought to the database by hand.`,
 		Args: noArgs,
 	}
 	asJSON := jsonFlag(cmd)
+	checksums := cmd.Flags().Bool("checksums", false, "accept the edited text of applied migrations: record their checksums now")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		m, err := c.migrator()
 		if err != nil {
 			return err
+		}
+		if *checksums {
+			return c.acceptChecksums(m, *asJSON)
 		}
 		res, err := m.Repair(c.ctx)
 		if err != nil {
