@@ -364,9 +364,13 @@ func (t *tree) redoCmd() *cobra.Command {
 		Args:    noArgs,
 	}
 	jsonFlag(cmd)
+	force := forceFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		m, err := c.migrator()
 		if err != nil {
+			return err
+		}
+		if err := c.guardPlan(m, sdk.RollbackOptions{Steps: 1}, "migrate:redo rolls back the newest migration and applies it again", *force); err != nil {
 			return err
 		}
 		res, err := m.Redo(c.ctx)

@@ -150,7 +150,7 @@ func TestProductionGuard(t *testing.T) {
 		s.ok("migrate")
 		for _, env := range []string{"HOIST_ENV=production", "APP_ENV=prod"} {
 			s.env = append(s.env, env)
-			for _, cmd := range []string{"db:wipe", "migrate:fresh", "migrate:reset", "migrate:refresh", "migrate:rollback"} {
+			for _, cmd := range []string{"db:wipe", "migrate:fresh", "migrate:reset", "migrate:refresh", "migrate:rollback", "migrate:redo"} {
 				r := s.run(cmd)
 				if r.code != 2 || !strings.Contains(r.stderr, cmd+": the target looks like production ("+env+")") ||
 					!strings.Contains(r.stderr, "add --force") {

@@ -22,9 +22,6 @@ import (
 // mount the commands in the application for those (see [Command]).
 func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 	opts := cfg.Options()
-	if cfg.cmd != nil {
-		cfg.cmd.warnGoMigrations()
-	}
 	has, err := hasSQL(cfg.Migrations)
 	if err != nil {
 		return nil, err
@@ -54,6 +51,9 @@ func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 	db, d, err := cfg.Open(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.cmd != nil {
+		cfg.cmd.warnGoMigrations()
 	}
 	return sdk.New(db, d.Dialect, opts...)
 }
