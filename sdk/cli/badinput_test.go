@@ -179,12 +179,15 @@ func TestEditedMigration(t *testing.T) {
 	}
 }
 
-// withoutTarget is a command's error output without the target line
-// that names the database before the command acts.
+// withoutTarget is a command's error output without the lines that come
+// before a message: the target line that names the database, and notes
+// and warnings.
 func withoutTarget(stderr string) string {
-	if strings.HasPrefix(stderr, "target: ") {
-		_, rest, _ := strings.Cut(stderr, "\n")
-		return rest
+	for _, p := range []string{"target: ", "note: ", "warning: "} {
+		if strings.HasPrefix(stderr, p) {
+			_, rest, _ := strings.Cut(stderr, "\n")
+			return withoutTarget(rest)
+		}
 	}
 	return stderr
 }

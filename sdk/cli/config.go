@@ -338,7 +338,17 @@ func (c *Config) Open(ctx context.Context) (*sql.DB, *DataSource, error) {
 	if d.Engine != "sqlite" && d.Database == "" {
 		return nil, nil, usagef("the database URL %s names no database: add it to the path, as in %s://host/app", d, d.Engine)
 	}
-	db, err := openDB(ctx, d, d.DSN)
+	dsn := d.DSN
+	if c.cmd != nil && c.cmd.readOnly && d.Engine == "sqlite" {
+		// Opening a SQLite file creates it: a command that only reads
+		// must not leave an empty database behind. It reads an empty
+		// in-memory database instead, which is what the file would be.
+		if exists, err := databaseExists(ctx, d); err == nil && !exists {
+			fmt.Fprintf(c.cmd.out.errw, "note: the SQLite file %s does not exist yet: nothing is migrated (nothing was created)\n", d.Database)
+			dsn = "file:hoist-missing-" + fmt.Sprint(time.Now().UnixNano()) + "?mode=memory&cache=shared"
+		}
+	}
+	db, err := openDB(ctx, d, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

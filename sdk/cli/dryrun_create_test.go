@@ -74,3 +74,33 @@ func TestDryRunCreatesNoSQLiteFile(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyCreatesNoSQLiteFile: migrate:status, validate and
+// migrate:history on a SQLite file that does not exist read it as the
+// empty database it would be, say so, and do not create it.
+func TestReadOnlyCreatesNoSQLiteFile(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "DATABASE_URL=sqlite:app.db")
+	s.ok("make:migration", "create users table")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate:status"}, "0 executed, 1 pending"},
+		{[]string{"validate"}, "ok: 1 migration"},
+		{[]string{"migrate:history"}, "no history"},
+		{[]string{"migrate:rollback", "--dry-run"}, "nothing to roll back"},
+	} {
+		r := s.ok(tc.args...)
+		if !strings.Contains(r.stdout, tc.want) || !strings.Contains(r.stderr, "note: the SQLite file app.db does not exist yet: nothing is migrated (nothing was created)") {
+			t.Errorf("hoist %s on a missing SQLite file: %s", strings.Join(tc.args, " "), r)
+		}
+		if _, err := os.Stat(filepath.Join(s.dir, "app.db")); err == nil {
+			t.Fatalf("hoist %s created app.db", strings.Join(tc.args, " "))
+		}
+	}
+	s.ok("migrate")
+	if r := s.ok("migrate:status"); !strings.Contains(r.stdout, "1 executed, 0 pending") || strings.Contains(r.stderr, "note:") {
+		t.Errorf("status after migrate: %s", r)
+	}
+}
