@@ -194,6 +194,9 @@ type command struct {
 	// migration files and go on; the others refuse to run with one.
 	readOnly bool
 	broken   []brokenFile
+	// scratching is set while validate --scratch works on its throwaway
+	// database, which it means to create.
+	scratching bool
 }
 
 // showTarget prints the database the command works on, once, on the

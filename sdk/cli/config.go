@@ -339,7 +339,7 @@ func (c *Config) Open(ctx context.Context) (*sql.DB, *DataSource, error) {
 		return nil, nil, usagef("the database URL %s names no database: add it to the path, as in %s://host/app", d, d.Engine)
 	}
 	dsn := d.DSN
-	if c.cmd != nil && c.cmd.readOnly && d.Engine == "sqlite" {
+	if c.cmd != nil && c.cmd.readOnly && !c.cmd.scratching && d.Engine == "sqlite" {
 		// Opening a SQLite file creates it: a command that only reads
 		// must not leave an empty database behind. It reads an empty
 		// in-memory database instead, which is what the file would be.

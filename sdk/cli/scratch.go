@@ -80,7 +80,9 @@ func (c *command) scratch() (*scratchReport, []string, error) {
 	quiet := c.progress.quiet
 	c.progress.quiet = true
 	defer func() { c.progress.quiet = quiet }()
+	c.scratching = true
 	probs, err := c.scratchRun(&cfg, rep)
+	c.scratching = false
 	for _, db := range c.dbs[opened:] {
 		db.Close()
 	}

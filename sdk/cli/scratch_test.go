@@ -69,3 +69,19 @@ func TestValidateScratch(t *testing.T) {
 		}
 	})
 }
+
+// TestValidateScratchNoSQLiteFile: validate --scratch on a SQLite file
+// that does not exist yet checks the migrations in its own scratch file,
+// and creates neither.
+func TestValidateScratchNoSQLiteFile(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "DATABASE_URL=sqlite:app.db")
+	laravelProject(t, s)
+	r := s.ok("validate", "--scratch")
+	if !strings.Contains(r.stdout, "applied 2 migrations and rolled back 2 on a scratch sqlite database") || strings.Count(r.stderr, "note:") != 1 {
+		t.Errorf("validate --scratch: %s", r)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "app.db")); err == nil {
+		t.Error("validate --scratch created app.db")
+	}
+}
