@@ -158,7 +158,7 @@ func TestEditedMigration(t *testing.T) {
 	writeFile("-- +hoist up\nCREATE TABLE a (id INT);\n-- +hoist down\nDROP TABLE a;\n")
 	s.ok("migrate")
 	writeFile("-- +hoist up\nCREATE TABLE a (id BIGINT);\n-- +hoist down\nDROP TABLE a;\n")
-	if r := s.ok("migrate:status"); !strings.Contains(r.stdout, "changed since applied") || !strings.Contains(r.stdout, "1 changed") {
+	if r := s.ok("migrate:status"); !strings.Contains(r.stdout, "applied (changed)") || !strings.Contains(r.stdout, "1 changed") {
 		t.Errorf("status does not show the edit: %s", r)
 	}
 	if r := s.run("validate"); r.code != 1 || !strings.Contains(r.stdout, "checksum mismatch") {

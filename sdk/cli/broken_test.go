@@ -33,7 +33,7 @@ func TestBrokenFileReadable(t *testing.T) {
 		put("0003_c.sql", "-- +hoist up\nCREATE TABLE c (id INT);\n-- +hoist down\nDROP TABLE c;\n")
 
 		r := s.ok("migrate:status")
-		for _, want := range []string{"Broken", "0002_b.sql", "up section has no statements", "1 executed, 1 pending, 1 broken"} {
+		for _, want := range []string{"0002_b.sql  broken", "up section has no statements", "1 applied, 1 pending, 1 broken"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("migrate:status lacks %q\n%s", want, r)
 			}
@@ -69,7 +69,7 @@ func TestBrokenFileReadable(t *testing.T) {
 		// An applied migration whose file breaks is broken, not missing.
 		put("0001_a.sql", "-- +hoist up\n-- +hoist down\nDROP TABLE a;\n")
 		r = s.ok("migrate:status")
-		if strings.Contains(r.stdout, "Missing") || !strings.Contains(r.stdout, "0001_a.sql") || !strings.Contains(r.stdout, "2 broken") {
+		if strings.Contains(r.stdout, "missing") || !strings.Contains(r.stdout, "0001_a.sql") || !strings.Contains(r.stdout, "2 broken") {
 			t.Errorf("migrate:status with an applied migration's file broken: %s", r)
 		}
 	})

@@ -86,7 +86,7 @@ func TestReadOnlyCreatesNoSQLiteFile(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate:status"}, "0 executed, 1 pending"},
+		{[]string{"migrate:status"}, "0 applied, 1 pending"},
 		{[]string{"validate"}, "ok: 1 migration"},
 		{[]string{"migrate:history"}, "no history"},
 		{[]string{"migrate:rollback", "--dry-run"}, "nothing to roll back"},
@@ -100,7 +100,7 @@ func TestReadOnlyCreatesNoSQLiteFile(t *testing.T) {
 		}
 	}
 	s.ok("migrate")
-	if r := s.ok("migrate:status"); !strings.Contains(r.stdout, "1 executed, 0 pending") || strings.Contains(r.stderr, "note:") {
+	if r := s.ok("migrate:status"); !strings.Contains(r.stdout, "1 applied, 0 pending") || strings.Contains(r.stderr, "note:") {
 		t.Errorf("status after migrate: %s", r)
 	}
 }

@@ -56,10 +56,10 @@ func ExampleCommand() {
 		os.Exit(code)
 	}
 	// Output:
-	// Pending
-	//   1  create_users
-	//   2  seed_admin
-	// 0 executed, 2 pending
+	// VERSION  NAME          STATE    BATCH  APPLIED AT (UTC)  TIME
+	// 1        create_users  pending
+	// 2        seed_admin    pending
+	// 0 applied, 2 pending
 }
 
 // The hoist command is the tree over FromFiles; an application that wants

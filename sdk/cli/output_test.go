@@ -156,7 +156,7 @@ func TestConfirm(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "deleted 1 row") {
 		t.Errorf("answering yes: exit %d\n%s%s", code, out, stderr)
 	}
-	if out, _, _ := run(false, nil, "", "migrate:status"); !strings.Contains(out, "0 executed, 2 pending") {
+	if out, _, _ := run(false, nil, "", "migrate:status"); !strings.Contains(out, "0 applied, 2 pending") {
 		t.Errorf("after the reset:\n%s", out)
 	}
 }
