@@ -99,7 +99,9 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			} else {
 				c.out.printPlan(res, "apply")
 			}
-			if *seed {
+			if *seed && len(m.Seeders()) == 0 {
+				c.out.println("then no seeder would run: there are none")
+			} else if *seed {
 				c.out.printf("then would run the seeders: %s\n", strings.Join(m.Seeders(), ", "))
 			}
 			return nil
