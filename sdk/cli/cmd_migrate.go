@@ -106,6 +106,9 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			}
 			return nil
 		}
+		if err := c.goMigrationsAhead(m, target); err != nil {
+			return err
+		}
 		if *seed && target == math.MaxInt64 && len(args) == 0 {
 			up, err := c.upAndSeed(m, true, *asJSON)
 			if err != nil || !*asJSON {

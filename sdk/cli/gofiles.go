@@ -3,7 +3,10 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+
+	"github.com/hoistdb/hoist/sdk"
 )
 
 // goMigrationFiles lists the Go migration files of dir: <version>_<name>.go
@@ -43,4 +46,50 @@ func (c *command) warnGoMigrations() {
 	}
 	fmt.Fprintf(c.out.errw, "  run %s through the application's own binary, with the commands mounted "+
 		"(cli.Command; docs/command.md, Mounting the commands in an application)\n", plural(len(files), "Go migration"))
+}
+
+// goMigrationsAhead refuses a run that would apply a SQL migration newer
+// than a Go migration this command found, cannot run (the Migrator does
+// not have it) and that is not applied: the application would then
+// refuse that Go migration as out of order, as happened after
+// `make:migration --go`. With --allow-out-of-order the operator says the
+// application allows it.
+func (c *command) goMigrationsAhead(m *sdk.Migrator, target int64) error {
+	files := goMigrationFiles(c.cfg.Migrations)
+	if len(files) == 0 || c.cfg.AllowOutOfOrder {
+		return nil
+	}
+	known := map[int64]bool{}
+	for _, mig := range m.Migrations() {
+		known[mig.Version] = true
+	}
+	st, err := m.Status(c.ctx)
+	if err != nil {
+		return nil // the run itself reports it
+	}
+	for _, list := range [][]sdk.MigrationStatus{st.Applied, st.Failed, st.Missing} {
+		for _, s := range list {
+			known[s.Version] = true
+		}
+	}
+	plan, err := planTo(c, m, target)
+	if err != nil {
+		return nil
+	}
+	for _, f := range files {
+		v, err := strconv.ParseInt(f[:strings.IndexByte(f, '_')], 10, 64)
+		if err != nil || known[v] {
+			continue
+		}
+		for _, a := range plan.Applied {
+			if a.Version > v {
+				return fmt.Errorf("migrate would apply %d %s, newer than the Go migration %s/%s, which the %s command cannot run "+
+					"and which is not applied: the application would then refuse it as out of order. Run the migrations "+
+					"through the application's binary (its mounted commands), or apply only those before it with `migrate --to %d`; "+
+					"if the application allows out-of-order migrations, add --allow-out-of-order",
+					a.Version, a.Name, c.display(c.cfg.Migrations), f, c.tree.name, v-1)
+			}
+		}
+	}
+	return nil
 }
