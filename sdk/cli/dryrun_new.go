@@ -34,7 +34,9 @@ func (c *command) dryRunNewDatabase(create, asJSON bool, args []string, target i
 	}
 	exists, err := databaseExists(c.ctx, d)
 	if err != nil || exists {
-		return false, err
+		// Where the server's catalogue cannot be asked (no access to the
+		// postgres database, say), the ordinary dry run says what it can.
+		return false, nil
 	}
 	if d.Engine == "sqlite" && !create {
 		if _, err := os.Stat(filepath.Dir(d.Database)); err != nil {
