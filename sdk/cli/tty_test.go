@@ -16,7 +16,7 @@ import (
 // server of its own, and reads the screen.
 type terminal struct {
 	t      *testing.T
-	socket string
+	socket string // path of the server's socket
 	n      int
 }
 
@@ -25,8 +25,17 @@ func newTerminal(t *testing.T) *terminal {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed; the terminal tests need it")
 	}
-	tm := &terminal{t: t, socket: fmt.Sprintf("hoist-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	// A socket of its own, in a directory removed afterwards: the test
+	// touches no other tmux server, and leaves nothing behind.
+	dir, err := os.MkdirTemp("", "hoist-tmux-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{t: t, socket: filepath.Join(dir, "s")}
+	t.Cleanup(func() {
+		exec.Command("tmux", "-S", tm.socket, "kill-server").Run()
+		os.RemoveAll(dir)
+	})
 	return tm
 }
 
@@ -47,7 +56,7 @@ func (tm *terminal) start(dir string, env []string, args ...string) string {
 	if err := os.WriteFile(path, []byte(script.String()), 0o755); err != nil {
 		tm.t.Fatal(err)
 	}
-	out, err := exec.Command("tmux", "-L", tm.socket, "new-session", "-d", "-s", name, "-x", "220", "-y", "50", "sh "+path).CombinedOutput()
+	out, err := exec.Command("tmux", "-S", tm.socket, "new-session", "-d", "-s", name, "-x", "220", "-y", "50", "sh "+path).CombinedOutput()
 	if err != nil {
 		tm.t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
@@ -60,7 +69,7 @@ func (tm *terminal) waitFor(name, want string) string {
 	tm.t.Helper()
 	var screen string
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		out, err := exec.Command("tmux", "-L", tm.socket, "capture-pane", "-p", "-J", "-t", name).Output()
+		out, err := exec.Command("tmux", "-S", tm.socket, "capture-pane", "-p", "-J", "-t", name).Output()
 		if err != nil {
 			tm.t.Fatalf("tmux capture-pane: %v", err)
 		}
@@ -74,7 +83,7 @@ func (tm *terminal) waitFor(name, want string) string {
 
 func (tm *terminal) typeLine(name, line string) {
 	tm.t.Helper()
-	if out, err := exec.Command("tmux", "-L", tm.socket, "send-keys", "-t", name, line, "Enter").CombinedOutput(); err != nil {
+	if out, err := exec.Command("tmux", "-S", tm.socket, "send-keys", "-t", name, line, "Enter").CombinedOutput(); err != nil {
 		tm.t.Fatalf("tmux send-keys: %v\n%s", err, out)
 	}
 }
