@@ -61,12 +61,30 @@ func WithVersion(v string) Option {
 	}
 }
 
+// WithTarget names the database of a tree mounted over the
+// application's own Migrator ([Command]), which does not know its URL:
+// commands that touch the database print it first (engine, host,
+// database, password masked), and the destructive ones judge from its
+// host whether it looks like production (docs/command.md). url is the
+// URL the application connects to, in the form [ParseURL] reads.
+func WithTarget(url string) Option {
+	return func(t *tree) error {
+		d, err := ParseURL(url)
+		if err != nil {
+			return fmt.Errorf("cli: WithTarget: %w", err)
+		}
+		t.target = d
+		return nil
+	}
+}
+
 // tree builds and runs one command tree.
 type tree struct {
 	name    string
 	version string
 	factory Factory
 	fixed   *sdk.Migrator // Command: the application's own Migrator
+	target  *DataSource   // WithTarget: the fixed Migrator's database
 
 	// The outside world, replaced by tests.
 	env      envFunc
@@ -263,6 +281,9 @@ func (c *command) migrator() (*sdk.Migrator, error) {
 		return c.m, nil
 	}
 	if c.tree.fixed != nil {
+		if c.tree.target != nil {
+			c.showTarget(c.tree.target)
+		}
 		c.m = c.tree.fixed
 		return c.m, nil
 	}

@@ -15,7 +15,8 @@ import (
 // when APP_ENV is production or prod, or when the database is on another
 // machine: a server host that is not localhost, a loopback address or a
 // Unix socket. A SQLite file is local. A tree mounted over the
-// application's own Migrator knows no URL, and goes by the variables.
+// application's own Migrator goes by the variables, and by the host of
+// the URL given with [WithTarget].
 func (c *command) production() (bool, string) {
 	if v, ok := c.tree.env("HOIST_ENV"); ok && v != "" {
 		return isProductionName(v), "HOIST_ENV=" + v
@@ -23,11 +24,14 @@ func (c *command) production() (bool, string) {
 	if v, ok := c.tree.env("APP_ENV"); ok && isProductionName(v) {
 		return true, "APP_ENV=" + v
 	}
-	if c.tree.fixed != nil || c.cfg.DatabaseURL == "" {
-		return false, ""
+	d := c.tree.target
+	if c.tree.fixed == nil && c.cfg.DatabaseURL != "" {
+		var err error
+		if d, err = c.cfg.dataSource(); err != nil {
+			return false, ""
+		}
 	}
-	d, err := c.cfg.dataSource()
-	if err != nil || d.Engine == "sqlite" {
+	if d == nil || d.Engine == "sqlite" {
 		return false, ""
 	}
 	host := d.host
