@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hoistdb/hoist/sdk"
@@ -94,10 +95,11 @@ func int64Cmp(a, b int64) int {
 // when it has none.
 func brokenVersion(file string) string {
 	v, _, _ := strings.Cut(file, "_")
-	if strings.Trim(v, "0123456789") != "" {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
 		return ""
 	}
-	return v
+	return strconv.FormatInt(n, 10)
 }
 
 // summary counts the status's migrations by state.
