@@ -105,7 +105,9 @@ type Status struct {
 func (s *Status) String() string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "VERSION\tNAME\tSTATE\tBATCH\tAPPLIED AT")
+	// The hoist command's migrate:status and migrate:history print the
+	// same columns (docs/command.md).
+	fmt.Fprintln(w, "VERSION\tNAME\tSTATE\tBATCH\tAPPLIED AT (UTC)\tTIME")
 	rows := make([]MigrationStatus, 0, len(s.Applied)+len(s.Failed)+len(s.Missing)+len(s.Pending))
 	rows = append(rows, s.Applied...)
 	rows = append(rows, s.Failed...)
@@ -113,16 +115,17 @@ func (s *Status) String() string {
 	sortStatus(rows)
 	rows = append(rows, s.Pending...)
 	for _, r := range rows {
-		batch, at := "", ""
+		batch, at, took := "", "", ""
 		if !r.AppliedAt.IsZero() {
 			batch = fmt.Sprint(r.Batch)
-			at = r.AppliedAt.Format(time.DateTime)
+			at = r.AppliedAt.UTC().Format(time.DateTime)
+			took = r.ExecutionTime.String()
 		}
 		state := string(r.State)
 		if r.ChecksumChanged {
 			state += " (changed)"
 		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", r.Version, r.Name, state, batch, at)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Version, r.Name, state, batch, at, took)
 	}
 	w.Flush()
 	fmt.Fprintf(&b, "%d applied, %d pending", len(s.Applied), len(s.Pending))
@@ -131,6 +134,15 @@ func (s *Status) String() string {
 	}
 	if len(s.Missing) > 0 {
 		fmt.Fprintf(&b, ", %d missing", len(s.Missing))
+	}
+	changed := 0
+	for _, r := range s.Applied {
+		if r.ChecksumChanged {
+			changed++
+		}
+	}
+	if changed > 0 {
+		fmt.Fprintf(&b, ", %d changed", changed)
 	}
 	return b.String()
 }

@@ -34,7 +34,7 @@ func TestRun(t *testing.T) {
 	}{
 		{[]string{"--version"}, 0, "hoist version "},
 		{[]string{"migrate", "--migrations", migrations, "--database-url", "sqlite:" + filepath.Join(dir, "app.db")}, 0, "migrated 1 migration in batch 1"},
-		{[]string{"status", "--migrations", migrations, "--database-url", "sqlite:" + filepath.Join(dir, "app.db")}, 0, "1 executed, 0 pending"},
+		{[]string{"status", "--migrations", migrations, "--database-url", "sqlite:" + filepath.Join(dir, "app.db")}, 0, "1 applied, 0 pending"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 	} {
 		var out, errb bytes.Buffer

@@ -61,12 +61,30 @@ func WithVersion(v string) Option {
 	}
 }
 
+// WithTarget names the database of a tree mounted over the
+// application's own Migrator ([Command]), which does not know its URL:
+// commands that touch the database print it first (engine, host,
+// database, password masked), and the destructive ones judge from its
+// host whether it looks like production (docs/command.md). url is the
+// URL the application connects to, in the form [ParseURL] reads.
+func WithTarget(url string) Option {
+	return func(t *tree) error {
+		d, err := ParseURL(url)
+		if err != nil {
+			return fmt.Errorf("cli: WithTarget: %w", err)
+		}
+		t.target = d
+		return nil
+	}
+}
+
 // tree builds and runs one command tree.
 type tree struct {
 	name    string
 	version string
 	factory Factory
 	fixed   *sdk.Migrator // Command: the application's own Migrator
+	target  *DataSource   // WithTarget: the fixed Migrator's database
 
 	// The outside world, replaced by tests.
 	env      envFunc
@@ -152,8 +170,11 @@ func (t *tree) root() *cobra.Command {
 	root.AddCommand(
 		t.initCmd(), t.makeMigrationCmd(), t.makeSeederCmd(), t.makeModelCmd(), t.makeFactoryCmd(),
 		t.migrateCmd(), t.rollbackCmd(), t.redoCmd(), t.statusCmd(), t.historyCmd(), t.repairCmd(), t.validateCmd(),
-		t.seedCmd(),
+		t.seedCmd(), t.resetCmd(), t.refreshCmd(),
 	)
+	if t.fixed == nil { // they need the database itself, which a Migrator does not give
+		root.AddCommand(t.freshCmd(), t.wipeCmd())
+	}
 	return root
 }
 
@@ -185,6 +206,25 @@ type command struct {
 	secrets  []string
 	dbs      []*sql.DB
 	m        *sdk.Migrator
+	shown    bool // the target line is printed
+
+	// readOnly is set by commands that only read, which show broken
+	// migration files and go on; the others refuse to run with one.
+	readOnly bool
+	broken   []brokenFile
+	// scratching is set while validate --scratch works on its throwaway
+	// database, which it means to create.
+	scratching bool
+}
+
+// showTarget prints the database the command works on, once, on the
+// error output so that --json output stays clean.
+func (c *command) showTarget(d *DataSource) {
+	if c.shown {
+		return
+	}
+	c.shown = true
+	fmt.Fprintln(c.out.errw, c.out.paint(dim, d.target()))
 }
 
 // action wraps a command's body: it resolves the configuration first and
@@ -196,7 +236,7 @@ func (t *tree) action(body func(c *command, args []string) error) func(*cobra.Co
 			return err
 		}
 		defer c.close()
-		return scrub(body(c, args), c.secrets)
+		return scrub(c.translate(body(c, args)), c.secrets)
 	}
 }
 
@@ -229,6 +269,7 @@ func (t *tree) start(cc *cobra.Command) (*command, error) {
 }
 
 func (c *command) close() {
+	c.progress.stop()
 	for _, db := range c.dbs {
 		db.Close()
 	}
@@ -240,6 +281,9 @@ func (c *command) migrator() (*sdk.Migrator, error) {
 		return c.m, nil
 	}
 	if c.tree.fixed != nil {
+		if c.tree.target != nil {
+			c.showTarget(c.tree.target)
+		}
 		c.m = c.tree.fixed
 		return c.m, nil
 	}

@@ -76,9 +76,12 @@ func configTemplate(name, migrations, seeds string) string {
 # Flags override this file, and so do the environment variables
 # DATABASE_URL and HOIST_*. ${VAR} and ${VAR:-default} read variables.
 
-# The database: postgres://user:${DB_PASSWORD}@host:5432/app,
-# mysql://user:${DB_PASSWORD}@host:3306/app or sqlite:app.db.
-database_url: sqlite:app.db
+# The database, left unset on purpose: a command with no database
+# configured stops instead of working on a database nobody chose. Set
+# DATABASE_URL, or uncomment one of these:
+# database_url: postgres://user:${DB_PASSWORD}@host:5432/app
+# database_url: mysql://user:${DB_PASSWORD}@host:3306/app
+# database_url: sqlite:app.db
 
 # Directories, relative to this file.
 migrations: %[2]s

@@ -78,7 +78,8 @@ the application builds its Migrator:
 
 and run migrations through the application's binary, with the commands
 mounted (cli.Command(m); see docs/command.md). The hoist command reads
-.sql files only, so it does not run Go migrations.
+.sql files only, so it does not run Go migrations: hoist migrate and the
+other database commands name this file as one they cannot run.
 `, imp, pkg, varName)
 		return nil
 	})

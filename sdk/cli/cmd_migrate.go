@@ -31,6 +31,7 @@ oldest pending one (use --to to apply the ones before it as well).`,
 	dry := cmd.Flags().Bool("dry-run", false, "print what would run, SQL included, and execute nothing")
 	to := cmd.Flags().Int64("to", 0, "apply pending migrations up to and including this version")
 	asJSON := jsonFlag(cmd)
+	seed := seedFlag(cmd)
 	var create *bool
 	if t.fixed == nil {
 		create = cmd.Flags().Bool("create-database", false, "create the database first when it does not exist (PostgreSQL, MySQL; for SQLite its directory)")
@@ -43,16 +44,26 @@ oldest pending one (use --to to apply the ones before it as well).`,
 		case toSet && *to <= 0:
 			return argError("--to %d: versions are positive", *to)
 		}
-		if create != nil && *create {
+		if *dry {
+			target := noTarget
+			if toSet {
+				target = *to
+			}
+			if done, err := c.dryRunNewDatabase(create != nil && *create, *asJSON, args, target); done || err != nil {
+				return err
+			}
+		} else if create != nil && *create {
 			if err := c.createDatabase(); err != nil {
 				return err
 			}
 		}
+		c.readOnly = *dry
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
-		if len(m.Migrations()) == 0 {
+		c.warnBroken()
+		if len(m.Migrations()) == 0 && len(c.broken) == 0 {
 			return c.noMigrations()
 		}
 		target := int64(math.MaxInt64)
@@ -85,10 +96,31 @@ oldest pending one (use --to to apply the ones before it as well).`,
 			}
 			if len(res.Applied) == 0 {
 				c.out.println("nothing to migrate: every migration is applied")
-				return nil
+			} else {
+				c.out.printPlan(res, "apply")
 			}
-			c.out.printPlan(res, "apply")
+			if *seed && len(m.Seeders()) == 0 {
+				c.out.println("then no seeder would run: there are none")
+			} else if *seed {
+				c.out.printf("then would run the seeders: %s\n", strings.Join(m.Seeders(), ", "))
+			}
 			return nil
+		}
+		if err := c.goMigrationsAhead(m, target); err != nil {
+			return err
+		}
+		if *seed && target == math.MaxInt64 && len(args) == 0 {
+			up, err := c.upAndSeed(m, true, *asJSON)
+			if err != nil || !*asJSON {
+				return err
+			}
+			return c.out.json(struct {
+				jsonRun
+				Seed *seedReport `json:"seed"`
+			}{runJSON(up.run), up.seed})
+		}
+		if *seed {
+			return argError("--seed runs after a full migrate: give it without --to or a migration")
 		}
 		if c.out.live && !*asJSON {
 			if plan, err := planTo(c, m, target); err == nil {
@@ -243,6 +275,7 @@ Nothing runs if one of them has no down.`,
 	to := cmd.Flags().Int64("to", 0, "roll back every migration above this version")
 	dry := cmd.Flags().Bool("dry-run", false, "print what would run, SQL included, and execute nothing")
 	asJSON := jsonFlag(cmd)
+	force := forceFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		stepSet, toSet := c.cobra.Flags().Changed("step"), c.cobra.Flags().Changed("to")
 		switch {
@@ -253,10 +286,12 @@ Nothing runs if one of them has no down.`,
 		case toSet && *to < 0:
 			return argError("--to %d: versions are not negative", *to)
 		}
+		c.readOnly = *dry
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
+		c.warnBroken()
 		opts := sdk.RollbackOptions{Steps: *steps}
 		plan := sdk.RollbackOptions{Steps: *steps, DryRun: true}
 		if toSet {
@@ -282,6 +317,9 @@ Nothing runs if one of them has no down.`,
 			}
 			c.out.printPlan(res, "roll back")
 			return nil
+		}
+		if err := c.guardPlan(m, plan, "migrate:rollback undoes migrations", *force); err != nil {
+			return err
 		}
 		if c.out.live && !*asJSON {
 			if res, err := m.Rollback(c.ctx, plan); err == nil {
@@ -331,9 +369,13 @@ func (t *tree) redoCmd() *cobra.Command {
 		Args:    noArgs,
 	}
 	jsonFlag(cmd)
+	force := forceFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		m, err := c.migrator()
 		if err != nil {
+			return err
+		}
+		if err := c.guardPlan(m, sdk.RollbackOptions{Steps: 1}, "migrate:redo rolls back the newest migration and applies it again", *force); err != nil {
 			return err
 		}
 		res, err := m.Redo(c.ctx)
@@ -369,14 +411,24 @@ failed (as running, if it was killed); every later run stops until it is
 repaired. Bring the schema by hand to where it is without the migration (undo
 what a failed up did, or finish what a failed down began), then run
 migrate:repair: it deletes the failed and running rows, so the migration is
-pending and the next migrate runs it again.`,
+pending and the next migrate runs it again.
+
+With --checksums it does something else: it records the checksum of the
+current text of every applied migration whose file was edited since, so
+that the edit is accepted for good. It runs no SQL of the migrations: use
+it for edits that change nothing in the database (comments, formatting),
+or whose effect you brought to the database by hand.`,
 		Args: noArgs,
 	}
 	asJSON := jsonFlag(cmd)
+	checksums := cmd.Flags().Bool("checksums", false, "accept the edited text of applied migrations: record their checksums now")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		m, err := c.migrator()
 		if err != nil {
 			return err
+		}
+		if *checksums {
+			return c.acceptChecksums(m, *asJSON)
 		}
 		res, err := m.Repair(c.ctx)
 		if err != nil {

@@ -31,6 +31,7 @@ pending or failed: a deploy gate.`,
 	asJSON := jsonFlag(cmd)
 	exitCode := cmd.Flags().Bool("exit-code", false, "exit with status 1 when a migration is pending or failed")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
+		c.readOnly = true
 		m, err := c.migrator()
 		if err != nil {
 			return err
@@ -39,18 +40,22 @@ pending or failed: a deploy gate.`,
 		if err != nil {
 			return err
 		}
+		st.Missing = withoutBroken(st.Missing, c.broken)
 		if *asJSON {
-			err = c.out.json(statusJSON(st))
+			err = c.out.json(statusJSON(st, c.broken))
 		} else {
-			c.out.printStatus(st)
+			c.out.printStatus(st, c.broken)
 		}
-		if err == nil && *exitCode && len(st.Pending)+len(st.Failed) > 0 {
+		if err == nil && *exitCode && len(st.Pending)+len(st.Failed)+len(c.broken) > 0 {
 			var parts []string
 			if n := len(st.Pending); n > 0 {
 				parts = append(parts, plural(n, "migration")+" pending")
 			}
 			if n := len(st.Failed); n > 0 {
 				parts = append(parts, plural(n, "migration")+" failed")
+			}
+			if n := len(c.broken); n > 0 {
+				parts = append(parts, plural(n, "migration file")+" broken")
 			}
 			return silentError{strings.Join(parts, ", ")}
 		}
@@ -92,10 +97,12 @@ terminal.`,
 		if n > 1 {
 			return argError("give one of --json, --reset and --delete")
 		}
+		c.readOnly = !*reset && !*del
 		m, err := c.migrator()
 		if err != nil {
 			return err
 		}
+		c.warnBroken()
 		h, err := m.History(c.ctx)
 		if err != nil {
 			return err
@@ -161,14 +168,20 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		Args: noArgs,
 	}
 	asJSON := jsonFlag(cmd)
+	scratch := new(bool)
+	if t.fixed == nil {
+		scratch = cmd.Flags().Bool("scratch", false, "also apply every migration and roll it back in a throwaway database of the configured engine")
+	}
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		type report struct {
-			OK         bool     `json:"ok"`
-			Migrations int      `json:"migrations"`
-			Seeders    int      `json:"seeders"`
-			Problems   []string `json:"problems"`
+			OK         bool           `json:"ok"`
+			Migrations int            `json:"migrations"`
+			Seeders    int            `json:"seeders"`
+			Problems   []string       `json:"problems"`
+			Scratch    *scratchReport `json:"scratch"`
 		}
 		r := report{Problems: []string{}}
+		c.readOnly = true // broken migration files are problems to list
 		m, err := c.migrator()
 		var fileErr *embedfs.Error
 		switch {
@@ -177,12 +190,28 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		case err != nil:
 			return err
 		default:
-			r.Migrations, r.Seeders = len(m.Migrations()), len(m.Seeders())
+			for _, b := range c.broken {
+				r.Problems = append(r.Problems, b.String())
+			}
+			r.Migrations, r.Seeders = len(m.Migrations())+len(c.broken), len(m.Seeders())
 			if err := m.Validate(c.ctx); err != nil {
-				r.Problems = problems(err)
+				r.Problems = append(r.Problems, problems(err)...)
+			}
+			if *scratch {
+				rep, probs, err := c.scratch()
+				if err != nil {
+					return err
+				}
+				r.Scratch = rep
+				for _, p := range probs {
+					r.Problems = append(r.Problems, "scratch database: "+strings.TrimPrefix(p, "hoist: "))
+				}
 			}
 		}
 		r.OK = len(r.Problems) == 0
+		for i, p := range r.Problems {
+			r.Problems[i] = c.inVocabulary(p)
+		}
 		if *asJSON {
 			if err := c.out.json(r); err != nil {
 				return err
@@ -190,9 +219,17 @@ out-of-order is allowed. Exits with status 1 on any problem.`,
 		} else if r.OK {
 			c.out.printf("%s: %s and %s, consistent with the history\n", c.out.paint(green, "ok"),
 				plural(r.Migrations, "migration"), plural(r.Seeders, "seeder"))
+			if s := r.Scratch; s != nil {
+				line := fmt.Sprintf("%s: applied %s and rolled back %d on a scratch %s database",
+					c.out.paint(green, "ok"), plural(s.Applied, "migration"), s.RolledBack, s.Engine)
+				if s.Irreversible != "" {
+					line += fmt.Sprintf(" (the rollback stopped at %s, which has no down)", s.Irreversible)
+				}
+				c.out.println(line)
+			}
 		} else {
 			for _, p := range r.Problems {
-				c.out.printf("%s %s\n", c.out.paint(red, "problem:"), strings.TrimPrefix(p, "hoist: "))
+				c.out.printf("%s %s\n", c.out.paint(red, "problem:"), c.inVocabulary(strings.TrimPrefix(p, "hoist: ")))
 			}
 		}
 		if !r.OK {

@@ -314,11 +314,15 @@ func (c *Config) Options() []sdk.Option {
 // dataSource parses DatabaseURL; a missing or bad URL is a usage error.
 func (c *Config) dataSource() (*DataSource, error) {
 	if c.DatabaseURL == "" {
-		return nil, usagef("no database URL: give --database-url, set DATABASE_URL, or put database_url in %s", ConfigFile)
+		return nil, usagef("no database URL: give --database-url, set DATABASE_URL, or put database_url in %s; "+
+			"nothing was done (hoist never picks a database for you)", ConfigFile)
 	}
 	d, err := ParseURL(c.DatabaseURL)
 	if err != nil {
 		return nil, usageError{err: err}
+	}
+	if c.cmd != nil {
+		c.cmd.showTarget(d)
 	}
 	return d, nil
 }
@@ -334,7 +338,17 @@ func (c *Config) Open(ctx context.Context) (*sql.DB, *DataSource, error) {
 	if d.Engine != "sqlite" && d.Database == "" {
 		return nil, nil, usagef("the database URL %s names no database: add it to the path, as in %s://host/app", d, d.Engine)
 	}
-	db, err := openDB(ctx, d, d.DSN)
+	dsn := d.DSN
+	if c.cmd != nil && c.cmd.readOnly && !c.cmd.scratching && d.Engine == "sqlite" {
+		// Opening a SQLite file creates it: a command that only reads
+		// must not leave an empty database behind. It reads an empty
+		// in-memory database instead, which is what the file would be.
+		if exists, err := databaseExists(ctx, d); err == nil && !exists {
+			fmt.Fprintf(c.cmd.out.errw, "note: the SQLite file %s does not exist yet: nothing is migrated (nothing was created)\n", d.Database)
+			dsn = "file:hoist-missing-" + fmt.Sprint(time.Now().UnixNano()) + "?mode=memory&cache=shared"
+		}
+	}
+	db, err := openDB(ctx, d, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

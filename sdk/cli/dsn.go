@@ -30,6 +30,7 @@ type DataSource struct {
 	// Database is the database name, or for SQLite the file's path.
 	Database string
 
+	host     string // host:port as the URL gives it; "" for SQLite
 	redacted string
 	secrets  []string // every spelling of the password, for scrubbing
 	admin    string   // DSN of the server without the database, for creating it
@@ -37,6 +38,21 @@ type DataSource struct {
 
 // String returns the URL with its password masked, fit for messages.
 func (d *DataSource) String() string { return d.redacted }
+
+// target names the database a command is about to work on: engine,
+// host, database and the URL with its password masked. It is printed
+// before a command touches the database, so that an operator sees a
+// wrong target before anything happens to it.
+func (d *DataSource) target() string {
+	if d.Engine == "sqlite" {
+		return fmt.Sprintf("target: sqlite file %s (%s)", d.Database, d.redacted)
+	}
+	host := d.host
+	if host == "" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("target: %s database %s on %s (%s)", d.Engine, d.Database, host, d.redacted)
+}
 
 // connectTimeout bounds connecting to a server unless the URL says
 // otherwise, so an unreachable server fails in seconds, not minutes.
@@ -48,10 +64,12 @@ const connectTimeout = 10
 //	mysql://user:pass@host:3306/db?tls=true             (MySQL 8, MariaDB 10.6+)
 //	sqlite:path/to/app.db   sqlite:///abs/app.db         (also sqlite://path)
 //
-// PostgreSQL URLs go to pgx as they are, with connect_timeout=10 added
-// when absent. A mysql:// URL becomes go-sql-driver's
-// user:pass@tcp(host:3306)/db?params form (port 3306 when absent, with
-// timeout=10s added when absent). A SQLite path becomes a file: URI with
+// PostgreSQL URLs go to pgx as they are, with connect_timeout=10 and
+// application_name=hoist added when absent. A mysql:// URL becomes
+// go-sql-driver's user:pass@tcp(host:3306)/db?params form (port 3306 when
+// absent, with timeout=10s and connectionAttributes=program_name:hoist
+// added when absent). The names let an operator see hoist as the holder
+// of the migration lock. A SQLite path becomes a file: URI with
 // _pragma=busy_timeout(10000) added when the URL sets no busy_timeout, so
 // that a command waits for the application's writers instead of failing.
 //
@@ -123,6 +141,11 @@ func parsePostgres(raw string) (*DataSource, error) {
 	if q.Get("connect_timeout") == "" {
 		q.Set("connect_timeout", fmt.Sprint(connectTimeout))
 	}
+	// An operator waiting for the lock sees "pid 4711 (hoist)" as its
+	// holder rather than a bare pid.
+	if q.Get("application_name") == "" {
+		q.Set("application_name", "hoist")
+	}
 	u.RawQuery = q.Encode()
 	d := &DataSource{
 		Engine:   "postgres",
@@ -130,6 +153,7 @@ func parsePostgres(raw string) (*DataSource, error) {
 		DSN:      u.String(),
 		Dialect:  postgres.New(),
 		Database: strings.TrimPrefix(u.Path, "/"),
+		host:     u.Host,
 	}
 	admin := *u
 	admin.Path, admin.RawPath = "/postgres", ""
@@ -151,6 +175,7 @@ func parseMySQL(raw string) (*DataSource, error) {
 		Driver:   "mysql",
 		Dialect:  mysql.New(),
 		Database: strings.TrimPrefix(u.Path, "/"),
+		host:     u.Host,
 	}
 	d.DSN = mysqlDSN(u, d.Database)
 	d.admin = mysqlDSN(u, "")
@@ -182,6 +207,9 @@ func mysqlDSN(u *url.URL, database string) string {
 	q := u.RawQuery
 	if !hasParam(q, "timeout") {
 		q = joinQuery(q, fmt.Sprintf("timeout=%ds", connectTimeout))
+	}
+	if !hasParam(q, "connectionAttributes") {
+		q = joinQuery(q, "connectionAttributes=program_name:hoist")
 	}
 	b.WriteString("?" + strings.ReplaceAll(q, "/", "%2F"))
 	return b.String()

@@ -118,19 +118,14 @@ func printError(w io.Writer, name string, err error) {
 	fmt.Fprintf(w, "%s: %s\n", name, strings.Join(lines, "\n"))
 }
 
-// scrub replaces every secret in err's message; the error keeps its
+// scrub masks the password in err's message (see mask); the error keeps its
 // kind (usage or failure) and nothing else.
 func scrub(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := msg
-	for _, s := range secrets {
-		if len(s) > 0 {
-			clean = strings.ReplaceAll(clean, s, "xxxxx")
-		}
-	}
+	clean := mask(msg, secrets)
 	if clean == msg {
 		return err
 	}

@@ -56,10 +56,10 @@ func ExampleCommand() {
 		os.Exit(code)
 	}
 	// Output:
-	// Pending
-	//   1  create_users
-	//   2  seed_admin
-	// 0 executed, 2 pending
+	// VERSION  NAME          STATE    BATCH  APPLIED AT (UTC)  TIME
+	// 1        create_users  pending
+	// 2        seed_admin    pending
+	// 0 applied, 2 pending
 }
 
 // The hoist command is the tree over FromFiles; an application that wants
@@ -96,6 +96,6 @@ func ExampleParseURL() {
 	fmt.Println(d)     // for messages
 	// Output:
 	// mysql mysql
-	// app:secret@tcp(db.internal:3306)/shop?tls=true&timeout=10s
+	// app:secret@tcp(db.internal:3306)/shop?tls=true&timeout=10s&connectionAttributes=program_name:hoist
 	// mysql://app:xxxxx@db.internal/shop?tls=true
 }

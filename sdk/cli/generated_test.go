@@ -66,7 +66,9 @@ func TestGeneratedApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSession(t)
+	// The make: commands write SQLite's types for the configured engine;
+	// init's hoist.yaml configures none.
+	s := newSession(t, "DATABASE_URL=sqlite:app.db")
 	// The project requires what hoist requires, at the same versions, so
 	// that it builds from the module cache that built hoist: with
 	// -mod=mod and only hoist required, the go command would look up

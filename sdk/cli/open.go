@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hoistdb/hoist/embedfs"
 	"github.com/hoistdb/hoist/sdk"
 )
 
@@ -28,11 +27,21 @@ func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 		return nil, err
 	}
 	if has {
-		fsys := os.DirFS(cfg.Migrations)
-		if _, err := embedfs.ReadMigrations(fsys); err != nil {
+		fsys, broken, err := readMigrationFiles(cfg.Migrations)
+		if err != nil && (cfg.cmd == nil || broken == nil) {
 			return nil, fmt.Errorf("reading %s: %w", cfg.Migrations, err)
 		}
-		opts = append(opts, sdk.WithFS(fsys))
+		if err != nil && !cfg.cmd.readOnly {
+			return nil, cfg.cmd.refuseBroken(broken)
+		}
+		if cfg.cmd != nil {
+			cfg.cmd.broken = broken
+		}
+		if has, err := hasSQLIn(fsys); err != nil {
+			return nil, err
+		} else if has {
+			opts = append(opts, sdk.WithFS(fsys))
+		}
 	}
 	if has, err := hasSQL(cfg.Seeds); err != nil {
 		return nil, err
@@ -42,6 +51,9 @@ func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 	db, d, err := cfg.Open(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.cmd != nil {
+		cfg.cmd.warnGoMigrations()
 	}
 	return sdk.New(db, d.Dialect, opts...)
 }
@@ -55,12 +67,25 @@ func hasSQL(dir string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return anySQL(entries), nil
+}
+
+// hasSQLIn reports whether fsys's top directory holds a .sql file.
+func hasSQLIn(fsys fs.FS) (bool, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return false, err
+	}
+	return anySQL(entries), nil
+}
+
+func anySQL(entries []fs.DirEntry) bool {
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") && !strings.HasPrefix(e.Name(), ".") {
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // driverImports says which import registers each engine's driver.

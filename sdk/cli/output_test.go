@@ -15,26 +15,45 @@ import (
 	"github.com/hoistdb/hoist/testkit"
 )
 
+// TestProgressLiveLine: on a terminal the live line follows the engine's
+// events: a lock wait with its clock, then "[i/n]" and the migration that
+// runs, cleared for a warning and replaced by the plain line when the
+// migration ends. Nothing is shown as running before the engine starts
+// it.
 func TestProgressLiveLine(t *testing.T) {
 	t.Parallel()
 	var out, errb bytes.Buffer
 	pr := newProgress(&printer{w: &out, errw: &errb, live: true})
+	pr.tick = 0 // no redrawing goroutine: the output is exact
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	pr.now = func() time.Time { return clock }
 	a := sdk.Applied{Version: 1, Name: "a", Direction: sdk.Up, Duration: 1500 * time.Microsecond}
 	b := sdk.Applied{Version: 2, Name: "b", Direction: sdk.Up, Duration: 20 * time.Microsecond}
+	ctx := context.Background()
 	pr.expect([]sdk.Applied{a, b})
+	if out.Len() != 0 {
+		t.Errorf("expect showed %q before the engine started anything", out.String())
+	}
 	log := pr.logger()
-	pr.event(context.Background(), sdk.Event{Kind: sdk.EventMigrated, Migration: a})
+	pr.event(ctx, sdk.Event{Kind: sdk.EventLockWait, Lock: "pg_advisory_lock(42)", Holder: "pid 7 (hoist)"})
+	clock = clock.Add(12 * time.Second)
+	pr.event(ctx, sdk.Event{Kind: sdk.EventLocked, Lock: "pg_advisory_lock(42)", Waited: 12 * time.Second})
+	pr.event(ctx, sdk.Event{Kind: sdk.EventMigrating, Migration: a})
+	pr.event(ctx, sdk.Event{Kind: sdk.EventMigrated, Migration: a})
 	log.Info("hoist: migrated", slog.Int64("version", 1)) // progress comes from events, not the log
+	pr.event(ctx, sdk.Event{Kind: sdk.EventMigrating, Migration: b})
+	clock = clock.Add(2100 * time.Millisecond)
 	log.Warn("hoist: applied migration was edited", slog.Int64("version", 7))
 	pr.done(b)
 	pr.finish(&sdk.Result{Applied: []sdk.Applied{a, b}})
-	want := "  up   1 a …\r\x1b[K  up   1 a (1.5ms)\n" +
-		"  up   2 b …\r\x1b[K" + // cleared for the warning
-		"  up   2 b …\r\x1b[K  up   2 b (20µs)\n"
+	want := "waiting for the migration lock held by pid 7 (hoist) (0.0s)\r\x1b[K" +
+		"[1/2] up   1 a … 0.0s\r\x1b[K  up   1 a (1.5ms)\n" +
+		"[2/2] up   2 b … 0.0s\r\x1b[K" + // cleared for the warning
+		"[2/2] up   2 b … 2.1s\r\x1b[K  up   2 b (20µs)\n"
 	if out.String() != want {
 		t.Errorf("terminal output\n%q\nwant\n%q", out.String(), want)
 	}
-	if errb.String() != "warning: applied migration was edited: version=7\n" {
+	if errb.String() != "took the migration lock after 12s\nwarning: applied migration was edited: version=7\n" {
 		t.Errorf("stderr %q", errb.String())
 	}
 }
@@ -137,7 +156,7 @@ func TestConfirm(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "deleted 1 row") {
 		t.Errorf("answering yes: exit %d\n%s%s", code, out, stderr)
 	}
-	if out, _, _ := run(false, nil, "", "migrate:status"); !strings.Contains(out, "0 executed, 2 pending") {
+	if out, _, _ := run(false, nil, "", "migrate:status"); !strings.Contains(out, "0 applied, 2 pending") {
 		t.Errorf("after the reset:\n%s", out)
 	}
 }
@@ -145,9 +164,13 @@ func TestConfirm(t *testing.T) {
 func TestScrub(t *testing.T) {
 	t.Parallel()
 	_, secrets := redactURL("postgres://u:p%40ss@h/db?sslpassword=k3y")
-	err := scrub(usageError{err: errEx("bad p@ss and p%40ss and k3y"), help: true}, secrets)
-	if got := err.Error(); got != "bad xxxxx and xxxxx and xxxxx" {
-		t.Errorf("scrubbed: %q", got)
+	// The password is masked where it stands as a password; the same text
+	// elsewhere is left alone.
+	err := scrub(usageError{err: errEx("bad postgres://u:p%40ss@h/db and u:p@ss@tcp(h) and sslpassword=k3y, " +
+		"host=h password='a b' user=u, not p@ss or k3y"), help: true}, secrets)
+	want := "bad postgres://u:xxxxx@h/db and u:xxxxx@tcp(h) and sslpassword=xxxxx, host=h password=xxxxx user=u, not p@ss or k3y"
+	if got := err.Error(); got != want {
+		t.Errorf("scrubbed:\n got %q\nwant %q", got, want)
 	}
 	if code, help := classify(err); code != ExitUsage || !help {
 		t.Errorf("scrubbing lost the kind of error: %d %v", code, help)

@@ -11,18 +11,30 @@ import (
 	"github.com/hoistdb/hoist/sdk"
 )
 
-// progress prints one line per migration as the engine reports it
-// through its logger, with its duration. On a terminal it also keeps a
-// live line naming the migration that is running, rewritten when it
-// ends. The engine's other log lines (lock waits, warnings) go to
-// standard error.
+// progress prints one line per migration as the engine reports it,
+// with its duration. On a terminal it also keeps a live line that tells
+// what is happening now, with the time it has taken so far: "waiting for
+// the migration lock held by ... (12.0s)" while the lock is held
+// elsewhere, then "[3/17] up   20261202 add_slug … 2.1s" while a
+// migration runs. The live line follows the engine's events, so it never
+// shows a migration as running before the engine starts it. The engine's
+// other log lines (lock waits off a terminal, warnings) go to standard
+// error.
 type progress struct {
 	mu      sync.Mutex
 	p       *printer
 	quiet   bool // --json: no progress lines, warnings still go to stderr
 	printed map[step]bool
-	queue   []sdk.Applied // what is expected to run next, for the live line
-	showing bool          // a live line is on screen
+	total   int // migrations the run is expected to run, 0 when unknown
+	started int // migrations started so far
+
+	current func(elapsed time.Duration) string // the live line's text; nil: none
+	since   time.Time                          // when current began
+	showing bool                               // a live line is on screen
+	now     func() time.Time
+	tick    time.Duration // how often the live line's clock is redrawn; 0: never
+	ticker  chan struct{} // closed to stop the redrawing goroutine
+	stopped sync.WaitGroup
 }
 
 // step identifies one migration run in one direction.
@@ -32,20 +44,15 @@ type step struct {
 }
 
 func newProgress(p *printer) *progress {
-	return &progress{p: p, printed: map[step]bool{}}
+	return &progress{p: p, printed: map[step]bool{}, now: time.Now, tick: time.Second}
 }
 
-// expect announces what is about to run, in order, so that a terminal
-// shows a live line for each. It is a forecast only: lines are printed
-// for what actually ran.
+// expect announces what is about to run, so that the live line can count
+// ("[3/17]"). It shows nothing: the engine's events do.
 func (pr *progress) expect(list []sdk.Applied) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.quiet || !pr.p.live {
-		return
-	}
-	pr.queue = list
-	pr.showLive()
+	pr.total = len(list)
 }
 
 // done prints the line of a migration that ran.
@@ -57,21 +64,20 @@ func (pr *progress) done(a sdk.Applied) {
 		return
 	}
 	pr.clearLive()
+	pr.current = nil
 	pr.p.println(pr.line(a, true))
-	for len(pr.queue) > 0 && pr.printed[step{pr.queue[0].Version, pr.queue[0].Direction}] {
-		pr.queue = pr.queue[1:]
-	}
-	pr.showLive()
 }
 
 // finish clears the live line and prints the migrations of res that the
-// logger did not report, as happens when the Migrator was built without
+// engine did not report, as happens when the Migrator was built without
 // [Config.Options].
 func (pr *progress) finish(res *sdk.Result) {
+	pr.stop()
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	pr.clearLive()
-	pr.queue = nil
+	pr.current = nil
+	pr.total, pr.started = 0, 0
 	if pr.quiet || res == nil {
 		return
 	}
@@ -95,11 +101,58 @@ func (pr *progress) line(a sdk.Applied, finished bool) string {
 	return s + " " + pr.p.paint(dim, "…")
 }
 
-func (pr *progress) showLive() {
-	if len(pr.queue) == 0 || !pr.p.live {
+// setLive makes text the live line, from now on, on a terminal.
+func (pr *progress) setLive(text func(elapsed time.Duration) string) {
+	if pr.quiet || !pr.p.live {
 		return
 	}
-	fmt.Fprint(pr.p.w, pr.line(pr.queue[0], false))
+	pr.clearLive()
+	pr.current, pr.since = text, pr.now()
+	pr.showLive()
+	if pr.tick > 0 && pr.ticker == nil {
+		pr.ticker = make(chan struct{})
+		pr.stopped.Add(1)
+		go pr.redraw(pr.ticker, pr.tick)
+	}
+}
+
+// redraw rewrites the live line every tick, so that its clock runs.
+func (pr *progress) redraw(stop chan struct{}, tick time.Duration) {
+	defer pr.stopped.Done()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			pr.mu.Lock()
+			if pr.current != nil {
+				pr.clearLive()
+				pr.showLive()
+			}
+			pr.mu.Unlock()
+		}
+	}
+}
+
+// stop ends the redrawing goroutine, if any, and waits for it.
+func (pr *progress) stop() {
+	pr.mu.Lock()
+	stop := pr.ticker
+	pr.ticker = nil
+	pr.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		pr.stopped.Wait()
+	}
+}
+
+func (pr *progress) showLive() {
+	if pr.current == nil || !pr.p.live || pr.quiet {
+		return
+	}
+	fmt.Fprint(pr.p.w, pr.current(pr.now().Sub(pr.since)))
 	pr.showing = true
 }
 
@@ -109,6 +162,9 @@ func (pr *progress) clearLive() {
 		pr.showing = false
 	}
 }
+
+// elapsed formats the live line's clock: tenths of a second.
+func elapsed(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 
 // notef prints a line about the run on standard error.
 func (pr *progress) notef(format string, args ...any) {
@@ -142,6 +198,18 @@ func (pr *progress) note(r slog.Record) {
 // event feeds pr from the engine's progress events ([sdk.WithProgress]).
 func (pr *progress) event(_ context.Context, e sdk.Event) {
 	switch e.Kind {
+	case sdk.EventMigrating:
+		pr.mu.Lock()
+		pr.started++
+		count := fmt.Sprintf("[%d/%d]", pr.started, pr.total)
+		if pr.total < pr.started {
+			count = fmt.Sprintf("[%d]", pr.started)
+		}
+		a := e.Migration
+		pr.setLive(func(d time.Duration) string {
+			return pr.p.paint(dim, count) + " " + strings.TrimLeft(pr.line(a, false), " ") + " " + pr.p.paint(dim, elapsed(d))
+		})
+		pr.mu.Unlock()
 	case sdk.EventMigrated:
 		pr.done(e.Migration)
 	case sdk.EventLockWait:
@@ -149,8 +217,22 @@ func (pr *progress) event(_ context.Context, e sdk.Event) {
 		if holder == "" {
 			holder = "an unknown holder"
 		}
-		pr.notef("waiting for the migration lock %s, held by %s", e.Lock, holder)
+		pr.mu.Lock()
+		live := pr.p.live && !pr.quiet
+		if live {
+			pr.setLive(func(d time.Duration) string {
+				return pr.p.paint(yellow, "waiting for the migration lock held by "+holder) + " " + pr.p.paint(dim, "("+elapsed(d)+")")
+			})
+		}
+		pr.mu.Unlock()
+		if !live {
+			pr.notef("waiting for the migration lock %s, held by %s", e.Lock, holder)
+		}
 	case sdk.EventLocked:
+		pr.mu.Lock()
+		pr.clearLive()
+		pr.current = nil
+		pr.mu.Unlock()
 		pr.notef("took the migration lock after %s", e.Waited.Round(time.Millisecond))
 	}
 }

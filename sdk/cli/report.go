@@ -33,6 +33,7 @@ type jsonStatus struct {
 	Pending  []jsonMigration `json:"pending"`
 	Failed   []jsonMigration `json:"failed"`
 	Missing  []jsonMigration `json:"missing"`
+	Broken   []brokenFile    `json:"broken"`
 	Summary  jsonSummary     `json:"summary"`
 }
 
@@ -42,6 +43,7 @@ type jsonSummary struct {
 	Failed   int `json:"failed"`
 	Missing  int `json:"missing"`
 	Changed  int `json:"changed"`
+	Broken   int `json:"broken"`
 }
 
 type jsonMigration struct {
@@ -90,7 +92,7 @@ func runJSON(res *sdk.Result) jsonRun {
 	return out
 }
 
-func statusJSON(st *sdk.Status) jsonStatus {
+func statusJSON(st *sdk.Status, broken []brokenFile) jsonStatus {
 	conv := func(list []sdk.MigrationStatus) []jsonMigration {
 		out := []jsonMigration{}
 		for _, s := range list {
@@ -104,9 +106,10 @@ func statusJSON(st *sdk.Status) jsonStatus {
 		}
 		return out
 	}
-	out := jsonStatus{Executed: conv(st.Applied), Pending: conv(st.Pending), Failed: conv(st.Failed), Missing: conv(st.Missing)}
+	out := jsonStatus{Executed: conv(st.Applied), Pending: conv(st.Pending), Failed: conv(st.Failed), Missing: conv(st.Missing),
+		Broken: append([]brokenFile{}, broken...)}
 	out.Summary = jsonSummary{Executed: len(st.Applied), Pending: len(st.Pending), Failed: len(st.Failed),
-		Missing: len(st.Missing), Changed: changed(st)}
+		Missing: len(st.Missing), Changed: changed(st), Broken: len(broken)}
 	return out
 }
 
@@ -153,72 +156,4 @@ func (p *printer) printPlan(res *sdk.Result, verb string) {
 			p.println("       " + strings.ReplaceAll(s, "\n", "\n       ") + ";")
 		}
 	}
-}
-
-// printStatus prints the Executed, Pending, Failed and Missing sections
-// and a summary line.
-func (p *printer) printStatus(st *sdk.Status) {
-	var rows [][]cell
-	section := func(title string, sgr string, list []sdk.MigrationStatus, row func(s sdk.MigrationStatus) []cell) {
-		if len(list) == 0 {
-			return
-		}
-		rows = append(rows, []cell{{text: title, sgr: sgr, head: true}})
-		for _, s := range list {
-			rows = append(rows, row(s))
-		}
-	}
-	applied := func(s sdk.MigrationStatus) []cell {
-		note := c("")
-		if s.ChecksumChanged {
-			note = painted(yellow, "changed since applied")
-		}
-		return []cell{cellf("%d", s.Version), c(s.Name), cellf("batch %d", s.Batch), c(timestamp(s.AppliedAt)), note}
-	}
-	section("Executed", bold, st.Applied, applied)
-	section("Pending", bold+";"+yellow, st.Pending, func(s sdk.MigrationStatus) []cell {
-		return []cell{cellf("%d", s.Version), c(s.Name)}
-	})
-	section("Failed", bold+";"+red, st.Failed, func(s sdk.MigrationStatus) []cell {
-		return []cell{cellf("%d", s.Version), c(s.Name), cellf("batch %d", s.Batch), c(timestamp(s.AppliedAt)),
-			painted(red, "failed half way: repair by hand, then migrate:repair")}
-	})
-	section("Missing", bold+";"+red, st.Missing, func(s sdk.MigrationStatus) []cell {
-		return []cell{cellf("%d", s.Version), c(s.Name), cellf("batch %d", s.Batch), c(timestamp(s.AppliedAt)),
-			painted(red, "applied, but in no migration source")}
-	})
-	p.table("  ", rows)
-	p.println(summary(st))
-}
-
-func summary(st *sdk.Status) string {
-	s := fmt.Sprintf("%d executed, %d pending", len(st.Applied), len(st.Pending))
-	for _, x := range []struct {
-		n    int
-		what string
-	}{{len(st.Failed), "failed"}, {len(st.Missing), "missing"}, {changed(st), "changed"}} {
-		if x.n > 0 {
-			s += fmt.Sprintf(", %d %s", x.n, x.what)
-		}
-	}
-	return s
-}
-
-// printHistory prints the history table's rows in the order written.
-func (p *printer) printHistory(table string, h []sdk.HistoryEntry) {
-	if len(h) == 0 {
-		p.printf("no history in %s\n", table)
-		return
-	}
-	rows := [][]cell{header("VERSION", "NAME", "BATCH", "STATE", "APPLIED AT (UTC)", "TIME")}
-	for _, e := range h {
-		state := c(string(e.State))
-		if e.State == sdk.StateFailed || e.State == sdk.StateRunning {
-			state = painted(red, string(e.State))
-		}
-		rows = append(rows, []cell{cellf("%d", e.Version), c(e.Name), cellf("%d", e.Batch), state,
-			c(timestamp(e.AppliedAt)), c(e.ExecutionTime.String())})
-	}
-	p.table("", rows)
-	p.printf("%s in %s\n", plural(len(h), "row"), table)
 }

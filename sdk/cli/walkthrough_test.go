@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -87,8 +88,17 @@ func TestWalkthrough(t *testing.T) {
 		tableExists(t, db, "hoist_migrations", false)
 		tableExists(t, db, "users", true) // the schema is never touched
 
+		// The target line names the test's database, whose name is random.
+		// The target line names the test's database and server port,
+		// which vary.
+		dbPart, dbNew, host := "/"+lastSegment(dbURL), "/$DB", "127.0.0.1:5432"
+		if dbName(db) == "sqlite" {
+			dbPart, dbNew = strings.TrimPrefix(dbURL, "sqlite:"), "$DB"
+		} else if u, err := url.Parse(dbURL); err == nil {
+			host = u.Host
+		}
 		golden(t, "walkthrough/"+dbName(db), normalize(s.transcript.String(),
-			s.dir, "$DIR", versions[0], "V1", versions[1], "V2"))
+			s.dir, "$DIR", versions[0], "V1", versions[1], "V2", dbPart, dbNew, " "+lastSegment(dbURL)+" ", " $DB ", host, "$HOST"))
 	})
 }
 

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+)
+
+// vocabulary turns the engine's advice, which names its Go options, into
+// the command's flags and variables: an operator at the command line
+// cannot call WithLockTimeout. The library keeps its option names; the
+// longer phrases come first so that they win over their prefixes.
+var vocabulary = strings.NewReplacer(
+	"WithChecksumPolicy(ChecksumWarn)", "--checksum-policy warn (HOIST_CHECKSUM_POLICY=warn)",
+	"WithChecksumPolicy(ChecksumIgnore)", "--checksum-policy ignore (HOIST_CHECKSUM_POLICY=ignore)",
+	"WithChecksumPolicy", "--checksum-policy (HOIST_CHECKSUM_POLICY)",
+	"WithLockTimeout", "--lock-timeout (HOIST_LOCK_TIMEOUT)",
+	"WithAllowOutOfOrder", "--allow-out-of-order (HOIST_ALLOW_OUT_OF_ORDER)",
+	"sdk.WithTable", "--table (HOIST_TABLE)",
+	"WithTable", "--table (HOIST_TABLE)",
+)
+
+// inVocabulary returns msg in the command's words. A tree mounted over
+// the application's own Migrator has none of these flags: its settings
+// are the Go options, so the messages keep naming them.
+func (c *command) inVocabulary(msg string) string {
+	if c.tree.fixed != nil {
+		return msg
+	}
+	return vocabulary.Replace(msg)
+}
+
+// translate is inVocabulary for an error; the error keeps its kind.
+func (c *command) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := c.inVocabulary(msg)
+	if clean == msg {
+		return err
+	}
+	var u usageError
+	var q silentError
+	switch {
+	case errors.As(err, &u):
+		return usageError{err: errors.New(clean), help: u.help}
+	case errors.As(err, &q):
+		return silentError{clean}
+	}
+	return errors.New(clean)
+}
