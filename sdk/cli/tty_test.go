@@ -23,6 +23,9 @@ type terminal struct {
 func newTerminal(t *testing.T) *terminal {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("HOIST_TEST_REQUIRE") == "1" {
+			t.Fatal("tmux is not installed, and HOIST_TEST_REQUIRE=1: the terminal tests need it (apt-get install tmux)")
+		}
 		t.Skip("tmux is not installed; the terminal tests need it")
 	}
 	// A socket of its own, in a directory removed afterwards: the test
