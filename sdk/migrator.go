@@ -32,6 +32,7 @@ type Migrator struct {
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
+	ddl             ddlConfig // bounds on lock waits of migrations (ddlretry.go)
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name
@@ -67,6 +68,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
 		progress:        c.progress,
+		ddl:             c.ddl,
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)

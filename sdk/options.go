@@ -58,6 +58,7 @@ type config struct {
 	checksumPolicy  ChecksumPolicy
 	singleTx        bool
 	progress        func(context.Context, Event)
+	ddl             ddlConfig // options_ddl.go
 }
 
 // WithFS reads SQL migrations from the top directory of fsys (use fs.Sub

@@ -1,0 +1,235 @@
+package sdk
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hoistdb/hoist/dialect"
+)
+
+// Lock-safe DDL. Engines queue lock requests: an ALTER TABLE that waits
+// for a table lock behind a long transaction makes every later query on
+// that table wait behind the ALTER, so a boot that migrates becomes an
+// outage of the application it boots. hoist therefore bounds how long a
+// migration's statements wait for a lock ([WithDDLLockTimeout]), and
+// tries a migration that gave up again, after a growing pause, a bounded
+// number of times ([WithDDLRetries]), as GitLab's with_lock_retries does.
+// Between tries the table is free for the application's queries. Each
+// retry is logged with the session that most likely held the lock.
+
+// ErrDDLLockTimeout: a migration gave up waiting for a lock another
+// session held, on every try ([WithDDLLockTimeout], [WithDDLRetries]).
+// Nothing of it is left behind. Tested with errors.Is; the error is a
+// [*MigrationError] whose message names the session that held the lock
+// where the engine can tell.
+var ErrDDLLockTimeout = errors.New("hoist: a migration timed out waiting for a lock")
+
+// The pause before a retry starts at ddlBackoffMin and doubles up to
+// ddlBackoffMax; each pause is jittered between half and all of it, so
+// replicas and the blocking workload do not fall into step.
+const (
+	ddlBackoffMin = 500 * time.Millisecond
+	ddlBackoffMax = 20 * time.Second
+	// ddlBlockers is how many sessions are asked for after a timeout.
+	ddlBlockers = 5
+)
+
+// lockWaits returns the dialect's ability to bound lock waits and the
+// bound, or nil when either is missing.
+func (m *Migrator) lockWaits() (dialect.LockWaits, time.Duration) {
+	lw, ok := m.dialect.(dialect.LockWaits)
+	d := m.ddl.lockTimeout()
+	if !ok || d == 0 {
+		return nil, 0
+	}
+	return lw, d
+}
+
+// boundLockWaits bounds the lock waits of statements on conn for the
+// migrations of one run, and returns the function that puts the
+// session's settings back. If they cannot be put back, the connection is
+// closed instead of returned to the pool, where the application would
+// inherit a short lock timeout.
+func (m *Migrator) boundLockWaits(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
+	lw, d := m.lockWaits()
+	if lw == nil {
+		return func() {}, nil
+	}
+	undo, err := lw.BoundLockWaits(ctx, conn, d)
+	if err != nil {
+		return nil, fmt.Errorf("hoist: bounding lock waits of migrations to %s (WithDDLLockTimeout; 0 turns it off): %w", d, err)
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := undo(rctx); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			m.logger.LogAttrs(rctx, slog.LevelWarn, "hoist: putting back the session's lock wait settings failed; closed its connection instead",
+				slog.Any("error", err))
+		}
+	}, nil
+}
+
+// runRetrying is [Migrator.run] tried again while it gives up waiting
+// for a lock and leaves nothing behind.
+func (m *Migrator) runRetrying(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
+	var a Applied
+	err := m.retryLockTimeouts(ctx, conn, migrationText([]*Migration{mig}, dir), func() (err error) {
+		a, err = m.run(ctx, conn, mig, dir, batch)
+		return err
+	})
+	return a, err
+}
+
+// retryLockTimeouts runs fn, and again, up to the retry count, while it
+// fails with a [*MigrationError] that is not dirty (nothing was left
+// behind) and whose cause is a lock timeout. text is the SQL that fn
+// runs, if known, to tell which blocking session matters.
+func (m *Migrator) retryLockTimeouts(ctx context.Context, conn *sql.Conn, text string, fn func() error) error {
+	lw, d := m.lockWaits()
+	retries := m.ddl.retryCount()
+	wait := ddlBackoffMin
+	for try := 0; ; try++ {
+		err := fn()
+		var me *MigrationError
+		if err == nil || lw == nil || !errors.As(err, &me) || me.Dirty || !lw.IsLockTimeout(err) {
+			return err
+		}
+		blocker := m.describeBlockers(ctx, lw, conn, text)
+		if try == retries {
+			return m.ddlLockError(me, d, try+1, blocker)
+		}
+		pause := wait/2 + rand.N(wait/2+1)
+		wait = min(2*wait, ddlBackoffMax)
+		m.logger.LogAttrs(ctx, slog.LevelWarn, "hoist: a migration timed out waiting for a lock; retrying",
+			slog.Int64("version", me.Version), slog.String("name", me.Name),
+			slog.Int("retry", try+1), slog.Int("retries", retries),
+			slog.Duration("lock_timeout", d), slog.Duration("pause", pause),
+			slog.String("blocker", blocker), slog.Any("error", me.Err))
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (stopped before trying it again: %w)", err, context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+}
+
+// ddlLockError is the error of a migration that gave up on its last try:
+// a copy of its MigrationError that says so, names the blocker and the
+// options to change, and matches ErrDDLLockTimeout.
+func (m *Migrator) ddlLockError(me *MigrationError, d time.Duration, tries int, blocker string) error {
+	out := *me
+	out.Err = &ddlLockError{err: me.Err, timeout: d, tries: tries, blocker: blocker}
+	return &out
+}
+
+type ddlLockError struct {
+	err     error
+	timeout time.Duration
+	tries   int
+	blocker string
+}
+
+func (e *ddlLockError) Error() string {
+	return fmt.Sprintf("gave up waiting for a lock held by another session, %d %s after %s each; %s; "+
+		"nothing of the migration is left behind: end that transaction, or allow longer waits with "+
+		"WithDDLLockTimeout or more tries with WithDDLRetries (hoist migrate --ddl-lock-timeout, --ddl-retries), "+
+		"then migrate again: %v",
+		e.tries, plural(e.tries, "time", "times"), e.timeout, e.blocker, e.err)
+}
+
+func (e *ddlLockError) Unwrap() []error { return []error{ErrDDLLockTimeout, e.err} }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// migrationText is the SQL of one direction of migrations, "" for Go.
+func migrationText(migs []*Migration, dir Direction) string {
+	var b strings.Builder
+	for _, mig := range migs {
+		for _, st := range mig.step(dir).statements() {
+			b.WriteString(st.SQL)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// describeBlockers names the session that most likely held the lock: of
+// the sessions in an open transaction that hold table locks, the oldest
+// among those holding a table that text names, else the oldest of all.
+func (m *Migrator) describeBlockers(ctx context.Context, lw dialect.LockWaits, conn *sql.Conn, text string) string {
+	bs, err := lw.LockBlockers(ctx, conn, ddlBlockers)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the session that held it is unknown (asking failed: %v)", err)
+	case len(bs) == 0:
+		return "the session that held it is unknown (" + m.dialect.Name() + " does not show it, or it has ended)"
+	}
+	named := func(b dialect.Blocker) bool {
+		return slices.ContainsFunc(b.Tables, func(t string) bool { return mentions(text, t) })
+	}
+	slices.SortStableFunc(bs, func(a, b dialect.Blocker) int {
+		switch na, nb := named(a), named(b); {
+		case na && !nb:
+			return -1
+		case nb && !na:
+			return 1
+		}
+		return 0
+	})
+	s := "held by " + describeBlocker(bs[0])
+	if n := len(bs) - 1; n > 0 {
+		s += fmt.Sprintf(" (and %d other %s in an open transaction)", n, plural(n, "session", "sessions"))
+	}
+	return s
+}
+
+// mentions reports whether sql names table (its last part, unquoted) as
+// a word, in any case.
+func mentions(sql, table string) bool {
+	table = strings.Trim(table[strings.LastIndexByte(table, '.')+1:], `"`+"`")
+	if table == "" {
+		return false
+	}
+	return regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_$])` + regexp.QuoteMeta(table) + `($|[^A-Za-z0-9_$])`).MatchString(sql)
+}
+
+// describeBlocker spells one session: "pid 4711 (psql) from 10.0.0.3,
+// idle in transaction for 12.3s since 2026-11-22T04:00:00Z, holding
+// public.t, query: SELECT * FROM t".
+func describeBlocker(b dialect.Blocker) string {
+	var s strings.Builder
+	s.WriteString(b.Session)
+	if b.State != "" {
+		s.WriteString(", " + b.State)
+	}
+	if b.Age > 0 {
+		fmt.Fprintf(&s, " for %s", b.Age)
+	}
+	if !b.Since.IsZero() {
+		s.WriteString(" since " + b.Since.UTC().Format(time.RFC3339))
+	}
+	if len(b.Tables) > 0 {
+		s.WriteString(", holding " + strings.Join(b.Tables, ", "))
+	}
+	if b.Query != "" {
+		s.WriteString(", query: " + abbreviate(b.Query, 200))
+	}
+	return s.String()
+}
