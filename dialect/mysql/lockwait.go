@@ -71,7 +71,9 @@ func (*Dialect) IsLockTimeout(err error) bool {
 }
 
 // blockersQuery lists the other connections with an open InnoDB
-// transaction, oldest first. An open transaction that has read a table
+// transaction, those whose current database is this connection's
+// first (a transaction of another application on the same server is
+// not likely to hold this database's tables), then oldest first. An open transaction that has read a table
 // holds its metadata lock until it ends, which is what makes an ALTER
 // wait; neither MySQL without performance_schema nor MariaDB without
 // the metadata_lock_info plugin says which tables, so the tables stay
@@ -84,11 +86,11 @@ const blockersQuery = `SELECT p.ID, COALESCE(p.USER, ''), COALESCE(p.HOST, ''), 
 FROM information_schema.INNODB_TRX t
 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
 WHERE t.trx_mysql_thread_id <> CONNECTION_ID()
-ORDER BY t.trx_started, p.ID
+ORDER BY p.DB <=> DATABASE() DESC, t.trx_started, p.ID
 LIMIT %d`
 
-// LockBlockers lists connections with an open transaction, oldest
-// first: their id, user and host, whether they are busy or idle, when
+// LockBlockers lists connections with an open transaction, in this
+// database first, oldest first: their id, user and host, whether they are busy or idle, when
 // their transaction started and its age (to the second), and their
 // current statement. It needs the PROCESS privilege.
 func (*Dialect) LockBlockers(ctx context.Context, conn *sql.Conn, n int) ([]dialect.Blocker, error) {
