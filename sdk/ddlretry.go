@@ -144,7 +144,7 @@ type ddlLockError struct {
 func (e *ddlLockError) Error() string {
 	return fmt.Sprintf("gave up waiting for a lock held by another session, %d %s after %s each; %s; "+
 		"nothing of the migration is left behind: end that transaction, or allow longer waits with "+
-		"WithDDLLockTimeout or more tries with WithDDLRetries (hoist migrate --ddl-lock-timeout, --ddl-retries), "+
+		"WithDDLLockTimeout or more tries with WithDDLRetries (hoist --ddl-lock-wait, --ddl-retries), "+
 		"then migrate again: %v",
 		e.tries, plural(e.tries, "time", "times"), e.timeout, e.blocker, e.err)
 }
