@@ -341,3 +341,41 @@ func TestDDLOptionsValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestDDLBoundSparesConcurrentIndexPostgres: CREATE INDEX CONCURRENTLY,
+// in a migration without a transaction, waits for older transactions
+// without holding up reads or writes, and cut short it leaves an invalid
+// index behind. So it runs without the bound: while a transaction older
+// than it stays open for several times the bound, it waits, and then
+// builds a valid index.
+func TestDDLBoundSparesConcurrentIndexPostgres(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	if _, err := newMigrator(t, db, sdk.WithFS(ddlFS(false))).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	// A snapshot that CREATE INDEX CONCURRENTLY must outwait.
+	if _, err := holder.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := holder.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	const bound = 100 * time.Millisecond
+	time.AfterFunc(10*bound, func() { _, _ = holder.ExecContext(ctx, "COMMIT") })
+	fsys := ddlFS(false)
+	fsys["0002_index.sql"] = &fstest.MapFile{Data: []byte("-- +hoist no-transaction\n-- +hoist up\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n")}
+	if _, err := newMigrator(t, db, sdk.WithFS(fsys), sdk.WithDDLLockTimeout(bound)).Up(ctx); err != nil {
+		t.Fatalf("Up of CREATE INDEX CONCURRENTLY behind an older transaction: %v", err)
+	}
+	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM pg_index WHERE indexrelid = 't_id'::regclass AND indisvalid"); n != 1 {
+		t.Fatal("index t_id is not valid")
+	}
+}

@@ -43,68 +43,105 @@ const (
 	ddlBlockers = 5
 )
 
-// lockWaits returns the dialect's ability to bound lock waits and the
-// bound, or nil when either is missing.
-func (m *Migrator) lockWaits() (dialect.LockWaits, time.Duration) {
-	lw, ok := m.dialect.(dialect.LockWaits)
-	d := m.ddl.lockTimeout()
-	if !ok || d == 0 {
-		return nil, 0
-	}
-	return lw, d
+// ddlSession is the migration connection of one run, with the lock
+// waits of its statements bounded.
+type ddlSession struct {
+	m    *Migrator
+	conn *sql.Conn
+	lw   dialect.LockWaits // nil when there is no bound
+	d    time.Duration
+	undo func(context.Context) error // puts back the session's own settings; nil while unbounded
 }
 
 // boundLockWaits bounds the lock waits of statements on conn for the
-// migrations of one run, and returns the function that puts the
-// session's settings back. If they cannot be put back, the connection is
-// closed instead of returned to the pool, where the application would
-// inherit a short lock timeout.
-func (m *Migrator) boundLockWaits(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
-	lw, d := m.lockWaits()
-	if lw == nil {
-		return func() {}, nil
+// migrations of one run ([WithDDLLockTimeout]). The caller restores the
+// session's own settings when the run ends.
+func (m *Migrator) boundLockWaits(ctx context.Context, conn *sql.Conn) (*ddlSession, error) {
+	s := &ddlSession{m: m, conn: conn, d: m.ddl.lockTimeout()}
+	if lw, ok := m.dialect.(dialect.LockWaits); ok && s.d > 0 {
+		s.lw = lw
 	}
-	undo, err := lw.BoundLockWaits(ctx, conn, d)
-	if err != nil {
-		return nil, fmt.Errorf("hoist: bounding lock waits of migrations to %s (WithDDLLockTimeout; 0 turns it off): %w", d, err)
-	}
-	return func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if err := undo(rctx); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			m.logger.LogAttrs(rctx, slog.LevelWarn, "hoist: putting back the session's lock wait settings failed; closed its connection instead",
-				slog.Any("error", err))
-		}
-	}, nil
+	return s, s.bound(ctx)
 }
 
-// runRetrying is [Migrator.run] tried again while it gives up waiting
-// for a lock and leaves nothing behind.
-func (m *Migrator) runRetrying(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction, batch int) (Applied, error) {
+func (s *ddlSession) bound(ctx context.Context) error {
+	if s.lw == nil || s.undo != nil {
+		return nil
+	}
+	undo, err := s.lw.BoundLockWaits(ctx, s.conn, s.d)
+	if err != nil {
+		return fmt.Errorf("hoist: bounding lock waits of migrations to %s (WithDDLLockTimeout; 0 turns it off): %w", s.d, err)
+	}
+	s.undo = undo
+	return nil
+}
+
+// unbound puts the session's own settings back, on a context that is not
+// cancelled. If they cannot be put back, the connection is closed
+// instead of returned to the pool, where the application would inherit
+// a short lock timeout.
+func (s *ddlSession) unbound(ctx context.Context) error {
+	if s.undo == nil {
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	err := s.undo(rctx)
+	s.undo = nil
+	if err != nil {
+		_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
+		s.m.logger.LogAttrs(rctx, slog.LevelWarn, "hoist: putting back the session's lock wait settings failed; closed its connection instead",
+			slog.Any("error", err))
+	}
+	return err
+}
+
+// restore ends the bound at the end of a run.
+func (s *ddlSession) restore(ctx context.Context) { _ = s.unbound(ctx) }
+
+// run is [Migrator.run] under the bound, tried again while it gives up
+// waiting for a lock and leaves nothing behind.
+//
+// On an engine with transactional DDL, a migration without a
+// transaction runs without the bound and is not tried again: that is
+// where PostgreSQL's CREATE INDEX CONCURRENTLY goes, which waits for
+// older transactions without holding up anyone's reads or writes, and
+// which, cut short, leaves an invalid index behind that a retry would
+// trip over.
+func (s *ddlSession) run(ctx context.Context, mig *Migration, dir Direction, batch int) (Applied, error) {
+	if s.undo != nil && mig.NoTransaction && s.m.dialect.TransactionalDDL() {
+		if err := s.unbound(ctx); err != nil {
+			return Applied{}, fmt.Errorf("hoist: lifting the bound on lock waits for migration %d, which runs without a transaction: %w", mig.Version, err)
+		}
+		a, err := s.m.run(ctx, s.conn, mig, dir, batch)
+		if err == nil {
+			err = s.bound(ctx)
+		}
+		return a, err
+	}
 	var a Applied
-	err := m.retryLockTimeouts(ctx, conn, migrationText([]*Migration{mig}, dir), func() (err error) {
-		a, err = m.run(ctx, conn, mig, dir, batch)
+	err := s.retry(ctx, migrationText([]*Migration{mig}, dir), func() (err error) {
+		a, err = s.m.run(ctx, s.conn, mig, dir, batch)
 		return err
 	})
 	return a, err
 }
 
-// retryLockTimeouts runs fn, and again, up to the retry count, while it
-// fails with a [*MigrationError] that is not dirty (nothing was left
-// behind) and whose cause is a lock timeout. text is the SQL that fn
-// runs, if known, to tell which blocking session matters.
-func (m *Migrator) retryLockTimeouts(ctx context.Context, conn *sql.Conn, text string, fn func() error) error {
-	lw, d := m.lockWaits()
+// retry runs fn, and again, up to the retry count, while it fails with
+// a [*MigrationError] that is not dirty (nothing was left behind) and
+// whose cause is a lock timeout. text is the SQL that fn runs, if
+// known, to tell which blocking session matters.
+func (s *ddlSession) retry(ctx context.Context, text string, fn func() error) error {
+	m, lw, d := s.m, s.lw, s.d
 	retries := m.ddl.retryCount()
 	wait := ddlBackoffMin
 	for try := 0; ; try++ {
 		err := fn()
 		var me *MigrationError
-		if err == nil || lw == nil || !errors.As(err, &me) || me.Dirty || !lw.IsLockTimeout(err) {
+		if err == nil || s.undo == nil || !errors.As(err, &me) || me.Dirty || !lw.IsLockTimeout(err) {
 			return err
 		}
-		blocker := m.describeBlockers(ctx, lw, conn, text)
+		blocker := m.describeBlockers(ctx, lw, s.conn, text)
 		if try == retries {
 			return m.ddlLockError(me, d, try+1, blocker)
 		}

@@ -277,13 +277,13 @@ func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pend
 	if len(pending) == 0 {
 		return nil
 	}
-	restore, err := m.boundLockWaits(ctx, conn) // ddlretry.go
+	ddl, err := m.boundLockWaits(ctx, conn) // ddlretry.go
+	defer ddl.restore(ctx)
 	if err != nil {
 		return err
 	}
-	defer restore()
 	if m.singleTx {
-		return m.retryLockTimeouts(ctx, conn, migrationText(pending, Up), func() error {
+		return ddl.retry(ctx, migrationText(pending, Up), func() error {
 			return m.applyUpSingle(ctx, conn, h, pending, res)
 		})
 	}
@@ -292,7 +292,7 @@ func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pend
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("hoist: stopped before migration %d: %w", mig.Version, context.Cause(ctx))
 		}
-		a, err := m.runRetrying(ctx, conn, mig, Up, res.Batch)
+		a, err := ddl.run(ctx, mig, Up, res.Batch)
 		if err != nil {
 			return err
 		}
