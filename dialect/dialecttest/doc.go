@@ -69,5 +69,11 @@
 // statements the engine runs: semicolons in strings and comments,
 // doubled quotes, and backslashes as the syntax reads them.
 //
+// LockWaits, when the dialect implements it: with one connection's lock
+// waits bounded, its ALTER TABLE behind another connection's open write
+// transaction fails with an error that IsLockTimeout knows (a missing
+// table and nil are not lock timeouts), LockBlockers answers without an
+// error, and after restore and the writer's rollback the ALTER succeeds.
+//
 // Each check is a parallel subtest with databases of its own.
 package dialecttest
