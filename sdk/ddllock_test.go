@@ -195,7 +195,7 @@ func TestDDLLockWaitIsBounded(t *testing.T) {
 				case <-retried:
 					break read
 				case r := <-done:
-					t.Fatalf("Up returned while t was held: %v (%d retries logged)", r.err, len(log.blockers))
+					t.Fatalf("Up returned while t was held: %v", r.err)
 				case <-ctx.Done():
 					t.Fatal("no retries logged before the test's deadline")
 				default:
@@ -377,5 +377,62 @@ func TestDDLBoundSparesConcurrentIndexPostgres(t *testing.T) {
 	}
 	if n := countRows(t, db.DB, "SELECT COUNT(*) FROM pg_index WHERE indexrelid = 't_id'::regclass AND indisvalid"); n != 1 {
 		t.Fatal("index t_id is not valid")
+	}
+}
+
+// TestDDLLockWaitRollback: a down that drops a column waits for the
+// table like an ALTER. Rolled back while a session holds the table, it
+// retries instead of stalling the table, and completes once the holder
+// commits.
+func TestDDLLockWaitRollback(t *testing.T) {
+	t.Parallel()
+	for _, e := range ddlEngines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			ctx := testContext(t)
+			fsys := ddlFS(false)
+			fsys["0002_add_note.sql"] = &fstest.MapFile{Data: []byte("-- +hoist up\nALTER TABLE t ADD COLUMN note VARCHAR(20);\n-- +hoist down\nALTER TABLE t DROP COLUMN note;\n")}
+			retried := make(chan struct{})
+			var once sync.Once
+			log := &retryLog{onRetry: func(int) { once.Do(func() { close(retried) }) }}
+			m, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(fsys), sdk.WithLogger(slog.New(log)),
+				sdk.WithDDLLockTimeout(e.bound), sdk.WithDDLRetries(50))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Up(ctx); err != nil {
+				t.Fatalf("Up: %v", err)
+			}
+			holder, err := db.DB.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer holder.Close()
+			if err := e.hold(ctx, holder); err != nil {
+				t.Fatalf("holding t: %v", err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := m.Rollback(ctx, sdk.RollbackOptions{Steps: 1})
+				done <- err
+			}()
+			select {
+			case <-retried:
+			case err := <-done:
+				t.Fatalf("Rollback returned while t was held: %v", err)
+			case <-ctx.Done():
+				t.Fatal("no retry logged before the test's deadline")
+			}
+			if _, err := holder.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("Rollback after the holder committed: %v", err)
+			}
+			if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations WHERE version = 2"); n != 0 {
+				t.Fatalf("history still has migration 2 after its rollback (%d rows)", n)
+			}
+		})
 	}
 }

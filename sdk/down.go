@@ -109,6 +109,9 @@ func (m *Migrator) down(ctx context.Context, dry bool, pick func(*history) []His
 }
 
 func (m *Migrator) applyDown(ctx context.Context, conn *sql.Conn, h *history, migs []*Migration, res *Result) error {
+	if len(migs) == 0 {
+		return nil
+	}
 	ddl, err := m.boundLockWaits(ctx, conn) // ddlretry.go
 	defer ddl.restore(ctx)
 	if err != nil {
