@@ -195,21 +195,6 @@ type BusyErrors interface {
 	IsBusy(err error) bool
 }
 
-// RequiredColumns is an optional ability of a [Dialect] whose catalogue
-// can list the columns that an INSERT must fill. The engine refuses a
-// history table with such a column that it does not write (one added by
-// hand), before it runs anything: otherwise the row of a migration that
-// ran could not be recorded, and on an engine without transactional DDL
-// the migration would stay applied without one.
-type RequiredColumns interface {
-	// SelectRequiredColumns returns a query, and its arguments, whose
-	// rows hold one column each: the name of every column of table that
-	// is NOT NULL, has no default and is neither generated nor filled by
-	// the engine (identity, auto-increment). No rows when the table does
-	// not exist.
-	SelectRequiredColumns(table string) (query string, args []any)
-}
-
 // LockWaits is an optional ability of a [Dialect] whose engine can bound
 // how long a statement waits for a lock that another session holds.
 // Every engine queues lock requests: a migration's ALTER TABLE that waits
@@ -255,4 +240,19 @@ type Blocker struct {
 	Query string
 	// Tables are the tables it holds locks on, where the engine says.
 	Tables []string
+}
+
+// RequiredColumns is an optional ability of a [Dialect] whose catalogue
+// can list the columns that an INSERT must fill. The engine refuses a
+// history table with such a column that it does not write (one added by
+// hand), before it runs anything: otherwise the row of a migration that
+// ran could not be recorded, and on an engine without transactional DDL
+// the migration would stay applied without one.
+type RequiredColumns interface {
+	// SelectRequiredColumns returns a query, and its arguments, whose
+	// rows hold one column each: the name of every column of table that
+	// is NOT NULL, has no default and is neither generated nor filled by
+	// the engine (identity, auto-increment). No rows when the table does
+	// not exist.
+	SelectRequiredColumns(table string) (query string, args []any)
 }

@@ -29,10 +29,10 @@ type Migrator struct {
 	progress        func(context.Context, Event)
 	table           string
 	lockTimeout     time.Duration
+	ddl             ddlConfig // bounds on lock waits of migrations (ddlretry.go)
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
-	ddl             ddlConfig // bounds on lock waits of migrations (ddlretry.go)
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name

@@ -53,12 +53,12 @@ type config struct {
 	seeders         []Seeder
 	table           string
 	lockTimeout     time.Duration
+	ddl             ddlConfig // options_ddl.go
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
 	singleTx        bool
 	progress        func(context.Context, Event)
-	ddl             ddlConfig // options_ddl.go
 }
 
 // WithFS reads SQL migrations from the top directory of fsys (use fs.Sub

@@ -48,6 +48,12 @@
 // taken says "not held") and leaves the holder's lock alone, and a lock
 // ends with the session that holds it, unless [WithLockOutlivingSession].
 //
+// LockWaits, when the dialect implements it: with one connection's lock
+// waits bounded, its ALTER TABLE behind another connection's open write
+// transaction fails with an error that IsLockTimeout knows (a missing
+// table and nil are not lock timeouts), LockBlockers answers without an
+// error, and after restore and the writer's rollback the ALTER succeeds.
+//
 // Scripter, when the dialect implements it: a transaction with the
 // prologue, scripted inserts of names that need quoting and a scripted
 // delete runs as one multi-statement string, and the rows read back.
@@ -68,12 +74,6 @@
 // [dialect.Syntaxer] syntax, or standard SQL's without one, are the
 // statements the engine runs: semicolons in strings and comments,
 // doubled quotes, and backslashes as the syntax reads them.
-//
-// LockWaits, when the dialect implements it: with one connection's lock
-// waits bounded, its ALTER TABLE behind another connection's open write
-// transaction fails with an error that IsLockTimeout knows (a missing
-// table and nil are not lock timeouts), LockBlockers answers without an
-// error, and after restore and the writer's rollback the ALTER succeeds.
 //
 // Each check is a parallel subtest with databases of its own.
 package dialecttest
