@@ -41,6 +41,13 @@
 // error, panic and cancellation. Everything runs on that connection, so
 // db.SetMaxOpenConns(1) works.
 //
+// Each statement of a migration waits at most [WithDDLLockTimeout] for a
+// lock that another session holds, so that a long transaction of the
+// running application cannot make its queries queue behind a waiting
+// ALTER TABLE; a migration that gave up and left nothing behind is tried
+// again ([WithDDLRetries]), and in the end fails with [ErrDDLLockTimeout]
+// naming the session in the way.
+//
 // # Batches and rollback
 //
 // Each Up that applies something records one batch. [Migrator.Rollback]
