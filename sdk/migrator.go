@@ -63,12 +63,12 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		dialect:         d,
 		table:           c.table,
 		lockTimeout:     c.lockTimeout,
+		ddl:             c.ddl,
 		logger:          c.logger,
 		allowOutOfOrder: c.allowOutOfOrder,
 		checksumPolicy:  c.checksumPolicy,
 		singleTx:        c.singleTx,
 		progress:        c.progress,
-		ddl:             c.ddl,
 		syntax:          embedfs.WithSyntax(embedfs.Syntax{}),
 	}
 	m.scripter, _ = d.(dialect.Scripter)
