@@ -218,6 +218,18 @@ func (m *Migrator) describeBlockers(ctx context.Context, lw dialect.LockWaits, c
 	case len(bs) == 0:
 		return "the session that held it is unknown (" + m.dialect.Name() + " does not show it, or it has ended)"
 	}
+	rankBlockers(bs, text)
+	s := "held by " + describeBlocker(bs[0])
+	if n := len(bs) - 1; n > 0 {
+		s += fmt.Sprintf(" (and %d other %s in an open transaction)", n, plural(n, "session", "sessions"))
+	}
+	return s
+}
+
+// rankBlockers moves the sessions that hold a table that text names
+// ahead of the others, keeping the engine's order (oldest transaction
+// first) within each group.
+func rankBlockers(bs []dialect.Blocker, text string) {
 	named := func(b dialect.Blocker) bool {
 		return slices.ContainsFunc(b.Tables, func(t string) bool { return mentions(text, t) })
 	}
@@ -230,11 +242,6 @@ func (m *Migrator) describeBlockers(ctx context.Context, lw dialect.LockWaits, c
 		}
 		return 0
 	})
-	s := "held by " + describeBlocker(bs[0])
-	if n := len(bs) - 1; n > 0 {
-		s += fmt.Sprintf(" (and %d other %s in an open transaction)", n, plural(n, "session", "sessions"))
-	}
-	return s
 }
 
 // mentions reports whether sql names table (its last part, unquoted) as
