@@ -204,10 +204,19 @@ type BusyErrors interface {
 // migration that gave up and left nothing behind, and names the sessions
 // that were in the way.
 type LockWaits interface {
+	// LocalLockWait returns a statement that makes the rest of the
+	// current transaction's statements give up after waiting d for a
+	// lock, or "" where the engine has none. Where it has one and the
+	// dialect is a [Scripter], the engine runs it in the prologue of
+	// each migration transaction and leaves the session alone: behind a
+	// transaction pooler the session may serve another client next.
+	LocalLockWait(d time.Duration) string
+
 	// BoundLockWaits makes statements on conn give up after waiting d
 	// for a lock held by another session (on MySQL rounded up to whole
 	// seconds), and returns a function that puts back what conn had. It
-	// is called outside a transaction, once per run.
+	// is called outside a transaction, once per run, where
+	// LocalLockWait cannot serve.
 	BoundLockWaits(ctx context.Context, conn *sql.Conn, d time.Duration) (restore func(context.Context) error, err error)
 
 	// IsLockTimeout reports whether err, as returned by the engine's

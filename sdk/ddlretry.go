@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hoistdb/hoist/dialect"
@@ -43,29 +44,73 @@ const (
 	ddlBlockers = 5
 )
 
-// ddlSession is the migration connection of one run, with the lock
-// waits of its statements bounded.
-type ddlSession struct {
-	m    *Migrator
-	conn *sql.Conn
-	lw   dialect.LockWaits // nil when there is no bound
-	d    time.Duration
-	undo func(context.Context) error // puts back the session's own settings; nil while unbounded
+// lockWaitScripter adds the dialect's LocalLockWait to the prologue of
+// every migration transaction while a run has switched it on: a
+// statement of the same round trip, scoped to the transaction, that a
+// transaction pooler cannot carry to another client. The switch is the
+// run's, under the migration lock, so seeds and imports, which run
+// under the same lock at other times, keep waiting as they did.
+type lockWaitScripter struct {
+	dialect.Scripter
+	stmt string
+	on   *atomic.Bool
 }
 
-// boundLockWaits bounds the lock waits of statements on conn for the
-// migrations of one run ([WithDDLLockTimeout]). The caller restores the
-// session's own settings when the run ends.
+func (s lockWaitScripter) MigrationPrologue() string {
+	p := s.Scripter.MigrationPrologue()
+	switch {
+	case !s.on.Load():
+		return p
+	case p == "":
+		return s.stmt
+	}
+	return p + ";\n" + s.stmt
+}
+
+// boundPrologue wraps m.scripter in a lockWaitScripter where the
+// dialect bounds lock waits per transaction. New calls it once the
+// scripter is final.
+func (m *Migrator) boundPrologue() {
+	lw, ok := m.dialect.(dialect.LockWaits)
+	if d := m.ddl.lockTimeout(); ok && d > 0 && m.scripter != nil {
+		if stmt := lw.LocalLockWait(d); stmt != "" {
+			m.scripter = lockWaitScripter{Scripter: m.scripter, stmt: stmt, on: new(atomic.Bool)}
+		}
+	}
+}
+
+// ddlSession is the migration connection of one run, with the lock
+// waits of its statements bounded: by the transaction prologue
+// (lockWaitScripter), or else by the session's settings.
+type ddlSession struct {
+	m     *Migrator
+	conn  *sql.Conn
+	lw    dialect.LockWaits // nil when there is no bound
+	d     time.Duration
+	local *atomic.Bool                // the prologue's switch; nil when the session is bounded
+	undo  func(context.Context) error // ends the bound; nil while unbounded
+}
+
+// boundLockWaits bounds the lock waits of migrations on conn for one run
+// ([WithDDLLockTimeout]). The caller ends the bound when the run ends.
 func (m *Migrator) boundLockWaits(ctx context.Context, conn *sql.Conn) (*ddlSession, error) {
 	s := &ddlSession{m: m, conn: conn, d: m.ddl.lockTimeout()}
 	if lw, ok := m.dialect.(dialect.LockWaits); ok && s.d > 0 {
 		s.lw = lw
+	}
+	if w, ok := m.scripter.(lockWaitScripter); ok {
+		s.local = w.on
 	}
 	return s, s.bound(ctx)
 }
 
 func (s *ddlSession) bound(ctx context.Context) error {
 	if s.lw == nil || s.undo != nil {
+		return nil
+	}
+	if s.local != nil {
+		s.local.Store(true)
+		s.undo = func(context.Context) error { s.local.Store(false); return nil }
 		return nil
 	}
 	undo, err := s.lw.BoundLockWaits(ctx, s.conn, s.d)

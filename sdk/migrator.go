@@ -77,6 +77,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if c.singleTx && !d.TransactionalDDL() {
 		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
 	}
+	m.boundPrologue() // ddlretry.go; after anything else that wraps m.scripter
 	if s, ok := d.(dialect.Syntaxer); ok {
 		m.syntax = embedfs.WithSyntax(s.Syntax())
 	}

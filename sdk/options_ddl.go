@@ -50,11 +50,15 @@ func (c ddlConfig) retryCount() int {
 }
 
 // WithDDLLockTimeout bounds how long each statement of a migration waits
-// for a lock that another session holds (PostgreSQL lock_timeout, MySQL
-// and MariaDB lock_wait_timeout and innodb_lock_wait_timeout, rounded up
-// to whole seconds, SQLite busy_timeout), on the migration connection
-// only, for the run; the default is [DefaultDDLLockTimeout]. A migration
-// that gives up and left nothing behind is tried again ([WithDDLRetries]).
+// for a lock that another session holds, on the migration connection
+// only: PostgreSQL SET LOCAL lock_timeout in each migration transaction;
+// MySQL and MariaDB lock_wait_timeout and innodb_lock_wait_timeout,
+// rounded up to whole seconds, and SQLite busy_timeout, on the session
+// for the run. The default is [DefaultDDLLockTimeout]. A migration that
+// gives up and left nothing behind is tried again ([WithDDLRetries]). On
+// PostgreSQL and SQLite a migration without a transaction is not
+// bounded: CREATE INDEX CONCURRENTLY, cut short, leaves an invalid
+// index behind.
 //
 // Zero turns the bound and the retries off: statements wait as the
 // session's own settings say (on PostgreSQL and MySQL, by default, for

@@ -49,7 +49,8 @@
 // ends with the session that holds it, unless [WithLockOutlivingSession].
 //
 // LockWaits, when the dialect implements it: with one connection's lock
-// waits bounded, its ALTER TABLE behind another connection's open write
+// waits bounded (in one transaction by LocalLockWait where it returns a
+// statement, and by BoundLockWaits), its ALTER TABLE behind another connection's open write
 // transaction fails with an error that IsLockTimeout knows (a missing
 // table and nil are not lock timeouts), LockBlockers answers without an
 // error, and after restore and the writer's rollback the ALTER succeeds.

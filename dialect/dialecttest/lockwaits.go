@@ -9,7 +9,8 @@ import (
 )
 
 // lockWaits checks a LockWaits ability: with the waits of one connection
-// bounded, its ALTER TABLE behind another connection's open write
+// bounded (in a transaction by LocalLockWait, where the dialect has it,
+// and by BoundLockWaits), its ALTER TABLE behind another connection's open write
 // transaction gives up with an error that IsLockTimeout knows (and
 // other errors are not lock timeouts), LockBlockers answers without an
 // error, and once the bound is lifted and the writer is gone the ALTER
@@ -38,11 +39,25 @@ func (s *suite) lockWaits(t *testing.T, lw dialect.LockWaits) {
 		t.Fatal(err)
 	}
 
+	const alter = "ALTER TABLE lw ADD COLUMN note INTEGER"
+	if stmt := lw.LocalLockWait(100 * time.Millisecond); stmt != "" {
+		tx, err := waiter.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("LocalLockWait's %s: %v", stmt, err)
+		}
+		_, err = tx.ExecContext(ctx, alter)
+		_ = tx.Rollback()
+		if err == nil || !lw.IsLockTimeout(err) {
+			t.Fatalf("%s behind an open write transaction, after %s: %v; want an error that IsLockTimeout knows", alter, stmt, err)
+		}
+	}
 	restore, err := lw.BoundLockWaits(ctx, waiter, 100*time.Millisecond)
 	if err != nil {
 		t.Fatalf("BoundLockWaits: %v", err)
 	}
-	const alter = "ALTER TABLE lw ADD COLUMN note INTEGER"
 	_, err = waiter.ExecContext(ctx, alter)
 	if err == nil || !lw.IsLockTimeout(err) {
 		t.Fatalf("%s behind an open write transaction, with lock waits bounded: %v; want an error that IsLockTimeout knows", alter, err)

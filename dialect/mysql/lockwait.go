@@ -31,6 +31,11 @@ func lockWaitSeconds(d time.Duration) int64 {
 	return max(s, 1)
 }
 
+// LocalLockWait returns "": MySQL and MariaDB have no setting for one
+// transaction (SET STATEMENT covers one statement), so the engine bounds
+// the session with BoundLockWaits.
+func (*Dialect) LocalLockWait(time.Duration) string { return "" }
+
 // BoundLockWaits sets lock_wait_timeout and innodb_lock_wait_timeout of
 // the session to d, rounded up to whole seconds, and returns a function
 // that puts back what the session had. A migration that sets them itself

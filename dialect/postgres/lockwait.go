@@ -37,12 +37,18 @@ func lockTimeoutValue(d time.Duration) string {
 	return fmt.Sprintf("%dms", max(d.Milliseconds(), 1))
 }
 
-// BoundLockWaits sets the session's lock_timeout to d. A session
-// setting, not SET LOCAL, so that one statement bounds every kind of
-// migration (in a transaction, as a script, or without one); it is put
-// back by restore, and also by the lock's release (session.go) should
-// restore not run. A migration that sets lock_timeout itself overrides
-// it from there on.
+// LocalLockWait returns SET LOCAL lock_timeout: the engine puts it in
+// the prologue of each migration transaction, so a migration sent as a
+// script pays no round trip for it, and nothing outlives the
+// transaction on a session that a transaction pooler hands on. A
+// migration that sets lock_timeout itself overrides it.
+func (*Dialect) LocalLockWait(d time.Duration) string {
+	return "SET LOCAL lock_timeout = " + quoteLiteral(lockTimeoutValue(d))
+}
+
+// BoundLockWaits sets the session's lock_timeout to d, for statements
+// outside a transaction; it is put back by restore, and also by the
+// lock's release (session.go) should restore not run.
 func (*Dialect) BoundLockWaits(ctx context.Context, conn *sql.Conn, d time.Duration) (func(context.Context) error, error) {
 	var old, set string
 	if err := conn.QueryRowContext(ctx, boundLockTimeout(lockTimeoutValue(d))).Scan(&old, &set); err != nil {

@@ -14,6 +14,9 @@ var _ dialect.LockWaits = (*Dialect)(nil)
 // setBusyTimeout sets the connection's busy_timeout in milliseconds.
 func setBusyTimeout(ms int64) string { return fmt.Sprintf("PRAGMA busy_timeout = %d", ms) }
 
+// LocalLockWait returns "": busy_timeout belongs to the connection.
+func (*Dialect) LocalLockWait(time.Duration) string { return "" }
+
 // BoundLockWaits sets the connection's busy_timeout to d (at least a
 // millisecond) and returns a function that puts back what it had. SQLite
 // locks the whole database, not a table: a migration waits for another
