@@ -436,3 +436,53 @@ func TestDDLLockWaitRollback(t *testing.T) {
 		})
 	}
 }
+
+// TestDDLLockWaitSingleTransaction: under WithSingleTransaction the
+// batch is one transaction that rolls back whole, so it is the batch
+// that waits at most the bound and is tried again, until the holder
+// commits.
+func TestDDLLockWaitSingleTransaction(t *testing.T) {
+	t.Parallel()
+	for _, e := range ddlEngines {
+		if e.name == "mysql" { // WithSingleTransaction is refused there
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			ctx := testContext(t)
+			holder, _ := setupHeld(t, e, db)
+			retried := make(chan struct{})
+			var once sync.Once
+			log := &retryLog{onRetry: func(int) { once.Do(func() { close(retried) }) }}
+			m, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(ddlFS(true)), sdk.WithLogger(slog.New(log)),
+				sdk.WithSingleTransaction(), sdk.WithDDLLockTimeout(e.bound), sdk.WithDDLRetries(50))
+			if err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				res *sdk.Result
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				res, err := m.Up(ctx)
+				done <- result{res, err}
+			}()
+			select {
+			case <-retried:
+			case r := <-done:
+				t.Fatalf("Up returned while t was held: %v", r.err)
+			case <-ctx.Done():
+				t.Fatal("no retry logged before the test's deadline")
+			}
+			if _, err := holder.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			r := <-done
+			if r.err != nil || len(r.res.Applied) != 1 {
+				t.Fatalf("Up after the holder committed: %v, applied %v; want [2]", r.err, versions(r.res.Applied))
+			}
+		})
+	}
+}
