@@ -198,6 +198,62 @@ type BusyErrors interface {
 	IsBusy(err error) bool
 }
 
+// LockWaits is an optional ability of a [Dialect] whose engine can bound
+// how long a statement waits for a lock that another session holds.
+// Every engine queues lock requests: a migration's ALTER TABLE that waits
+// behind a long transaction makes every later query on that table wait
+// behind the ALTER, so an application's boot becomes an outage. The
+// engine bounds the wait of migration statements with it, retries a
+// migration that gave up and left nothing behind, and names the sessions
+// that were in the way.
+type LockWaits interface {
+	// LocalLockWait returns a statement that makes the rest of the
+	// current transaction's statements give up after waiting d for a
+	// lock, or "" where the engine has none. Where it has one and the
+	// dialect is a [Scripter], the engine runs it in the prologue of
+	// each migration transaction and leaves the session alone: behind a
+	// transaction pooler the session may serve another client next.
+	LocalLockWait(d time.Duration) string
+
+	// BoundLockWaits makes statements on conn give up after waiting d
+	// for a lock held by another session (on MySQL rounded up to whole
+	// seconds), and returns a function that puts back what conn had. It
+	// is called outside a transaction, once per run, where
+	// LocalLockWait cannot serve.
+	BoundLockWaits(ctx context.Context, conn *sql.Conn, d time.Duration) (restore func(context.Context) error, err error)
+
+	// IsLockTimeout reports whether err, as returned by the engine's
+	// usual driver and perhaps wrapped, says that a statement gave up
+	// waiting for a lock: the statement (or, where the engine says so,
+	// the transaction) was rolled back and may be tried again.
+	IsLockTimeout(err error) bool
+
+	// LockBlockers describes, through conn, at most n other sessions
+	// that may have held the lock that a statement on conn gave up on:
+	// sessions in an open transaction that hold locks on tables,
+	// oldest transaction first. No sessions, and no error, when the
+	// engine cannot tell.
+	LockBlockers(ctx context.Context, conn *sql.Conn, n int) ([]Blocker, error)
+}
+
+// Blocker is a session that held locks a migration may have waited for,
+// as far as the engine shows it.
+type Blocker struct {
+	// Session names it: "pid 4711 (psql) from 10.0.0.3",
+	// "connection 42 (app@10.0.0.3:51234)".
+	Session string
+	// State is what it is doing: "idle in transaction", "active".
+	State string
+	// Since is when its transaction started, zero when unknown; Age is
+	// how long it had been open when asked (by the server's clock).
+	Since time.Time
+	Age   time.Duration
+	// Query is its current or last statement, "" when hidden.
+	Query string
+	// Tables are the tables it holds locks on, where the engine says.
+	Tables []string
+}
+
 // RequiredColumns is an optional ability of a [Dialect] whose catalogue
 // can list the columns that an INSERT must fill. The engine refuses a
 // history table with such a column that it does not write (one added by

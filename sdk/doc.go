@@ -44,6 +44,13 @@
 // server to cancel it (PostgreSQL, MySQL/MariaDB), and to find out what
 // became of it ([MigrationError].Outcome).
 //
+// Each statement of a migration waits at most [WithDDLLockTimeout] for a
+// lock that another session holds, so that a long transaction of the
+// running application cannot make its queries queue behind a waiting
+// ALTER TABLE; a migration that gave up and left nothing behind is tried
+// again ([WithDDLRetries]), and in the end fails with [ErrDDLLockTimeout]
+// naming the session in the way.
+//
 // # Batches and rollback
 //
 // Each Up that applies something records one batch. [Migrator.Rollback]

@@ -109,6 +109,14 @@ func (m *Migrator) down(ctx context.Context, dry bool, pick func(*history) []His
 }
 
 func (m *Migrator) applyDown(ctx context.Context, conn *sql.Conn, h *history, migs []*Migration, res *Result) error {
+	if len(migs) == 0 {
+		return nil
+	}
+	ddl, err := m.boundLockWaits(ctx, conn) // ddlretry.go
+	defer ddl.restore(ctx)
+	if err != nil {
+		return err
+	}
 	rows := h.byVersion()
 	for _, mig := range migs {
 		if err := ctx.Err(); err != nil {
@@ -116,7 +124,7 @@ func (m *Migrator) applyDown(ctx context.Context, conn *sql.Conn, h *history, mi
 		}
 		// A failed down on an engine without transactional DDL is
 		// recorded as failed in the batch it was applied in.
-		a, err := m.run(ctx, conn, mig, Down, rows[mig.Version].Batch)
+		a, err := ddl.run(ctx, mig, Down, rows[mig.Version].Batch)
 		if err != nil {
 			return err
 		}

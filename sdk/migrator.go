@@ -29,6 +29,7 @@ type Migrator struct {
 	progress        func(context.Context, Event)
 	table           string
 	lockTimeout     time.Duration
+	ddl             ddlConfig // bounds on lock waits of migrations (ddlretry.go)
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy
@@ -67,6 +68,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 		dialect:         d,
 		table:           c.table,
 		lockTimeout:     c.lockTimeout,
+		ddl:             c.ddl,
 		logger:          c.logger,
 		allowOutOfOrder: c.allowOutOfOrder,
 		checksumPolicy:  c.checksumPolicy,
@@ -82,6 +84,7 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if c.singleTx && !d.TransactionalDDL() {
 		return nil, fmt.Errorf("hoist: WithSingleTransaction: %s commits DDL implicitly, so one transaction cannot hold several migrations", d.Name())
 	}
+	m.boundPrologue() // ddlretry.go; after anything else that wraps m.scripter
 	if s, ok := d.(dialect.Syntaxer); ok {
 		m.syntax = embedfs.WithSyntax(s.Syntax())
 	}

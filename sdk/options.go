@@ -53,6 +53,7 @@ type config struct {
 	seeders         []Seeder
 	table           string
 	lockTimeout     time.Duration
+	ddl             ddlConfig // options_ddl.go
 	logger          *slog.Logger
 	allowOutOfOrder bool
 	checksumPolicy  ChecksumPolicy

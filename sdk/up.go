@@ -284,15 +284,22 @@ func (m *Migrator) applyUp(ctx context.Context, conn *sql.Conn, h *history, pend
 	if len(pending) == 0 {
 		return nil
 	}
+	ddl, err := m.boundLockWaits(ctx, conn) // ddlretry.go
+	defer ddl.restore(ctx)
+	if err != nil {
+		return err
+	}
 	if m.singleTx {
-		return m.applyUpSingle(ctx, conn, h, pending, res)
+		return ddl.retry(ctx, migrationText(pending, Up), func() error {
+			return m.applyUpSingle(ctx, conn, h, pending, res)
+		})
 	}
 	res.Batch = h.lastBatch() + 1
 	for _, mig := range pending {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("hoist: stopped before migration %d: %w", mig.Version, context.Cause(ctx))
 		}
-		a, err := m.run(ctx, conn, mig, Up, res.Batch)
+		a, err := ddl.run(ctx, mig, Up, res.Batch)
 		if err != nil {
 			return err
 		}

@@ -48,6 +48,13 @@
 // taken says "not held") and leaves the holder's lock alone, and a lock
 // ends with the session that holds it, unless [WithLockOutlivingSession].
 //
+// LockWaits, when the dialect implements it: with one connection's lock
+// waits bounded (in one transaction by LocalLockWait where it returns a
+// statement, and by BoundLockWaits), its ALTER TABLE behind another connection's open write
+// transaction fails with an error that IsLockTimeout knows (a missing
+// table and nil are not lock timeouts), LockBlockers answers without an
+// error, and after restore and the writer's rollback the ALTER succeeds.
+//
 // Scripter, when the dialect implements it: a transaction with the
 // prologue, scripted inserts of names that need quoting and a scripted
 // delete runs as one multi-statement string, and the rows read back.

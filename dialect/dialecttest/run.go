@@ -33,6 +33,9 @@ func Run(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB, o
 	t.Run("seeds", s.seeds)
 	t.Run("is_missing_table", s.isMissingTable)
 	t.Run("lock", s.lock)
+	if lw, ok := d.(dialect.LockWaits); ok {
+		t.Run("lock_waits", func(t *testing.T) { s.lockWaits(t, lw) })
+	}
 	if sc, ok := d.(dialect.Scripter); ok {
 		t.Run("script", func(t *testing.T) { s.script(t, sc) })
 	}

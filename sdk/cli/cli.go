@@ -190,6 +190,8 @@ func (t *tree) globalFlags(f *pflag.FlagSet) {
 	if t.fixed == nil {
 		f.String("table", sdk.DefaultTable, "history table (env HOIST_TABLE)")
 		f.Duration("lock-timeout", sdk.DefaultLockTimeout, "how long to wait for the migration lock (env HOIST_LOCK_TIMEOUT)")
+		f.Duration("ddl-lock-wait", sdk.DefaultDDLLockTimeout, "how long a migration's statement may wait for a table lock; 0: no bound (env HOIST_DDL_LOCK_WAIT)")
+		f.Int("ddl-retries", sdk.DefaultDDLRetries, "how often to retry a migration that timed out waiting for a table lock (env HOIST_DDL_RETRIES)")
 		f.Bool("allow-out-of-order", false, "apply pending migrations older than the newest applied one (env HOIST_ALLOW_OUT_OF_ORDER)")
 		f.String("checksum-policy", "strict", "edited applied migrations: strict, warn or ignore (env HOIST_CHECKSUM_POLICY)")
 	}

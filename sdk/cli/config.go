@@ -41,6 +41,12 @@ type Config struct {
 	// LockTimeout is how long to wait for the migration lock; default
 	// [sdk.DefaultLockTimeout].
 	LockTimeout time.Duration
+	// DDLLockTimeout bounds how long a migration's statement waits for a
+	// table lock, and DDLRetries how often a migration that timed out is
+	// tried again; defaults [sdk.DefaultDDLLockTimeout] and
+	// [sdk.DefaultDDLRetries] (config_ddl.go).
+	DDLLockTimeout time.Duration
+	DDLRetries     int
 	// AllowOutOfOrder applies pending migrations older than the newest
 	// applied one; default false.
 	AllowOutOfOrder bool
@@ -102,6 +108,8 @@ var settings = []setting{
 			}
 			return fmt.Errorf("%q is not strict, warn or ignore", v)
 		}},
+	ddlLockTimeoutSetting,
+	ddlRetriesSetting,
 }
 
 // envFunc looks up an environment variable, as os.LookupEnv does.
@@ -301,6 +309,8 @@ func (c *Config) Options() []sdk.Option {
 		sdk.WithTable(c.Table),
 		sdk.WithLockTimeout(c.LockTimeout),
 		sdk.WithChecksumPolicy(c.ChecksumPolicy),
+		sdk.WithDDLLockTimeout(c.DDLLockTimeout),
+		sdk.WithDDLRetries(c.DDLRetries),
 	}
 	if c.AllowOutOfOrder {
 		opts = append(opts, sdk.WithAllowOutOfOrder())

@@ -65,6 +65,7 @@ checksum_policy: warn
 		want := Config{File: filepath.Join(root, ConfigFile), DatabaseURL: "sqlite:" + filepath.ToSlash(filepath.Join(root, "data/app.db")),
 			Migrations: filepath.Join(root, "db/migrations"), Seeds: filepath.Join(root, "seeds"), Models: filepath.Join(root, "models"),
 			Factories: filepath.Join(root, "factories"), Table: "yaml_table", LockTimeout: time.Minute, ChecksumPolicy: sdk.ChecksumWarn}
+		want.DDLLockTimeout, want.DDLRetries = sdk.DefaultDDLLockTimeout, sdk.DefaultDDLRetries
 		if *c != want {
 			t.Errorf("got  %+v\nwant %+v", *c, want)
 		}
