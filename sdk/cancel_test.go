@@ -343,7 +343,8 @@ func TestOutcomeUnknown(t *testing.T) {
 		"0001_log.sql":  slowFS("mysql", 0)["0001_log.sql"],
 		"0002_wait.sql": {Data: []byte("-- +hoist up\nUPDATE held SET id = 1 WHERE id = 1;\nINSERT INTO log (id) VALUES (2);\n")},
 	}
-	m := newMigrator(t, db, sdk.WithFS(fsys), cancelOnMigrating(cancel))
+	m := newMigrator(t, db, sdk.WithFS(fsys), cancelOnMigrating(cancel),
+		sdk.WithDDLLockTimeout(0)) // the statement must wait on the row lock, not time out
 	_, err = m.Up(cctx)
 	t.Logf("Up cancelled: %v", err)
 	var me *sdk.MigrationError
