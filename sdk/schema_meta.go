@@ -154,7 +154,9 @@ func (m *Migrator) keepSchemaMeta(ctx context.Context, q Tx, mig *Migration, dir
 // according to the history table history, in order of version and of
 // the rows within a version: what package sdk/schema merges into an
 // inspected schema, and what the hoist command, which has no compiled
-// migrations, reads. A database without the table has none.
+// migrations, reads. A database without the table has none; but q
+// should not be a PostgreSQL transaction then, which the failed read
+// would abort.
 func ReadSchemaMeta(ctx context.Context, q Querier, d dialect.Dialect, history string) ([]SchemaMeta, error) {
 	rows, err := readSchemaMeta(ctx, q, d, history)
 	if err != nil {
