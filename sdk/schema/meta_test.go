@@ -258,3 +258,30 @@ func TestRelationMetadataFollowsRenames(t *testing.T) {
 		})
 	})
 }
+
+// TestRelationNamesAreIdentifiers: field and relation names become Go
+// names in generated models, so anything but an identifier is refused
+// before any SQL runs, naming the table, column or key.
+func TestRelationNamesAreIdentifiers(t *testing.T) {
+	t.Parallel()
+	d := schema.Define(1, "bad names", func(s *schema.Builder) {
+		s.CreateTable("users", func(t *schema.Table) { t.ID() })
+		s.CreateTable("tokens", func(t *schema.Table) {
+			t.ID()
+			t.BigInteger("user_id").Map("User ID")
+			t.ForeignKey("user_id").References("users", "id").Alias("Token-User").As("owner").InverseAlias("1tokens")
+		})
+	})
+	for _, want := range []string{
+		`table tokens, column user_id: Map("User ID"): a field name is an identifier`,
+		`table tokens: foreign key tokens_user_id_fkey: Alias("Token-User"): a relation name is an identifier`,
+		`table tokens: foreign key tokens_user_id_fkey: InverseAlias("1tokens"): a relation name is an identifier`,
+	} {
+		if d.Err == nil || !strings.Contains(d.Err.Error(), want) {
+			t.Errorf("Err = %v; want it to say %q", d.Err, want)
+		}
+	}
+	if d.Err != nil && strings.Contains(d.Err.Error(), `As("owner")`) {
+		t.Errorf("Err = %v; As(\"owner\") is an identifier", d.Err)
+	}
+}
