@@ -92,6 +92,22 @@ func TestSchemaMetaFollowsHistory(t *testing.T) {
 			t.Fatalf("%d rows in hoist_migrations_schema after the rollback; want 2, the rolled back migration's deleted", n)
 		}
 
+		// The hoist command resets the history without the compiled
+		// migrations: the metadata goes too.
+		bare := newMigrator(t, db)
+		if err := bare.ResetHistory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations_schema"); n != 0 {
+			t.Fatalf("%d rows in hoist_migrations_schema after ResetHistory by a Migrator without migrations; want none", n)
+		}
+		if err := bare.DeleteHistory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if tableExists(t, db, "hoist_migrations_schema") {
+			t.Fatal("hoist_migrations_schema exists after DeleteHistory by a Migrator without migrations")
+		}
+
 		if db.Dialect.Name() == "mysql" {
 			return // WithSingleTransaction is for engines with transactional DDL
 		}
