@@ -285,3 +285,56 @@ func TestRelationNamesAreIdentifiers(t *testing.T) {
 		t.Errorf("Err = %v; As(\"owner\") is an identifier", d.Err)
 	}
 }
+
+// TestReplayMetadata: the kept rows are replayed in order, so that a
+// later migration's drop, re-creation, change or rename applies to what
+// an earlier one kept, and rows of a kind this hoist does not know are
+// refused rather than misread.
+func TestReplayMetadata(t *testing.T) {
+	t.Parallel()
+	inspected := &schema.Schema{Tables: []*schema.TableDef{{
+		Name: "tokens",
+		Columns: []*schema.ColumnDef{
+			{Name: "user_id", Type: schema.TypeBigInt},
+			{Name: "kind", Type: schema.TypeEnum, Values: []string{"A", "B", "C"}},
+			{Name: "code", Type: schema.TypeEnum, Values: []string{"A", "B"}},
+		},
+		ForeignKeys: []*schema.ForeignKeyDef{{Name: "tokens_user_id_fkey", Columns: []string{"user_id"}, RefTable: "users", RefColumns: []string{"id"}}},
+	}}}
+	rows := []sdk.SchemaMeta{
+		// migration 1: a table whose names a later drop forgets
+		{Version: 1, Kind: "column", Table: "tokens", Column: "user_id", Key: "Old"},
+		{Version: 1, Kind: "relation", Table: "tokens", Column: "user_id", Key: "tokens_user_id_fkey", Value: `{"as":"old"}`},
+		{Version: 1, Kind: "enum", Key: "Kind", Value: "A,B"},
+		// migration 2: dropped and created again
+		{Version: 2, Kind: "drop_table", Table: "tokens"},
+		{Version: 2, Kind: "column", Table: "tokens", Column: "user_id", Key: "UserID"},
+		{Version: 2, Kind: "column", Table: "tokens", Column: "kind", Value: "Kind"},
+		{Version: 2, Kind: "column", Table: "tokens", Column: "code", Key: "Code", Value: "Kind"},
+		{Version: 2, Kind: "relation", Table: "tokens", Column: "user_id", Key: "named_on_postgres", Value: `{"alias":"TokenUser","as":"owner"}`},
+		// migration 3: a member added; code changed without a field name
+		{Version: 3, Kind: "enum_value", Key: "Kind", Value: "C"},
+		{Version: 3, Kind: "column", Table: "tokens", Column: "code", Value: "Kind"},
+	}
+	md, err := schema.ReplayMetadata(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := names(schema.WithMetadata(inspected, md, false))
+	want := []string{
+		"enum Kind [A B C]",
+		`tokens(user_id) alias "TokenUser" as "owner" inverse ""`,
+		"tokens.kind enum Kind [A B C]",
+		"tokens.user_id field UserID",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("merged names\n  %s\nwant (code holds other members than Kind now, so it stays unnamed)\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if got := names(schema.WithMetadata(inspected, md, true)); slices.Contains(got, "enum Kind [A B C]") || slices.Contains(got, "tokens.kind enum Kind [A B C]") {
+		t.Fatalf("with named enums (PostgreSQL), the kept enum names were merged: %q", got)
+	}
+	_, err = schema.ReplayMetadata(append(rows, sdk.SchemaMeta{Version: 4, Kind: "index_hint"}))
+	if err == nil || !strings.Contains(err.Error(), `migration 4: unknown kind "index_hint"`) {
+		t.Fatalf("ReplayMetadata with an unknown kind: %v; want it refused, naming the migration and kind", err)
+	}
+}
