@@ -128,8 +128,9 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 }
 
 // ResetHistory deletes every row of the history table and keeps the
-// table, and deletes the schema metadata kept with it; the schema is not touched, so every migration becomes pending.
-// It is for a database whose schema was rebuilt by other means.
+// table, and deletes the schema metadata kept with it; the schema is not
+// touched, so every migration becomes pending. It is for a database
+// whose schema was rebuilt by other means.
 func (m *Migrator) ResetHistory(ctx context.Context) error {
 	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		h, err := m.readHistory(ctx, conn)

@@ -47,8 +47,14 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 				r.done = m.leaveOwnTransaction(ctx, conn, mig, s, r.done)
 			}
 		}
+		if err == nil && dir == Up {
+			err = m.keepSchemaMeta(ctx, conn, mig, dir)
+		}
 		if err == nil {
 			err = m.markApplied(ctx, conn, r)
+		}
+		if err == nil && dir == Down {
+			err = m.keepSchemaMeta(ctx, conn, mig, dir)
 		}
 	case m.scripter != nil && s.fn == nil:
 		err = m.runScript(ctx, conn, mig, dir, batch)

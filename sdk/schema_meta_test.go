@@ -148,3 +148,28 @@ func TestSchemaMetaLongTableName(t *testing.T) {
 		}
 	})
 }
+
+// TestSchemaMetaNoTransaction: a migration that keeps metadata and runs
+// outside a transaction writes its rows before its applied mark and
+// deletes them after its rollback, as one in a transaction does.
+func TestSchemaMetaNoTransaction(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		mig := metaMigration(1, "outside")
+		mig.NoTransaction = true
+		m := newMigrator(t, db, sdk.WithMigrations(mig))
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := readMeta(t, db, "hoist_migrations"); len(got) != 2 || got[0].Table != "outside" {
+			t.Fatalf("after Up: %+v; want the migration's two rows", got)
+		}
+		if _, err := m.Rollback(ctx, sdk.RollbackOptions{Steps: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations_schema"); n != 0 {
+			t.Fatalf("%d metadata rows after the rollback; want none", n)
+		}
+	})
+}
