@@ -40,7 +40,7 @@ type config struct {
 	childTimeout time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect"}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -188,6 +188,8 @@ func run() int {
 				r.concurrent(ctx, srv)
 			case "migrated":
 				r.migrated(ctx, srv)
+			case "inspect":
+				r.inspect(ctx, srv)
 			}
 		}
 	}

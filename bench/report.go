@@ -22,6 +22,8 @@ type results struct {
 	Parse    []parseResult
 	// Templates says, per engine, how workload 6 got its template.
 	Templates map[kind]string `json:",omitempty"`
+	// Inspect is workload 7, per engine.
+	Inspect []inspectResult `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -421,6 +423,9 @@ func writeReport(w io.Writer, r *results) {
 	}
 	if len(r.rows("migrated")) > 0 {
 		r.migratedReport(w)
+	}
+	if len(r.Inspect) > 0 {
+		r.inspectReport(w)
 	}
 	r.problems(w)
 }

@@ -128,8 +128,9 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 }
 
 // ResetHistory deletes every row of the history table and keeps the
-// table; the schema is not touched, so every migration becomes pending.
-// It is for a database whose schema was rebuilt by other means.
+// table, and deletes the schema metadata kept with it; the schema is not
+// touched, so every migration becomes pending. It is for a database
+// whose schema was rebuilt by other means.
 func (m *Migrator) ResetHistory(ctx context.Context) error {
 	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		h, err := m.readHistory(ctx, conn)
@@ -139,16 +140,17 @@ func (m *Migrator) ResetHistory(ctx context.Context) error {
 		if _, err := conn.ExecContext(ctx, m.dialect.ClearHistory(m.table)); err != nil {
 			return fmt.Errorf("hoist: clearing %s: %w", m.table, err)
 		}
-		return nil
+		return m.clearSchemaMeta(ctx, conn, false)
 	})
 }
 
-// DeleteHistory drops the history table; the schema is not touched.
+// DeleteHistory drops the history table and the schema metadata table
+// kept with it; the schema is not touched.
 func (m *Migrator) DeleteHistory(ctx context.Context) error {
 	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, m.dialect.DropHistoryTable(m.table)); err != nil {
 			return fmt.Errorf("hoist: dropping %s: %w", m.table, err)
 		}
-		return nil
+		return m.clearSchemaMeta(ctx, conn, true)
 	})
 }

@@ -22,6 +22,12 @@ type DialectSteps struct {
 	// Down runs as a Go migration's down does; nil makes the migration
 	// irreversible.
 	Down func(ctx context.Context, d dialect.Dialect, tx Tx) error
+	// Meta, if not nil (even empty), is the schema metadata the
+	// migration keeps while it is applied (see [SchemaMeta]): the
+	// Migrator writes these rows with its history row and deletes them
+	// when it is rolled back, and its steps may read what earlier
+	// migrations kept with [RunningSchemaMeta].
+	Meta []SchemaMeta
 }
 
 // DialectMigration returns a Go migration whose steps receive the
@@ -58,10 +64,10 @@ func (m *Migrator) bindDialect() error {
 			}
 		}
 		if s.Up != nil {
-			mig.up.fn = func(ctx context.Context, tx Tx) error { return s.Up(ctx, d, tx) }
+			mig.up.fn = func(ctx context.Context, tx Tx) error { return s.Up(m.withRunningMeta(ctx, mig, Up), d, tx) }
 		}
 		if s.Down != nil {
-			mig.down.fn = func(ctx context.Context, tx Tx) error { return s.Down(ctx, d, tx) }
+			mig.down.fn = func(ctx context.Context, tx Tx) error { return s.Down(m.withRunningMeta(ctx, mig, Down), d, tx) }
 		}
 	}
 	return errors.Join(errs...)

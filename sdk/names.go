@@ -9,7 +9,8 @@ import (
 
 // checkNames refuses a history table name that the engine would not keep
 // as written ([dialect.IdentifierLimit]), nor the names derived from it
-// that this Migrator uses: the seed table, where there are seeders. A
+// that this Migrator uses: the seed table, where there are seeders, and
+// the schema metadata table, where a migration keeps metadata. A
 // derived name that is too long would be cut short by PostgreSQL, so that
 // the seed table of a 63-character history table is the history table
 // itself, and refused by MySQL only at the first Seed.
@@ -31,13 +32,26 @@ func (m *Migrator) checkNames() error {
 			part, len(part), m.dialect.Name(), limit)
 	}
 	if len(m.seeds) > 0 {
-		seeds := m.seedTable()
-		if part := longestPart(seeds); len(part) > limit {
-			short := limit - (len(seeds) - len(m.table))
-			return fmt.Errorf("hoist: WithTable: the seed table name %q derived from %q is %d characters long; %s keeps at most %d in a name; "+
-				"choose a table name of at most %d characters, so that its seed table fits",
-				part, m.table, len(part), m.dialect.Name(), limit, short)
+		if err := m.checkDerived(m.seedTable(), "seed table", limit); err != nil {
+			return err
 		}
+	}
+	if m.keepsSchemaMeta() {
+		return m.checkDerived(m.schemaMetaTable(), "schema metadata table", limit)
+	}
+	return nil
+}
+
+// checkDerived refuses a name derived from the history table that the
+// engine would not keep as written. The schema metadata table is checked
+// only where a migration keeps metadata (a schema migration), for the
+// reason the seed table is checked only where there are seeders.
+func (m *Migrator) checkDerived(derived, what string, limit int) error {
+	if part := longestPart(derived); len(part) > limit {
+		short := limit - (len(derived) - len(m.table))
+		return fmt.Errorf("hoist: WithTable: the %s name %q derived from %q is %d characters long; %s keeps at most %d in a name; "+
+			"choose a table name of at most %d characters, so that its %s fits",
+			what, part, m.table, len(part), m.dialect.Name(), limit, short, what)
 	}
 	return nil
 }

@@ -47,8 +47,14 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 				r.done = m.leaveOwnTransaction(ctx, conn, mig, s, r.done)
 			}
 		}
+		if err == nil && dir == Up {
+			err = m.keepSchemaMeta(ctx, conn, mig, dir)
+		}
 		if err == nil {
 			err = m.markApplied(ctx, conn, r)
+		}
+		if err == nil && dir == Down {
+			err = m.keepSchemaMeta(ctx, conn, mig, dir)
 		}
 	case m.scripter != nil && s.fn == nil:
 		err = m.runScript(ctx, conn, mig, dir, batch)
@@ -59,12 +65,18 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 		r.lazy = m.implicit != nil || !m.dialect.TransactionalDDL()
 		_, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
 			err := m.execMarked(ctx, tx, s, r)
+			if err == nil && dir == Up {
+				err = m.keepSchemaMeta(ctx, tx, mig, dir)
+			}
 			switch {
 			case err != nil:
 			case r.written:
 				err = m.markApplied(ctx, tx, r)
 			default:
 				err = m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start))
+			}
+			if err == nil && dir == Down {
+				err = m.keepSchemaMeta(ctx, tx, mig, dir)
 			}
 			inside = err != nil
 			return r.done, err
@@ -116,10 +128,19 @@ func (mig *Migration) step(dir Direction) step {
 // stepInTx runs one direction of mig and its history change inside tx.
 func (m *Migrator) stepInTx(ctx context.Context, tx Tx, mig *Migration, dir Direction, batch int, start time.Time) (int, error) {
 	n, err := m.execStep(ctx, tx, mig, dir, mig.step(dir))
+	if err == nil && dir == Up {
+		err = m.keepSchemaMeta(ctx, tx, mig, dir)
+	}
 	if err != nil {
 		return n, err
 	}
-	return n, m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start))
+	if err := m.recordErr(mig, dir, m.record(ctx, tx, mig, dir, batch, start)); err != nil {
+		return n, err
+	}
+	if dir == Down {
+		return n, m.keepSchemaMeta(ctx, tx, mig, dir)
+	}
+	return n, nil
 }
 
 // commitsImplicitly reports whether every statement of s is one the

@@ -272,6 +272,9 @@ func (m *Migrator) lockedHistory(ctx context.Context, conn *sql.Conn) (*history,
 	if _, err := conn.ExecContext(ctx, m.dialect.CreateHistoryTable(m.table)); err != nil {
 		return nil, fmt.Errorf("hoist: creating history table %s: %w", m.table, err)
 	}
+	if err := m.createSchemaMeta(ctx, conn); err != nil {
+		return nil, err
+	}
 	h, err := m.readHistory(ctx, conn)
 	if err != nil {
 		return nil, err

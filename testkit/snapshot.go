@@ -107,7 +107,8 @@ func snapshot(ctx context.Context, db *DB, historyTable string) (string, error) 
 }
 
 // excluded returns the names of the tables to leave out of a snapshot of
-// schema: the history table and its seed table, when they are in schema.
+// schema: the history table and its seed and schema metadata tables,
+// when they are in schema.
 func excluded(historyTable, schema string) map[string]bool {
 	s, table, qualified := strings.Cut(historyTable, ".")
 	if !qualified {
@@ -115,7 +116,7 @@ func excluded(historyTable, schema string) map[string]bool {
 	} else if s != schema {
 		return map[string]bool{}
 	}
-	return map[string]bool{table: true, table + "_seeds": true}
+	return map[string]bool{table: true, table + "_seeds": true, table + "_schema": true}
 }
 
 // Ranks order the objects of one group: a table, then its parts.

@@ -31,7 +31,7 @@ var ddl = ddlgen.Engine{
 // utf8mb4. Every statement commits implicitly; see docs/schema.md.
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
 	var out []string
-	for _, c := range changes {
+	for i, c := range changes {
 		switch c := c.(type) {
 		case schema.CreateEnum, schema.DropEnum:
 			// enums live in their columns
@@ -77,7 +77,11 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 			}
 		case schema.AddEnumValue:
-			return nil, ddlgen.Unsupported("mysql", c, "adding a member means redefining every column of the enum, and MySQL keeps no enum names to find them by")
+			stmts, err := addEnumValue(current, changes[:i], c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stmts...)
 		default:
 			return nil, ddlgen.Unsupported("mysql", c, "unknown change")
 		}
@@ -185,4 +189,32 @@ var myTypes = map[schema.Type]string{
 	schema.TypeDate:      "DATE",
 	schema.TypeTime:      "TIME",
 	schema.TypeBinary:    "LONGBLOB",
+}
+
+// addEnumValue redefines every column of the enum, as the changes before
+// it leave the schema, with the member added at the end: MySQL spells an
+// enum's members in each column. current names the enums of its columns
+// from the metadata earlier schema migrations kept. MODIFY keeps the
+// rows, whose values are all members still.
+func addEnumValue(current *schema.Schema, before []schema.Change, c schema.AddEnumValue) ([]string, error) {
+	_, s, err := schema.Plan(current, before)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range s.Tables {
+		for _, col := range t.Columns {
+			if col.Type != schema.TypeEnum || col.Enum != c.Enum {
+				continue
+			}
+			next := col.Clone()
+			next.Values = append(next.Values, c.Value)
+			def, err := column(next)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "ALTER TABLE "+ddl.Quote(t.Name)+" MODIFY COLUMN "+def)
+		}
+	}
+	return out, nil
 }

@@ -107,7 +107,23 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			}
 			out = append(out, stmts...)
 		case schema.AddEnumValue:
-			return nil, ddlgen.Unsupported("sqlite", c, "adding a member means redefining every column of the enum, and SQLite keeps no enum names to find them by")
+			// The members are in each column's CHECK, which SQLite
+			// cannot alter: every table with a column of the enum is
+			// rebuilt.
+			_, before, err := schema.Plan(current, changes[:i])
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range before.Tables {
+				if !slices.ContainsFunc(t.Columns, func(col *schema.ColumnDef) bool { return col.Type == schema.TypeEnum && col.Enum == c.Enum }) {
+					continue
+				}
+				stmts, err := rebuilt(i, t.Name)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, stmts...)
+			}
 		default:
 			return nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}

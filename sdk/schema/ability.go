@@ -41,7 +41,9 @@ type Inspector interface {
 
 // Inspect reads the schema of the database q reaches through the
 // dialect d, without hoist's own tables: the history table (default
-// hoist_migrations) and its seed table, and any table in exclude.
+// hoist_migrations), its seed and schema metadata tables, and any table
+// in exclude. The names catalogues cannot hold are left out; see
+// [InspectWithMetadata].
 func Inspect(ctx context.Context, q Querier, d dialect.Dialect, exclude ...string) (*Schema, error) {
 	ins, ok := d.(Inspector)
 	if !ok {
@@ -51,7 +53,7 @@ func Inspect(ctx context.Context, q Querier, d dialect.Dialect, exclude ...strin
 	if err != nil {
 		return nil, fmt.Errorf("schema: inspecting %s: %w", d.Name(), err)
 	}
-	skip := append([]string{"hoist_migrations", "hoist_migrations_seeds"}, exclude...)
+	skip := append([]string{"hoist_migrations", "hoist_migrations_seeds", "hoist_migrations_schema"}, exclude...)
 	s.Tables = slices.DeleteFunc(s.Tables, func(t *TableDef) bool { return slices.Contains(skip, t.Name) })
 	return s, nil
 }

@@ -1,8 +1,12 @@
 package schema_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 
+	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/sdk/schema"
 )
@@ -59,4 +63,45 @@ func ExampleDefine_errors() {
 	fmt.Println(bad.Err)
 	// Output:
 	// schema migration 20261201090100 "bad enum": table orders, column status: default "SHIPPED" is not a member of enum OrderStatus ([PENDING PAID]); give the member's name
+}
+
+// The names no catalogue holds (relation names, field names, and on
+// MySQL and SQLite enum names) are kept with the history and read back
+// with the schema.
+func ExampleInspectWithMetadata() {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:example_meta?mode=memory&cache=shared")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	create := schema.Migration(1, "tokens", func(s *schema.Builder) {
+		s.CreateTable("users", func(t *schema.Table) { t.ID() })
+		s.CreateTable("tokens", func(t *schema.Table) {
+			t.ID()
+			t.BigInteger("user_id").Map("UserID")
+			t.Enum("kind", "API", "SESSION").EnumName("TokenKind")
+			t.ForeignKey("user_id").References("users", "id").Alias("TokenUser").As("owner").InverseAlias("tokens")
+		})
+	})
+	m, err := sdk.New(db, sqlite.New(), sdk.WithMigrations(create), sdk.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		panic(err)
+	}
+	s, err := schema.InspectWithMetadata(ctx, db, sqlite.New(), "")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(s.Table("tokens"))
+	// Output:
+	// table tokens
+	//   id bigint auto_increment
+	//   user_id bigint field UserID
+	//   kind enum TokenKind (API, SESSION)
+	//   primary key (id)
+	//   foreign key tokens_user_id_fkey (user_id) references users (id) alias TokenUser as owner inverse tokens
 }

@@ -37,6 +37,9 @@ func (t *Table) finish() {
 		if col.AutoIncrement && !t.create {
 			b.errorf(def.Name, col.Name, "a self-numbering primary key can only be added when the table is created")
 		}
+		if col.Field != "" && !identifier.MatchString(col.Field) {
+			b.errorf(def.Name, col.Name, "Map(%q): a field name is an identifier (letters, digits and _, not starting with a digit)", col.Field)
+		}
 		def.Columns = append(def.Columns, col)
 		if c.unique {
 			def.Indexes = append(def.Indexes, &IndexDef{Name: defaultName(def.Name, []string{col.Name}, "key"), Columns: []string{col.Name}, Unique: true})
@@ -100,6 +103,11 @@ func (t *Table) finish() {
 			b.errorf(def.Name, f.Columns[0], "foreign key %s references nothing: add .References(table, column)", f.Name)
 		case len(f.RefColumns) != len(f.Columns):
 			b.errorf(def.Name, f.Columns[0], "foreign key %s has %d columns but references %d", f.Name, len(f.Columns), len(f.RefColumns))
+		}
+		for _, n := range [][2]string{{"Alias", f.Alias}, {"As", f.As}, {"InverseAlias", f.InverseAlias}} {
+			if n[1] != "" && !identifier.MatchString(n[1]) {
+				b.errorf(def.Name, "", "foreign key %s: %s(%q): a relation name is an identifier (letters, digits and _, not starting with a digit)", f.Name, n[0], n[1])
+			}
 		}
 		for _, a := range []Action{f.OnDelete, f.OnUpdate} {
 			switch a {

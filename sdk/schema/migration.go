@@ -82,11 +82,15 @@ func MigrationWithDown(version int64, name string, up, down func(s *Builder)) sd
 }
 
 // Migration returns d as an [sdk.Migration]. When it runs, it inspects
-// the schema it runs on, checks its changes against it ([Plan]),
-// renders them for the Migrator's dialect and only then executes them.
+// the schema it runs on (with the metadata earlier schema migrations
+// kept, see [InspectWithMetadata]), checks its changes against it ([Plan]),
+// renders them for the Migrator's dialect and only then executes them;
+// the Migrator keeps d's metadata (field, relation and enum names) with
+// its history row.
 func (d *Definition) Migration() sdk.Migration {
 	steps := sdk.DialectSteps{
 		Check: d.check,
+		Meta:  metaRows(d.Up),
 		Up:    func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Up) },
 	}
 	if d.Down != nil {
@@ -138,9 +142,9 @@ func (d *Definition) Apply(current *Schema) (*Schema, error) {
 }
 
 func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, changes []Change) error {
-	current, err := dl.(Inspector).InspectSchema(ctx, tx)
+	current, err := currentWithMetadata(ctx, dl.(Inspector), tx)
 	if err != nil {
-		return fmt.Errorf("inspecting the schema before the migration: %w", err)
+		return err
 	}
 	stmts, err := d.Statements(dl, current, changes)
 	if err != nil {

@@ -33,7 +33,7 @@ func plan(mig string, current *Schema, changes []Change) ([]Change, *Schema, err
 			e := s.Enum(c.Enum)
 			switch {
 			case e == nil:
-				fail("", "", "cannot add member %s: there is no enum %s in the database (MySQL and SQLite keep no enum names yet)", c.Value, c.Enum)
+				fail("", "", "cannot add member %s: there is no enum %s, neither in the database nor defined by an earlier schema migration", c.Value, c.Enum)
 				continue
 			case contains(e.Values, c.Value):
 				fail("", "", "enum %s has member %s already", c.Enum, c.Value)
