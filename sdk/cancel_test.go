@@ -45,7 +45,7 @@ func cancelChild(role string, db *sql.DB) (code int, ok bool) {
 	case roleSlow:
 		opts = []sdk.Option{sdk.WithFS(slowFS(d.Name(), 4))}
 	case roleKilled:
-		opts = []sdk.Option{sdk.WithFS(killFS())}
+		opts = killOptions(d.Name())
 	default:
 		return 0, false
 	}
