@@ -62,7 +62,9 @@ func slowSelect(engine string) string {
 //     ... AS the slow query), which on MySQL/MariaDB commits statement
 //     by statement;
 //   - a DML-only migration, which is transactional on every engine;
-//   - a Go migration, which must run exactly once.
+//   - a Go migration, which must run exactly once;
+//   - a file with its own BEGIN and COMMIT, which hoist runs as it is,
+//     without a transaction of its own.
 func killSteps(engine string) []killStep {
 	slow := slowSelect(engine) + ";\n"
 	ins := func(v int) string { return fmt.Sprintf("INSERT INTO %s (version) VALUES (%d);\n", killCounter, v) }
@@ -81,6 +83,8 @@ func killSteps(engine string) []killStep {
 		{version: 7, name: "dml_only", counts: true,
 			body: "INSERT INTO t2 (id) VALUES (7);\n" + slow + ins(7)},
 		{version: 8, name: "go_insert", counts: true},
+		{version: 9, name: "own_transaction", tables: []string{"t9"}, counts: true,
+			body: "BEGIN;\n" + ins(9) + slow + "CREATE TABLE t9 (id INTEGER);\nCOMMIT;\n"},
 	}
 }
 
