@@ -45,7 +45,7 @@ func cancelChild(role string, db *sql.DB) (code int, ok bool) {
 	case roleSlow:
 		opts = []sdk.Option{sdk.WithFS(slowFS(d.Name(), 4))}
 	case roleKilled:
-		opts = killOptions(d.Name())
+		opts = killSetFor(d.Name()).options()
 	default:
 		return 0, false
 	}

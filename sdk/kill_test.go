@@ -2,10 +2,12 @@ package sdk_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strconv"
 	"testing/fstest"
+	"time"
 
 	"github.com/hoistdb/hoist/sdk"
 )
@@ -16,7 +18,7 @@ import (
 // of migration whose failure path differs, with statements slow enough
 // that most kills land inside one.
 
-// roleKilled runs Up over killOptions for the child's engine and says
+// roleKilled runs Up over the killSet of the child's engine and says
 // "migrating N" and "migrated N" as each migration starts and ends,
 // until the test kills it.
 const roleKilled = "killed"
@@ -37,20 +39,55 @@ type killStep struct {
 	counts  bool     // it inserts its version into killCounter
 }
 
-// slowSelect is a query returning one row (column s) that takes about
-// a fifth of a second on the engine: a sleep on the servers, a
-// recursive CTE that counts on SQLite, which has no sleep.
-func slowSelect(engine string) string {
-	switch engine {
+// killSet is the migration set killed on one engine.
+type killSet struct {
+	engine string
+	// rows is how many rows SQLite's slow query counts, measured to take
+	// about a fifth of a second on this machine (see sqliteRows); the
+	// child gets it in HOIST_SDK_KILL_ROWS, so that its files and the
+	// test's have the same checksums.
+	rows int
+}
+
+// killSetFor is the set of a child process on engine.
+func killSetFor(engine string) killSet {
+	rows, _ := strconv.Atoi(os.Getenv("HOIST_SDK_KILL_ROWS"))
+	return killSet{engine: engine, rows: rows}
+}
+
+// slow is a query returning one row (column s) that takes about a fifth
+// of a second: a sleep on the servers, a recursive CTE that counts on
+// SQLite, which has no sleep.
+func (k killSet) slow() string {
+	switch k.engine {
 	case "postgres":
 		return "SELECT 1 AS s FROM pg_sleep(0.2)"
 	case "mysql":
 		return "SELECT SLEEP(0.2) AS s"
 	}
-	return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000) SELECT COUNT(*) AS s FROM c"
+	return countTo(k.rows)
 }
 
-// killSteps is the set killed on engine:
+// countTo is SQLite's slow query.
+func countTo(rows int) string {
+	return fmt.Sprintf("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) SELECT COUNT(*) AS s FROM c", rows)
+}
+
+// sqliteRows measures how many rows countTo counts in a fifth of a
+// second on db: the machine's load and the race detector change it
+// tenfold.
+func sqliteRows(ctx context.Context, db *sql.DB) (int, error) {
+	const probe = 50000
+	start := time.Now()
+	var n int
+	if err := db.QueryRowContext(ctx, countTo(probe)).Scan(&n); err != nil {
+		return 0, err
+	}
+	rows := int(float64(probe) * float64(200*time.Millisecond) / float64(max(time.Since(start), time.Millisecond)))
+	return min(max(rows, 1000), 2_000_000), nil
+}
+
+// steps is the set:
 //
 //   - transactional migrations mixing DDL and INSERTs, with a slow
 //     statement before, between or after them (on MySQL/MariaDB the DDL
@@ -65,8 +102,8 @@ func slowSelect(engine string) string {
 //   - a Go migration, which must run exactly once;
 //   - a file with its own BEGIN and COMMIT, which hoist runs as it is,
 //     without a transaction of its own.
-func killSteps(engine string) []killStep {
-	slow := slowSelect(engine) + ";\n"
+func (k killSet) steps() []killStep {
+	slow := k.slow() + ";\n"
 	ins := func(v int) string { return fmt.Sprintf("INSERT INTO %s (version) VALUES (%d);\n", killCounter, v) }
 	return []killStep{
 		{version: 1, name: "counter", body: "CREATE TABLE " + killCounter + " (version INTEGER NOT NULL);\n", tables: []string{killCounter}},
@@ -88,14 +125,13 @@ func killSteps(engine string) []killStep {
 	}
 }
 
-// killOptions returns the options that give a migrator the set of
-// killSteps(engine).
-func killOptions(engine string) []sdk.Option {
+// options returns the options that give a migrator the set.
+func (k killSet) options() []sdk.Option {
 	fsys := fstest.MapFS{}
 	var opts []sdk.Option
-	for _, s := range killSteps(engine) {
+	for _, s := range k.steps() {
 		if s.body == "" {
-			q := slowSelect(engine)
+			q := k.slow()
 			v := s.version
 			opts = append(opts, sdk.WithMigrations(sdk.GoMigration(v, s.name, func(ctx context.Context, tx sdk.Tx) error {
 				if _, err := tx.ExecContext(ctx, q); err != nil {

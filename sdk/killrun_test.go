@@ -47,7 +47,7 @@ func (r *killResult) fail(format string, args ...any) {
 // TestKilledAtRandomPoints kills a migrating child process with SIGKILL
 // at a random moment, HOIST_TEST_KILLS times per engine (20 unless
 // set), each on a fresh database, over a set that mixes every kind of
-// migration (killSteps). After each kill a fresh migrator in the test
+// migration (killSet.steps). After each kill a fresh migrator in the test
 // must either finish Up with every migration applied exactly once, or
 // stop with ErrDirty naming the migration whose running or failed row
 // is in the history, after which the repair its message describes
@@ -80,13 +80,19 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 
 	// One uninterrupted run: the set must apply cleanly.
 	db := open(t)
-	engine := db.Dialect.Name()
+	set := killSet{engine: db.Dialect.Name()}
+	if set.engine == "sqlite" {
+		var err error
+		if set.rows, err = sqliteRows(ctx, db.DB); err != nil {
+			t.Fatal(err)
+		}
+	}
 	start := time.Now()
-	if _, err := newMigrator(t, db, killOptions(engine)...).Up(ctx); err != nil {
+	if _, err := newMigrator(t, db, set.options()...).Up(ctx); err != nil {
 		t.Fatalf("the set does not apply without a kill: %v", err)
 	}
 	span := time.Since(start)
-	if p := checkKillState(ctx, db, true); len(p) > 0 {
+	if p := checkKillState(ctx, db, set, true); len(p) > 0 {
 		t.Fatalf("after an uninterrupted run: %s", strings.Join(p, "; "))
 	}
 
@@ -103,7 +109,7 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = killOnce(ctx, db, len(killSteps(engine)), i%5 == 4)
+			results[i] = killOnce(ctx, db, set, i%5 == 4)
 		}()
 	}
 	wg.Wait()
@@ -144,7 +150,7 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 	}
 	t.Logf("%s: %d kills (the set takes %s uninterrupted): %d inside a migration (%d of which committed all the same), %d between migrations or before the first, %d after the child had finished; "+
 		"%d dirty outcomes [%s], %d of them repaired; %d inconsistent; the next Up waited for the lock after %d kills, and held it at most %s after the kill",
-		engine, kills, span.Round(time.Millisecond), inside, survived, kills-inside-finished, finished, dirty, strings.Join(states, ", "), repaired, failed, waited, longest.Round(time.Millisecond))
+		set.engine, kills, span.Round(time.Millisecond), inside, survived, kills-inside-finished, finished, dirty, strings.Join(states, ", "), repaired, failed, waited, longest.Round(time.Millisecond))
 }
 
 // killWindow bounds the moment of a kill after the start of the
@@ -156,10 +162,11 @@ const killWindow = 500 * time.Millisecond
 // (early: within 100ms of its start; otherwise within killWindow of the
 // start of one of its steps migrations, chosen at random), then boots
 // again in the test and checks what it finds.
-func killOnce(ctx context.Context, db *testkit.DB, steps int, early bool) (r killResult) {
+func killOnce(ctx context.Context, db *testkit.DB, set killSet, early bool) (r killResult) {
 	r.early, r.lockedIn = early, -1
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+roleKilled, "HOIST_SDK_DRIVER="+db.Driver, "HOIST_SDK_DSN="+db.DSN)
+	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+roleKilled, "HOIST_SDK_DRIVER="+db.Driver, "HOIST_SDK_DSN="+db.DSN,
+		"HOIST_SDK_KILL_ROWS="+strconv.Itoa(set.rows))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err == nil {
@@ -190,7 +197,7 @@ func killOnce(ctx context.Context, db *testkit.DB, steps int, early bool) (r kil
 		// A random migration, and a random moment from its start, which
 		// may fall in the next one: every migration gets its kills
 		// whatever the load on the machine.
-		target := fmt.Sprintf("migrating %d", 1+rand.IntN(steps))
+		target := fmt.Sprintf("migrating %d", 1+rand.IntN(len(set.steps())))
 		for l := range lines {
 			if said = append(said, l); l.text == target {
 				break
@@ -220,7 +227,7 @@ func killOnce(ctx context.Context, db *testkit.DB, steps int, early bool) (r kil
 	}
 
 	var upAt, lockedAt time.Time
-	m, err := sdk.New(db.DB, db.Dialect, append(killOptions(db.Dialect.Name()), quiet(),
+	m, err := sdk.New(db.DB, db.Dialect, append(set.options(), quiet(),
 		sdk.WithProgress(func(_ context.Context, e sdk.Event) {
 			switch e.Kind {
 			case sdk.EventLockWait:
@@ -250,30 +257,30 @@ func killOnce(ctx context.Context, db *testkit.DB, steps int, early bool) (r kil
 	}
 	// The dead migrator's session is gone once the lock was taken: what
 	// the history and schema say now is settled.
-	r.problems = append(r.problems, checkKillState(ctx, db, false)...)
+	r.problems = append(r.problems, checkKillState(ctx, db, set, false)...)
 	switch {
 	case upErr == nil:
 	case errors.Is(upErr, sdk.ErrDirty):
-		repairKill(ctx, db, m, upErr, &r)
+		repairKill(ctx, db, set, m, upErr, &r)
 	default:
 		r.fail("Up after the kill: %v; want success or ErrDirty", upErr)
 		return r
 	}
-	r.problems = append(r.problems, checkKillState(ctx, db, true)...)
+	r.problems = append(r.problems, checkKillState(ctx, db, set, true)...)
 	return r
 }
 
 // repairKill follows the procedure of the ErrDirty message upErr: it
 // undoes by hand what the dirty migration did (the test knows each
 // migration's effects), runs Repair, then Up.
-func repairKill(ctx context.Context, db *testkit.DB, m *sdk.Migrator, upErr error, r *killResult) {
+func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrator, upErr error, r *killResult) {
 	h, err := readKillHistory(ctx, db)
 	if err != nil {
 		r.fail("reading the history: %v", err)
 		return
 	}
 	var step killStep
-	for _, s := range killSteps(db.Dialect.Name()) {
+	for _, s := range set.steps() {
 		if st := h[s.version]; st == sdk.StateRunning || st == sdk.StateFailed {
 			if r.dirty != 0 {
 				r.fail("migrations %d and %d are both dirty", r.dirty, s.version)
@@ -348,7 +355,7 @@ func readKillHistory(ctx context.Context, db *testkit.DB) (map[int64]sdk.State, 
 // without a row must have left nothing; a running or failed one may
 // have left part of itself, but never its insert twice. With complete,
 // every migration must be applied.
-func checkKillState(ctx context.Context, db *testkit.DB, complete bool) (problems []string) {
+func checkKillState(ctx context.Context, db *testkit.DB, set killSet, complete bool) (problems []string) {
 	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	h, err := readKillHistory(ctx, db)
 	if err != nil {
@@ -358,8 +365,7 @@ func checkKillState(ctx context.Context, db *testkit.DB, complete bool) (problem
 	if err != nil {
 		return []string{err.Error()}
 	}
-	steps := killSteps(db.Dialect.Name())
-	for _, s := range steps {
+	for _, s := range set.steps() {
 		var present []string
 		for _, tb := range s.tables {
 			ok, err := hasTable(ctx, db, tb)
