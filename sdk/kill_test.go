@@ -18,10 +18,37 @@ import (
 // of migration whose failure path differs, with statements slow enough
 // that most kills land inside one.
 
-// roleKilled runs Up over the killSet of the child's engine and says
-// "migrating N" and "migrated N" as each migration starts and ends,
-// until the test kills it.
-const roleKilled = "killed"
+// Child roles of the random-kill test (see process_test.go).
+const (
+	// roleKilled runs Up over the killSet of the child's engine and says
+	// "migrating N" and "migrated N" as each migration starts and ends,
+	// until the test kills it.
+	roleKilled = "killed"
+	// roleKilledDown is roleKilled rolling the whole set back.
+	roleKilledDown = "killeddown"
+)
+
+// killChild is the child process of roles roleKilled and
+// roleKilledDown, or ok is false.
+func killChild(role string, db *sql.DB) (code int, ok bool) {
+	if role != roleKilled && role != roleKilledDown {
+		return 0, false
+	}
+	d := dialectFor(os.Getenv("HOIST_SDK_DRIVER"))
+	m, err := sdk.New(db, d, append(killSetFor(d.Name()).options(), killedProgress(), quiet())...)
+	if err == nil {
+		if role == roleKilledDown {
+			_, err = m.RollbackTo(context.Background(), 0)
+		} else {
+			_, err = m.Up(context.Background())
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, true
+	}
+	return 0, true
+}
 
 // killCounter is the table each counting migration inserts its version
 // into, once: two rows of a version mean it ran twice.
@@ -34,6 +61,7 @@ type killStep struct {
 	version int64
 	name    string
 	body    string   // the up section of the SQL file; "" for the Go migration
+	down    string   // its down section, which undoes all of it
 	noTx    bool     // the file says no-transaction
 	tables  []string // the tables it creates
 	counts  bool     // it inserts its version into killCounter
@@ -105,23 +133,32 @@ func sqliteRows(ctx context.Context, db *sql.DB) (int, error) {
 func (k killSet) steps() []killStep {
 	slow := k.slow() + ";\n"
 	ins := func(v int) string { return fmt.Sprintf("INSERT INTO %s (version) VALUES (%d);\n", killCounter, v) }
+	del := func(v int) string { return fmt.Sprintf("DELETE FROM %s WHERE version = %d;\n", killCounter, v) }
 	return []killStep{
-		{version: 1, name: "counter", body: "CREATE TABLE " + killCounter + " (version INTEGER NOT NULL);\n", tables: []string{killCounter}},
+		{version: 1, name: "counter", tables: []string{killCounter},
+			body: "CREATE TABLE " + killCounter + " (version INTEGER NOT NULL);\n", down: "DROP TABLE " + killCounter + ";\n"},
 		{version: 2, name: "ddl_then_insert", tables: []string{"t2"}, counts: true,
-			body: "CREATE TABLE t2 (id INTEGER);\nINSERT INTO t2 (id) VALUES (1);\n" + slow + ins(2)},
+			body: "CREATE TABLE t2 (id INTEGER);\nINSERT INTO t2 (id) VALUES (1);\n" + slow + ins(2),
+			down: slow + del(2) + "DROP TABLE t2;\n"},
 		{version: 3, name: "insert_then_ddl", tables: []string{"t3"}, counts: true,
-			body: ins(3) + slow + "CREATE TABLE t3 (id INTEGER);\nCREATE INDEX t3_id ON t3 (id);\n"},
+			body: ins(3) + slow + "CREATE TABLE t3 (id INTEGER);\nCREATE INDEX t3_id ON t3 (id);\n",
+			down: "DROP TABLE t3;\n" + slow + del(3)},
 		{version: 4, name: "no_transaction", tables: []string{"n4", "n4b"}, counts: true, noTx: true,
-			body: "CREATE TABLE n4 (id INTEGER);\n" + slow + ins(4) + slow + "CREATE TABLE n4b (id INTEGER);\n"},
+			body: "CREATE TABLE n4 (id INTEGER);\n" + slow + ins(4) + slow + "CREATE TABLE n4b (id INTEGER);\n",
+			down: "DROP TABLE n4b;\n" + slow + del(4) + "DROP TABLE n4;\n"},
 		{version: 5, name: "slow_around", tables: []string{"t5"}, counts: true,
-			body: slow + "CREATE TABLE t5 (id INTEGER);\nINSERT INTO t5 (id) VALUES (5);\n" + ins(5) + slow},
+			body: slow + "CREATE TABLE t5 (id INTEGER);\nINSERT INTO t5 (id) VALUES (5);\n" + ins(5) + slow,
+			down: del(5) + slow + "DROP TABLE t5;\n"},
 		{version: 6, name: "ddl_only", tables: []string{"d6", "d6s"},
-			body: "CREATE TABLE d6 (id INTEGER);\nCREATE TABLE d6s AS " + slow + "CREATE INDEX d6_id ON d6 (id);\n"},
+			body: "CREATE TABLE d6 (id INTEGER);\nCREATE TABLE d6s AS " + slow + "CREATE INDEX d6_id ON d6 (id);\n",
+			down: "DROP TABLE d6s;\n" + slow + "DROP TABLE d6;\n"},
 		{version: 7, name: "dml_only", counts: true,
-			body: "INSERT INTO t2 (id) VALUES (7);\n" + slow + ins(7)},
+			body: "INSERT INTO t2 (id) VALUES (7);\n" + slow + ins(7),
+			down: "DELETE FROM t2 WHERE id = 7;\n" + slow + del(7)},
 		{version: 8, name: "go_insert", counts: true},
 		{version: 9, name: "own_transaction", tables: []string{"t9"}, counts: true,
-			body: "BEGIN;\n" + ins(9) + slow + "CREATE TABLE t9 (id INTEGER);\nCOMMIT;\n"},
+			body: "BEGIN;\n" + ins(9) + slow + "CREATE TABLE t9 (id INTEGER);\nCOMMIT;\n",
+			down: "BEGIN;\n" + del(9) + slow + "DROP TABLE t9;\nCOMMIT;\n"},
 	}
 }
 
@@ -131,18 +168,21 @@ func (k killSet) options() []sdk.Option {
 	var opts []sdk.Option
 	for _, s := range k.steps() {
 		if s.body == "" {
-			q := k.slow()
-			v := s.version
-			opts = append(opts, sdk.WithMigrations(sdk.GoMigration(v, s.name, func(ctx context.Context, tx sdk.Tx) error {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
+			run := func(q string) func(context.Context, sdk.Tx) error {
+				return func(ctx context.Context, tx sdk.Tx) error {
+					if _, err := tx.ExecContext(ctx, k.slow()); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, q)
 					return err
 				}
-				_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (version) VALUES (%d)", killCounter, v))
-				return err
-			}, nil)))
+			}
+			opts = append(opts, sdk.WithMigrations(sdk.GoMigration(s.version, s.name,
+				run(fmt.Sprintf("INSERT INTO %s (version) VALUES (%d)", killCounter, s.version)),
+				run(fmt.Sprintf("DELETE FROM %s WHERE version = %d", killCounter, s.version)))))
 			continue
 		}
-		file := "-- +hoist up\n" + s.body
+		file := "-- +hoist up\n" + s.body + "-- +hoist down\n" + s.down
 		if s.noTx {
 			file = "-- +hoist no-transaction\n" + file
 		}

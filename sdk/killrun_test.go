@@ -24,19 +24,20 @@ import (
 // its own database (on SQLite its own file): they mostly wait on the
 // server's sleeps, so a few at a time keep the wall time short on two
 // cores without starving the migrations the kills are timed against.
-const killConcurrency = 4
+const killConcurrency = 5
 
 // killResult is what one kill found.
 type killResult struct {
 	early    bool          // killed within 100ms of its start, not of its first migration
+	down     bool          // killed rolling the set back
 	running  int64         // the migration the child was running at the kill, 0 if none
 	into     time.Duration // how long it had been running
 	survived bool          // that migration was committed anyway: the next Up did not apply it
 	finished bool          // the child ended before the kill
 	dirty    int64         // the migration ErrDirty named, 0 if none
 	state    sdk.State     // the dirty migration's history state
-	lockedIn time.Duration // from the kill to the next Up holding the lock; -1 if it took none
-	waited   bool          // the next Up waited for the lock
+	lockedIn time.Duration // from the kill to the next run holding the lock; -1 if it took none
+	waited   bool          // the next run waited for the lock
 	problems []string      // inconsistencies: each fails the test
 }
 
@@ -47,14 +48,16 @@ func (r *killResult) fail(format string, args ...any) {
 // TestKilledAtRandomPoints kills a migrating child process with SIGKILL
 // at a random moment, HOIST_TEST_KILLS times per engine (20 unless
 // set), each on a fresh database, over a set that mixes every kind of
-// migration (killSet.steps). After each kill a fresh migrator in the test
-// must either finish Up with every migration applied exactly once, or
-// stop with ErrDirty naming the migration whose running or failed row
-// is in the history, after which the repair its message describes
-// (undo by hand what the migration did, Repair, Up) must end with every
-// migration applied exactly once. Anything else is an inconsistent
-// state: a raw engine error, an insert that landed twice, a history row
-// without its effects, effects without a row and no dirty flag.
+// migration (killSet.steps); one kill in four interrupts RollbackTo(0)
+// of the applied set instead of Up. After each kill a fresh migrator in
+// the test must either finish the same work (every migration applied
+// exactly once, or none left), or stop with ErrDirty naming the
+// migration whose running or failed row is in the history, after which
+// the repair its message describes (bring the schema by hand to where
+// it is without the migration, Repair, run again) must finish it.
+// Anything else is an inconsistent state: a raw engine error, an insert
+// that landed twice, a history row without its effects, effects without
+// a row and no dirty flag.
 //
 // It logs the figures: kills, kills inside a migration, dirty outcomes,
 // and the longest time from a kill to the next Up holding the lock
@@ -92,7 +95,7 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 		t.Fatalf("the set does not apply without a kill: %v", err)
 	}
 	span := time.Since(start)
-	if p := checkKillState(ctx, db, set, true); len(p) > 0 {
+	if p := checkKillState(ctx, db, set, wantApplied); len(p) > 0 {
 		t.Fatalf("after an uninterrupted run: %s", strings.Join(p, "; "))
 	}
 
@@ -109,12 +112,12 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = killOnce(ctx, db, set, i%5 == 4)
+			results[i] = killOnce(ctx, db, set, i%5 == 4, i%4 == 2)
 		}()
 	}
 	wg.Wait()
 
-	var failed, inside, survived, finished, dirty, repaired, waited int
+	var failed, downs, inside, survived, finished, dirty, repaired, waited int
 	var states []string
 	longest := time.Duration(-1)
 	for i, r := range results {
@@ -129,6 +132,9 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 		}
 		if r.running != 0 {
 			inside++
+		}
+		if r.down {
+			downs++
 		}
 		if r.survived {
 			survived++
@@ -148,9 +154,9 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 		}
 		longest = max(longest, r.lockedIn)
 	}
-	t.Logf("%s: %d kills (the set takes %s uninterrupted): %d inside a migration (%d of which committed all the same), %d between migrations or before the first, %d after the child had finished; "+
-		"%d dirty outcomes [%s], %d of them repaired; %d inconsistent; the next Up waited for the lock after %d kills, and held it at most %s after the kill",
-		set.engine, kills, span.Round(time.Millisecond), inside, survived, kills-inside-finished, finished, dirty, strings.Join(states, ", "), repaired, failed, waited, longest.Round(time.Millisecond))
+	t.Logf("%s: %d kills, %d of them rolling back (the set takes %s uninterrupted): %d inside a migration (%d of which committed all the same), %d between migrations or before the first, %d after the child had finished; "+
+		"%d dirty outcomes [%s], %d of them repaired; %d inconsistent; the next run waited for the lock after %d kills, and held it at most %s after the kill",
+		set.engine, kills, downs, span.Round(time.Millisecond), inside, survived, kills-inside-finished, finished, dirty, strings.Join(states, ", "), repaired, failed, waited, longest.Round(time.Millisecond))
 }
 
 // killWindow bounds the moment of a kill after the start of the
@@ -158,14 +164,27 @@ func runKills(t *testing.T, open func(testing.TB) *testkit.DB, kills int) {
 // the set.
 const killWindow = 500 * time.Millisecond
 
-// killOnce starts a child migrating db, kills it at a random moment
-// (early: within 100ms of its start; otherwise within killWindow of the
-// start of one of its steps migrations, chosen at random), then boots
-// again in the test and checks what it finds.
-func killOnce(ctx context.Context, db *testkit.DB, set killSet, early bool) (r killResult) {
-	r.early, r.lockedIn = early, -1
+// killOnce starts a child migrating db (down: rolling the applied set
+// back), kills it at a random moment (early: within 100ms of its start;
+// otherwise within killWindow of the start of one of its migrations,
+// chosen at random), then runs the same again in the test and checks
+// what it finds.
+func killOnce(ctx context.Context, db *testkit.DB, set killSet, early, down bool) (r killResult) {
+	r.early, r.down, r.lockedIn = early, down, -1
+	role := roleKilled
+	if down {
+		role = roleKilledDown
+		m, err := sdk.New(db.DB, db.Dialect, append(set.options(), quiet())...)
+		if err == nil {
+			_, err = m.Up(ctx)
+		}
+		if err != nil {
+			r.fail("applying the set to roll it back: %v", err)
+			return r
+		}
+	}
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+roleKilled, "HOIST_SDK_DRIVER="+db.Driver, "HOIST_SDK_DSN="+db.DSN,
+	cmd.Env = append(os.Environ(), "HOIST_SDK_CHILD="+role, "HOIST_SDK_DRIVER="+db.Driver, "HOIST_SDK_DSN="+db.DSN,
 		"HOIST_SDK_KILL_ROWS="+strconv.Itoa(set.rows))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
@@ -244,8 +263,15 @@ func killOnce(ctx context.Context, db *testkit.DB, set killSet, early bool) (r k
 		r.fail("sdk.New: %v", err)
 		return r
 	}
+	// run does again what the child was doing.
+	run := func() (*sdk.Result, error) {
+		if down {
+			return m.RollbackTo(ctx, 0)
+		}
+		return m.Up(ctx)
+	}
 	upAt = time.Now()
-	res, upErr := m.Up(ctx)
+	res, upErr := run()
 	if upErr == nil && r.running != 0 {
 		r.survived = !slices.ContainsFunc(res.Applied, func(a sdk.Applied) bool { return a.Version == r.running })
 	}
@@ -257,27 +283,43 @@ func killOnce(ctx context.Context, db *testkit.DB, set killSet, early bool) (r k
 	}
 	// The dead migrator's session is gone once the lock was taken: what
 	// the history and schema say now is settled.
-	r.problems = append(r.problems, checkKillState(ctx, db, set, false)...)
+	r.problems = append(r.problems, checkKillState(ctx, db, set, wantSettled)...)
 	switch {
 	case upErr == nil:
 	case errors.Is(upErr, sdk.ErrDirty):
-		repairKill(ctx, db, set, m, upErr, &r)
+		if !repairKill(ctx, db, set, m, upErr, &r) {
+			return r
+		}
+		if _, err := run(); err != nil {
+			r.fail("%s after the repair: %v", map[bool]string{false: "Up", true: "RollbackTo(0)"}[down], err)
+			return r
+		}
 	default:
-		r.fail("Up after the kill: %v; want success or ErrDirty", upErr)
+		r.fail("%s after the kill: %v; want success or ErrDirty", map[bool]string{false: "Up", true: "RollbackTo(0)"}[down], upErr)
 		return r
 	}
-	r.problems = append(r.problems, checkKillState(ctx, db, set, true)...)
+	if down {
+		// Rolled all the way back, and then up again.
+		r.problems = append(r.problems, checkKillState(ctx, db, set, wantEmpty)...)
+		if _, err := m.Up(ctx); err != nil {
+			r.fail("Up after the rollback: %v", err)
+			return r
+		}
+	}
+	r.problems = append(r.problems, checkKillState(ctx, db, set, wantApplied)...)
 	return r
 }
 
 // repairKill follows the procedure of the ErrDirty message upErr: it
-// undoes by hand what the dirty migration did (the test knows each
-// migration's effects), runs Repair, then Up.
-func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrator, upErr error, r *killResult) {
+// brings the schema by hand to where it is without the dirty migration
+// (undoing what its up did, or finishing what its down began: the test
+// knows each migration's effects), then runs Repair. It reports whether
+// that went well.
+func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrator, upErr error, r *killResult) bool {
 	h, err := readKillHistory(ctx, db)
 	if err != nil {
 		r.fail("reading the history: %v", err)
-		return
+		return false
 	}
 	var step killStep
 	for _, s := range set.steps() {
@@ -290,7 +332,7 @@ func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrato
 	}
 	if r.dirty == 0 {
 		r.fail("Up said %q, and no history row is running or failed", upErr)
-		return
+		return false
 	}
 	if name := fmt.Sprintf("%d %s", step.version, step.name); !strings.Contains(upErr.Error(), name) {
 		r.fail("ErrDirty %q does not name %s", upErr, name)
@@ -298,7 +340,7 @@ func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrato
 	counter, err := hasTable(ctx, db, killCounter)
 	if err != nil {
 		r.fail("%v", err)
-		return
+		return false
 	}
 	var undo []string
 	if step.counts && counter {
@@ -310,119 +352,13 @@ func repairKill(ctx context.Context, db *testkit.DB, set killSet, m *sdk.Migrato
 	for _, q := range undo {
 		if _, err := db.DB.ExecContext(ctx, q); err != nil {
 			r.fail("undoing migration %d by hand: %s: %v", step.version, q, err)
-			return
+			return false
 		}
 	}
 	rep, err := m.Repair(ctx)
 	if err != nil || len(rep.Removed) != 1 || rep.Removed[0].Version != step.version {
 		r.fail("Repair: %v, %+v; want the row of %d removed", err, rep, step.version)
-		return
+		return false
 	}
-	if _, err := m.Up(ctx); err != nil {
-		r.fail("Up after the repair: %v", err)
-	}
-}
-
-// readKillHistory returns the state of each version in the history, or
-// nothing if the killed migrator did not get to create the table.
-func readKillHistory(ctx context.Context, db *testkit.DB) (map[int64]sdk.State, error) {
-	h := map[int64]sdk.State{}
-	if ok, err := hasTable(ctx, db, "hoist_migrations"); err != nil || !ok {
-		return h, err
-	}
-	rows, err := db.DB.QueryContext(ctx, "SELECT version, state FROM hoist_migrations")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v int64
-		var s string
-		if err := rows.Scan(&v, &s); err != nil {
-			return nil, err
-		}
-		if _, dup := h[v]; dup {
-			return nil, fmt.Errorf("version %d has two history rows", v)
-		}
-		h[v] = sdk.State(s)
-	}
-	return h, rows.Err()
-}
-
-// checkKillState compares the history with the schema and the counter,
-// migration by migration, and returns each inconsistency: an applied
-// migration must have all its tables and its insert exactly once; one
-// without a row must have left nothing; a running or failed one may
-// have left part of itself, but never its insert twice. With complete,
-// every migration must be applied.
-func checkKillState(ctx context.Context, db *testkit.DB, set killSet, complete bool) (problems []string) {
-	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	h, err := readKillHistory(ctx, db)
-	if err != nil {
-		return []string{err.Error()}
-	}
-	counter, err := hasTable(ctx, db, killCounter)
-	if err != nil {
-		return []string{err.Error()}
-	}
-	for _, s := range set.steps() {
-		var present []string
-		for _, tb := range s.tables {
-			ok, err := hasTable(ctx, db, tb)
-			if err != nil {
-				return append(problems, err.Error())
-			}
-			if ok {
-				present = append(present, tb)
-			}
-		}
-		inserts := 0
-		if s.counts && counter {
-			q := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE version = %d", killCounter, s.version)
-			if err := db.DB.QueryRowContext(ctx, q).Scan(&inserts); err != nil {
-				return append(problems, err.Error())
-			}
-		}
-		state, recorded := h[s.version]
-		switch {
-		case !recorded:
-			if len(present) > 0 || inserts > 0 {
-				fail("migration %d has no history row, yet its tables %v exist and its insert landed %d times", s.version, present, inserts)
-			}
-		case state == sdk.StateApplied:
-			if len(present) != len(s.tables) || (s.counts && inserts != 1) {
-				fail("migration %d is recorded as applied with tables %v of %v and its insert landed %d times", s.version, present, s.tables, inserts)
-			}
-		case state == sdk.StateRunning || state == sdk.StateFailed:
-			if inserts > 1 {
-				fail("migration %d is %s and its insert landed %d times", s.version, state, inserts)
-			}
-		default:
-			fail("migration %d has a history row in state %q", s.version, state)
-		}
-		if complete && state != sdk.StateApplied {
-			fail("migration %d is not applied (history: %q)", s.version, state)
-		}
-		delete(h, s.version)
-	}
-	for v := range h {
-		fail("the history has a row for version %d, which is not in the set", v)
-	}
-	return problems
-}
-
-// hasTable asks the engine's catalogue whether a table exists.
-func hasTable(ctx context.Context, db *testkit.DB, name string) (bool, error) {
-	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
-	switch db.Dialect.Name() {
-	case "postgres":
-		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-	case "mysql":
-		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-	}
-	var n int
-	if err := db.DB.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
-		return false, fmt.Errorf("looking for table %s: %w", name, err)
-	}
-	return n > 0, nil
+	return true
 }
