@@ -36,7 +36,7 @@ func slowFS(engine string, seconds int) fstest.MapFS {
 	}
 }
 
-// cancelChild is the child process of roles roleSlow and roleKilled, or
+// cancelChild is the child process of role roleSlow, or
 // ok is false.
 func cancelChild(role string, db *sql.DB) (code int, ok bool) {
 	d := dialectFor(os.Getenv("HOIST_SDK_DRIVER"))
@@ -44,8 +44,6 @@ func cancelChild(role string, db *sql.DB) (code int, ok bool) {
 	switch role {
 	case roleSlow:
 		opts = []sdk.Option{sdk.WithFS(slowFS(d.Name(), 4))}
-	case roleKilled:
-		opts = []sdk.Option{sdk.WithFS(killFS())}
 	default:
 		return 0, false
 	}

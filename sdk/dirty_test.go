@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"syscall"
@@ -379,56 +378,4 @@ func TestCancelledDuringDDL(t *testing.T) {
 	if res, err := newMigrator(t, db, slow).Up(ctx); err != nil || len(res.Applied) != 1 {
 		t.Fatalf("next Up: %v, %v; want the migration applied", res, err)
 	}
-}
-
-// TestRandomKillsMySQL: a child process booting bootFS on MariaDB is
-// killed with SIGKILL at a random moment, twenty times. After each kill
-// the next Up either finishes the work or stops with ErrDirty, and then
-// the repair path (drop what the dirty migration created, Repair, Up)
-// always ends in a complete history; never a raw "already exists", and
-// the Go migration runs once.
-func TestRandomKillsMySQL(t *testing.T) {
-	t.Parallel()
-	const kills = 20
-	dirty := 0
-	for i := range kills {
-		db := testkit.MySQL(t)
-		ctx := testContext(t)
-		cmd, stdin, _ := startChild(t, db, roleBoot)
-		stdin.Close()
-		time.Sleep(time.Duration(rand.IntN(120)) * time.Millisecond)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-
-		m := newMigrator(t, db, sdk.WithFS(bootFS()), sdk.WithMigrations(recordRun))
-		_, err := m.Up(ctx)
-		if errors.Is(err, sdk.ErrDirty) {
-			dirty++
-			st, serr := m.Status(ctx)
-			if serr != nil || len(st.Failed) != 1 {
-				t.Fatalf("kill %d: Status: %v, %+v; want one dirty migration", i, serr, st)
-			}
-			table := fmt.Sprintf("t_%d", st.Failed[0].Version)
-			if st.Failed[0].Version == 1 {
-				table = "runs"
-			}
-			if _, err := db.DB.ExecContext(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := m.Repair(ctx); err != nil {
-				t.Fatalf("kill %d: Repair: %v", i, err)
-			}
-			_, err = m.Up(ctx)
-		}
-		if err != nil {
-			t.Fatalf("kill %d: Up after the kill: %v; want success, or ErrDirty and then success after repair", i, err)
-		}
-		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM hoist_migrations WHERE state = 'applied'"); n != bootMigrations {
-			t.Fatalf("kill %d: %d migrations applied; want %d", i, n, bootMigrations)
-		}
-		if n := countRows(t, db.DB, "SELECT COUNT(*) FROM runs"); n != 1 {
-			t.Fatalf("kill %d: the Go migration ran %d times; want once", i, n)
-		}
-	}
-	t.Logf("%d kills, %d left the database dirty, every one repaired", kills, dirty)
 }

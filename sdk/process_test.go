@@ -98,6 +98,9 @@ func child(role string) int {
 	if code, ok := cancelChild(role, db); ok {
 		return code
 	}
+	if code, ok := killChild(role, db); ok {
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}
