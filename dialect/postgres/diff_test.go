@@ -1,0 +1,16 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/postgres"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// TestSchemaDiff checks the schema diff, its rendering and its scratch
+// place against the real engine.
+func TestSchemaDiff(t *testing.T) {
+	t.Parallel()
+	dialecttest.RunSchemaDiff(t, postgres.New(), func(t testing.TB) *testkit.DB { return testkit.Postgres(t) })
+}
