@@ -19,6 +19,7 @@ const diffCases = 10
 // the up of Diff(B, A) applies and leaves B, which then diffs to
 // nothing; its down applies and leaves A.
 func diffRandom(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
+	changes := 0
 	for i := range diffCases {
 		x := newDiffer(t, d, open)
 		def := RandomSchema(uint64(200 + i))
@@ -32,6 +33,10 @@ func diffRandom(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testki
 		// refuses to rebuild one that others reference (docs/schema.md).
 		b := x.settle(mutate(described, uint64(i), d.Name() == "sqlite"))
 		cs, script := x.diff(b, schema.DiffOptions{DropTables: true})
+		if cs.Empty() {
+			t.Fatalf("case %d: the changed schema diffs to nothing", i)
+		}
+		changes += len(cs.Up)
 		x.exec(script.Up)
 		x.same(b, fmt.Sprintf("case %d, after the up %v", i, cs.Up), true)
 		if again, _ := x.diff(b, schema.DiffOptions{DropTables: true}); !again.Empty() {
@@ -40,7 +45,7 @@ func diffRandom(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testki
 		x.exec(script.Down)
 		x.same(a, fmt.Sprintf("case %d, after the down %v", i, cs.Down), true)
 	}
-	t.Logf("%d random schema pairs diffed, applied and rolled back on %s", diffCases, d.Name())
+	t.Logf("%d random schema pairs (%d changes) diffed, applied and rolled back on %s", diffCases, changes, d.Name())
 }
 
 // mutate returns s changed at random in the ways a model changes: a
