@@ -22,7 +22,9 @@ const (
 )
 
 // Values lists the members in order.
-func (OrderStatus) Values() []string { return []string{string(Pending), string(Paid), string(Refunded)} }
+func (OrderStatus) Values() []string {
+	return []string{string(Pending), string(Paid), string(Refunded)}
+}
 
 // Mood is an enum whose Values returns literals (OrderStatus's returns
 // constants).
