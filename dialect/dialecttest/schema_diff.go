@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hoistdb/hoist/dialect"
 	"github.com/hoistdb/hoist/sdk"
@@ -151,9 +152,10 @@ func diffIdentical(t *testing.T, d dialect.Dialect, open func(t testing.TB) *tes
 // there is nothing to do; the down restores the first schema.
 func diffTraced(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
 	x := newDiffer(t, d, open)
-	x.migrate(schema.Define(1, "users", func(s *schema.Builder) {
+	usersDef := schema.Define(1, "users", func(s *schema.Builder) {
 		s.CreateTable("users", func(t *schema.Table) { t.ID(); t.String("name", 100); t.String("email", 255) })
-	}))
+	})
+	x.migrate(usersDef)
 	before := x.inspect()
 	want := x.desired(func(s *schema.Builder) {
 		s.CreateTable("users", func(t *schema.Table) {
@@ -187,6 +189,26 @@ func diffTraced(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testki
 	}
 	x.exec(script.Down)
 	x.same(before, "after the down", false)
+
+	// The same changes as the file migrate:generate writes, run by the
+	// Migrator as an ordinary SQL migration, up and rolled back.
+	file, err := cs.SQLFile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"20261202120000_generated.sql": {Data: []byte(file)}}
+	m, err := sdk.New(x.db.DB, d, sdk.WithFS(fsys), sdk.WithMigrations(migrations([]*schema.Definition{usersDef})...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(x.ctx); err != nil {
+		t.Fatalf("the generated file:\n%s\n%v", file, err)
+	}
+	x.same(want, "after the generated file's up", false)
+	if _, err := m.Rollback(x.ctx, sdk.RollbackOptions{Steps: 1}); err != nil {
+		t.Fatalf("rolling back the generated file:\n%s\n%v", file, err)
+	}
+	x.same(before, "after the generated file's down", false)
 }
 
 // diffRenames: one dropped and one added column alike are a rename

@@ -69,7 +69,7 @@ func Diff(desired, live *Schema, opts DiffOptions) (*Changeset, error) {
 	}
 	order, deferred := tableOrder(created)
 	for _, t := range order {
-		c := t.Clone()
+		c := withoutImplicit(t)
 		c.ForeignKeys = slices.DeleteFunc(c.ForeignKeys, func(fk *ForeignKeyDef) bool {
 			return slices.ContainsFunc(deferred, func(x *ForeignKeyDef) bool { return x.Name == fk.Name && tableOf(desired, x) == t.Name })
 		})
@@ -85,7 +85,7 @@ func Diff(desired, live *Schema, opts DiffOptions) (*Changeset, error) {
 		d.dropFKs = append(d.dropFKs, pair{DropForeignKey{Table: t, Name: fk.Name, Columns: fk.Columns}, AddForeignKey{Table: t, ForeignKey: fk}})
 	}
 	for i := len(order) - 1; i >= 0; i-- {
-		t := order[i].Clone()
+		t := withoutImplicit(order[i])
 		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *ForeignKeyDef) bool {
 			return slices.ContainsFunc(deferred, func(x *ForeignKeyDef) bool { return x.Name == fk.Name && tableOf(live, x) == t.Name })
 		})
@@ -408,6 +408,14 @@ func (d *differ) foreignKeys(want, live *TableDef, renamed map[string]string) {
 func implicitIndex(t *TableDef, ix *IndexDef) bool {
 	fk := t.ForeignKey(ix.Name)
 	return fk != nil && !ix.Unique && slices.Equal(fk.Columns, ix.Columns)
+}
+
+// withoutImplicit returns a copy of t without MySQL's indexes for its
+// foreign keys, which the engine makes again by itself.
+func withoutImplicit(t *TableDef) *TableDef {
+	c := t.Clone()
+	c.Indexes = slices.DeleteFunc(c.Indexes, func(ix *IndexDef) bool { return implicitIndex(c, ix) })
+	return c
 }
 
 // renamedCols returns live column names as the renames call them.
