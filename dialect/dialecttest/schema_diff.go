@@ -30,6 +30,7 @@ func RunSchemaDiff(t *testing.T, d dialect.Dialect, open func(t testing.TB) *tes
 	t.Run("enums", func(t *testing.T) { t.Parallel(); diffEnums(t, d, open) })
 	t.Run("keys", func(t *testing.T) { t.Parallel(); diffKeys(t, d, open) })
 	t.Run("drop_tables", func(t *testing.T) { t.Parallel(); diffDropTables(t, d, open) })
+	t.Run("inline_unique", func(t *testing.T) { t.Parallel(); diffInlineUnique(t, d, open) })
 	t.Run("random", func(t *testing.T) { t.Parallel(); diffRandom(t, d, open) })
 }
 
@@ -366,4 +367,18 @@ func diffDropTables(t *testing.T, d dialect.Dialect, open func(t testing.TB) *te
 	x.same(want, "after the up", false)
 	x.exec(script.Down)
 	x.same(before, "after the down", false)
+}
+
+// diffInlineUnique: a UNIQUE written inline in a hand-made CREATE TABLE
+// (an index the engine names: sqlite_autoindex_tags_1, label, tags_label_key)
+// is the unique index the builder names tags_label_key: no change.
+func diffInlineUnique(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
+	x := newDiffer(t, d, open)
+	x.exec([]string{"CREATE TABLE tags (id BIGINT NOT NULL PRIMARY KEY, label VARCHAR(40) NOT NULL UNIQUE)"})
+	want := x.desired(func(s *schema.Builder) {
+		s.CreateTable("tags", func(t *schema.Table) { t.BigInteger("id"); t.Primary("id"); t.String("label", 40).Unique() })
+	})
+	if cs, _ := x.diff(want, schema.DiffOptions{}); !cs.Empty() {
+		t.Fatalf("an inline UNIQUE differs from the builder's unique index: %v\nlive:\n%s", cs.Up, x.inspect())
+	}
 }

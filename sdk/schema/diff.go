@@ -350,27 +350,27 @@ func columnSpec(c *ColumnDef) string {
 	return s
 }
 
-// indexes drops the live indexes the desired table lacks or defines
-// otherwise and adds the desired ones. MySQL's index for a foreign key
-// (named after it) comes and goes with the key, so it is left out.
+// indexes drops the live indexes the desired table lacks and adds the
+// desired ones the live table lacks. An index is matched by its columns
+// and uniqueness, then by name: the engines name the indexes of inline
+// UNIQUE constraints their own way (SQLite sqlite_autoindex_*, MySQL
+// after the column), and a hand-written migration should not make every
+// diff drop and re-create them. MySQL's index for a foreign key (named
+// after it) comes and goes with the key, so it is left out.
 func (d *differ) indexes(want, live *TableDef, renamed map[string]string) {
+	same := func(a, b *IndexDef, bCols []string) bool { return a.Unique == b.Unique && slices.Equal(a.Columns, bCols) }
 	for _, ix := range live.Indexes {
-		if implicitIndex(live, ix) {
+		cols := renamedCols(ix.Columns, renamed)
+		if implicitIndex(live, ix) || slices.ContainsFunc(want.Indexes, func(w *IndexDef) bool { return same(w, ix, cols) }) {
 			continue
 		}
-		w := want.Index(ix.Name)
-		if w == nil || w.Unique != ix.Unique || !slices.Equal(w.Columns, renamedCols(ix.Columns, renamed)) {
-			d.dropIndexes = append(d.dropIndexes, pair{DropIndex{Table: live.Name, Name: ix.Name}, AddIndex{Table: live.Name, Index: renamedIndex(ix, renamed)}})
-		}
+		d.dropIndexes = append(d.dropIndexes, pair{DropIndex{Table: live.Name, Name: ix.Name}, AddIndex{Table: live.Name, Index: renamedIndex(ix, renamed)}})
 	}
 	for _, ix := range want.Indexes {
-		if implicitIndex(want, ix) {
+		if implicitIndex(want, ix) || slices.ContainsFunc(live.Indexes, func(l *IndexDef) bool { return same(ix, l, renamedCols(l.Columns, renamed)) }) {
 			continue
 		}
-		l := live.Index(ix.Name)
-		if l == nil || l.Unique != ix.Unique || !slices.Equal(ix.Columns, renamedCols(l.Columns, renamed)) {
-			d.addIndexes = append(d.addIndexes, pair{AddIndex{Table: want.Name, Index: ix}, DropIndex{Table: want.Name, Name: ix.Name}})
-		}
+		d.addIndexes = append(d.addIndexes, pair{AddIndex{Table: want.Name, Index: ix}, DropIndex{Table: want.Name, Name: ix.Name}})
 	}
 }
 
