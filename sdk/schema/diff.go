@@ -358,7 +358,9 @@ func columnSpec(c *ColumnDef) string {
 // diff drop and re-create them. MySQL's index for a foreign key (named
 // after it) comes and goes with the key, so it is left out.
 func (d *differ) indexes(want, live *TableDef, renamed map[string]string) {
-	same := func(a, b *IndexDef, bCols []string) bool { return a.Unique == b.Unique && slices.Equal(a.Columns, bCols) }
+	same := func(a, b *IndexDef, bCols []string) bool {
+		return a.Unique == b.Unique && slices.Equal(a.Columns, bCols)
+	}
 	for _, ix := range live.Indexes {
 		cols := renamedCols(ix.Columns, renamed)
 		if implicitIndex(live, ix) || slices.ContainsFunc(want.Indexes, func(w *IndexDef) bool { return same(w, ix, cols) }) {
