@@ -106,7 +106,7 @@ func TestBadInput(t *testing.T) {
 // helpCommands are the commands whose help is kept in golden files.
 var helpCommands = []string{"", "init", "make:migration", "make:seeder", "make:model", "make:factory",
 	"migrate", "migrate:rollback", "migrate:redo", "migrate:status", "migrate:history", "migrate:repair",
-	"validate", "seed", "migrate:generate"}
+	"validate", "seed", "migrate:generate", "migrate:drift"}
 
 // TestHelp compares each command's help with its golden file, and checks
 // that the aliases and the commands that must not exist yet are right.

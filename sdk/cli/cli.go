@@ -153,7 +153,7 @@ func (t *tree) root() *cobra.Command {
 		t.initCmd(), t.makeMigrationCmd(), t.makeSeederCmd(), t.makeModelCmd(), t.makeFactoryCmd(),
 		t.migrateCmd(), t.rollbackCmd(), t.redoCmd(), t.statusCmd(), t.historyCmd(), t.repairCmd(), t.validateCmd(),
 		t.seedCmd(),
-		t.generateCmd(),
+		t.generateCmd(), t.driftCmd(),
 	)
 	return root
 }

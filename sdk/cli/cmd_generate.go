@@ -82,7 +82,7 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 		}
 		if *from == "migrations" {
 			var drop func()
-			db, drop, err = c.replay()
+			db, drop, err = c.replay(0)
 			if drop != nil {
 				defer drop()
 			}
@@ -156,9 +156,10 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 }
 
 // replay migrates a scratch database on the configured server (a
-// temporary file for SQLite) with the configured migrations, and returns
-// it open, with the function that closes and drops it.
-func (c *command) replay() (*sql.DB, func(), error) {
+// temporary file for SQLite) with the configured migrations, up to and
+// including version upTo (all when 0; none when -1), and returns it
+// open, with the function that closes and drops it.
+func (c *command) replay(upTo int64) (*sql.DB, func(), error) {
 	live, err := c.cfg.dataSource()
 	if err != nil {
 		return nil, nil, err
@@ -219,7 +220,12 @@ func (c *command) replay() (*sql.DB, func(), error) {
 	opened = append(opened, db)
 	quiet := c.progress.quiet
 	c.progress.quiet = true // the scratch run is no news
-	_, err = m.Up(c.ctx)
+	switch {
+	case upTo > 0:
+		_, err = m.UpTo(c.ctx, upTo)
+	case upTo == 0:
+		_, err = m.Up(c.ctx)
+	}
 	c.progress.quiet = quiet
 	if err != nil {
 		return nil, drop, fmt.Errorf("replaying the migrations in a scratch database: %w", err)
