@@ -80,3 +80,39 @@ func TestModelsOnEngines(t *testing.T) {
 		})
 	}
 }
+
+// TestModelsReferenceUnmodelled: a model whose foreign key references a
+// table that no model maps (made by a hand-written migration) is
+// compared as if that table were described as it is: no error, and no
+// change to it, on every engine.
+func TestModelsReferenceUnmodelled(t *testing.T) {
+	t.Parallel()
+	type invoice struct {
+		ID        int64 `db:"id" hoist:"pk;autoincrement"`
+		AccountID int64 `db:"account_id" hoist:"fk:accounts.id"`
+	}
+	m, err := schema.FromModels(invoice{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			ctx := context.Background()
+			if _, err := db.DB.ExecContext(ctx, "CREATE TABLE accounts (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL)"); err != nil {
+				t.Fatal(err)
+			}
+			cs, err := schema.Compare(ctx, db.DB, e.d, m.Schema, schema.DiffOptions{DropTables: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs.Up) != 1 {
+				t.Fatalf("changes %v, want only invoices created", cs.Up)
+			}
+			if c, ok := cs.Up[0].(schema.CreateTable); !ok || c.Table.Name != "invoices" {
+				t.Fatalf("change %v, want invoices created", cs.Up[0])
+			}
+		})
+	}
+}

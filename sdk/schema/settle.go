@@ -108,15 +108,50 @@ func Settle(ctx context.Context, db *sql.DB, dl dialect.Dialect, s *Schema) (*Sc
 
 // Compare diffs desired, settled next to db, with the schema db holds
 // (without hoist's tables): the changes a migration must make so that
-// db matches desired.
+// db matches desired. Tables that desired references but does not
+// describe (a model's fk to a table no model maps) are taken from the
+// database as they are, with their enums, so that they neither fail the
+// settling nor count as changes.
 func Compare(ctx context.Context, db *sql.DB, dl dialect.Dialect, desired *Schema, opts DiffOptions) (*Changeset, error) {
-	settled, err := Settle(ctx, db, dl, desired)
-	if err != nil {
-		return nil, err
-	}
 	live, err := Inspect(ctx, db, dl)
 	if err != nil {
 		return nil, err
 	}
+	settled, err := Settle(ctx, db, dl, withReferenced(desired, live))
+	if err != nil {
+		return nil, err
+	}
 	return Diff(settled, live, opts)
+}
+
+// withReferenced returns desired with the live tables it references,
+// directly or through them, and does not describe, and the live enums
+// those use.
+func withReferenced(desired, live *Schema) *Schema {
+	out := desired
+	for changed := true; changed; {
+		changed = false
+		for _, t := range out.Tables {
+			for _, fk := range t.ForeignKeys {
+				if out.Table(fk.RefTable) != nil {
+					continue
+				}
+				lt := live.Table(fk.RefTable)
+				if lt == nil {
+					continue
+				}
+				if out == desired {
+					out = desired.Clone()
+				}
+				out.Tables = append(out.Tables, lt.Clone())
+				for _, c := range lt.Columns {
+					if e := live.Enum(c.Enum); c.Type == TypeEnum && e != nil && out.Enum(e.Name) == nil {
+						out.Enums = append(out.Enums, &EnumDef{Name: e.Name, Values: append([]string(nil), e.Values...)})
+					}
+				}
+				changed = true
+			}
+		}
+	}
+	return out
 }
