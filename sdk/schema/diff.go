@@ -209,7 +209,7 @@ func (d *differ) table(want, live *TableDef) {
 			continue
 		}
 		if c.AutoIncrement != lc.AutoIncrement {
-			d.fail(name, c.Name, "the column becomes %sself-numbering; hoist cannot change that: write this migration by hand", map[bool]string{false: "no longer ", true: ""}[c.AutoIncrement])
+			d.fail(name, c.Name, "the column %s self-numbering; hoist cannot change that: write this migration by hand", map[bool]string{false: "stops being", true: "becomes"}[c.AutoIncrement])
 			continue
 		}
 		if c.Type == TypeEnum && lc.Type == TypeEnum && c.Enum == "" && lc.Enum == "" {
@@ -320,26 +320,23 @@ func sameColumn(a, b *ColumnDef) bool {
 // narrowing says how changing a column from old to new may lose data or
 // fail on existing rows, or "".
 func narrowing(old, new *ColumnDef) string {
+	var why []string
 	if old.Nullable && !new.Nullable {
-		return "NOT NULL fails if a row holds NULL"
-	}
-	if old.Type == new.Type {
-		switch {
-		case old.Type == TypeString && new.Length < old.Length:
-			return "narrower, longer values are cut or refused"
-		case old.Type == TypeDecimal && (new.Precision-new.Scale < old.Precision-old.Scale || new.Scale < old.Scale):
-			return "narrower, values may be rounded or refused"
-		}
-		return ""
+		why = append(why, "NOT NULL fails if a row holds NULL")
 	}
 	wider := map[[2]Type]bool{
 		{TypeSmallInt, TypeInteger}: true, {TypeSmallInt, TypeBigInt}: true, {TypeInteger, TypeBigInt}: true,
 		{TypeString, TypeText}: true, {TypeFloat, TypeDouble}: true,
 	}
-	if wider[[2]Type{old.Type, new.Type}] || old.Type == TypeEnum && new.Type == TypeEnum {
-		return ""
+	switch {
+	case old.Type == TypeString && new.Type == TypeString && new.Length < old.Length:
+		why = append(why, "narrower, longer values are cut or refused")
+	case old.Type == TypeDecimal && new.Type == TypeDecimal && (new.Precision-new.Scale < old.Precision-old.Scale || new.Scale < old.Scale):
+		why = append(why, "narrower, values may be rounded or refused")
+	case old.Type != new.Type && !wider[[2]Type{old.Type, new.Type}] && !(old.Type == TypeEnum && new.Type == TypeEnum):
+		why = append(why, "a type change, values are converted and may be refused or lose precision")
 	}
-	return "a type change, values are converted and may be refused or lose precision"
+	return strings.Join(why, "; ")
 }
 
 func columnSpec(c *ColumnDef) string {
