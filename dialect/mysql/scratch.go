@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/hoistdb/hoist/sdk/schema"
 )
@@ -27,7 +28,7 @@ func (*Dialect) Scratch(ctx context.Context, db *sql.DB, fn func(q schema.Execer
 	_, _ = rand.Read(b)
 	name := spelling.QuoteIdent("hoist_scratch_" + hex.EncodeToString(b))
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-		return err
+		return fmt.Errorf("creating the scratch database %s, where hoist reads a described schema back (it needs the CREATE and DROP privileges): %w", name, err)
 	}
 	defer func() {
 		if _, derr := conn.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE "+name); derr != nil && err == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 
 	"github.com/hoistdb/hoist/sdk/schema"
 )
@@ -23,10 +24,11 @@ func (*Dialect) Scratch(ctx context.Context, db *sql.DB, fn func(q schema.Execer
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	name := spelling.QuoteIdent("hoist_scratch_" + hex.EncodeToString(b))
-	for _, st := range []string{"CREATE SCHEMA " + name, "SET LOCAL search_path TO " + name} {
-		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
+		return fmt.Errorf("creating the scratch schema %s, where hoist reads a described schema back, in a transaction it rolls back (it needs the CREATE privilege on the database): %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path TO "+name); err != nil {
+		return err
 	}
 	return fn(tx)
 }
