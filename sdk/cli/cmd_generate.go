@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +56,7 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 	from := cmd.Flags().String("from", "database", "compare the models with: database or migrations")
 	dry := cmd.Flags().Bool("dry-run", false, "print the migration instead of writing it")
 	dropTables := cmd.Flags().Bool("drop-tables", false, "drop tables that no model describes")
+	goFlag := cmd.Flags().Bool("go", false, "write a Go migration (the sdk/schema builder) instead of SQL")
 	noRenames := cmd.Flags().Bool("no-rename-detection", false, "write a dropped and an added column as such, unless renamed_from says otherwise")
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
@@ -109,21 +111,33 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 		if err != nil {
 			return err
 		}
-		text, err := cs.SQLFile(d.Dialect)
+		out.Up, out.Down = script.Up, script.Down
+		dir := *output
+		if dir == "" {
+			dir = c.cfg.Migrations
+		}
+		version, err := nextVersion(dir, t.now())
 		if err != nil {
 			return err
 		}
-		out.Up, out.Down = script.Up, script.Down
+		path := filepath.Join(dir, version+"_"+fileName+".sql")
+		var text string
+		if *goFlag {
+			varName := camel(fileName, "Migration")
+			if declared(dir)[varName] {
+				varName += version
+			}
+			v, _ := strconv.ParseInt(version, 10, 64)
+			text, err = cs.GoFile(packageName(dir), varName, v, fileName, models.Schema)
+			path = filepath.Join(dir, goFileName(version+"_"+fileName))
+		} else {
+			text, err = cs.SQLFile(d.Dialect)
+		}
+		if err != nil {
+			return err
+		}
 		if !*dry {
-			dir := *output
-			if dir == "" {
-				dir = c.cfg.Migrations
-			}
-			version, err := nextVersion(dir, t.now())
-			if err != nil {
-				return err
-			}
-			out.File = filepath.Join(dir, version+"_"+fileName+".sql")
+			out.File = path
 			shown := c.out
 			if *asJSON {
 				c.out = newPrinter(io.Discard, shown.errw, false, c.tree.env) // "created" is in the JSON
@@ -148,6 +162,10 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 			}
 			for _, w := range cs.Warnings {
 				c.out.printf("WARNING: %s\n", w)
+			}
+			if *goFlag {
+				c.out.printf("\nPass the new migration to sdk.WithMigrations where the application builds its\n" +
+					"Migrator, and run it with the application's binary: the hoist command runs .sql\nfiles only.\n")
 			}
 		}
 		return nil

@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +130,10 @@ func TestMigrateGenerate(t *testing.T) {
 			r = s.ok("migrate:generate", "--dry-run")
 			if !strings.Contains(r.stdout, "RENAME COLUMN") || !strings.Contains(r.stdout, "-- renamed: users.email -> users.email_address (detected; use renamed_from to state it)") || len(migrations()) != 2 {
 				t.Fatalf("--dry-run: %s\nfiles %v; want a detected rename printed, nothing written", r, migrations())
+			}
+			r = s.ok("migrate:generate", "--name", "rename email", "--go", "--dry-run")
+			if _, err := parser.ParseFile(token.NewFileSet(), "gen.go", r.stdout, 0); err != nil || !strings.Contains(r.stdout, `t.RenameColumn("email", "email_address")`) {
+				t.Fatalf("--go --dry-run: %v\n%s; want Go that parses and renames email", err, r)
 			}
 			s.ok("migrate:generate", "--name", "rename email")
 			s.ok("migrate")
