@@ -12,7 +12,7 @@ import (
 )
 
 // diffCases is how many random pairs diffRandom applies per engine.
-const diffCases = 10
+const diffCases = 20
 
 // diffRandom is the property test of the diff: for random pairs A, B
 // (A a random schema, B A changed at random by mutate), with A migrated,
@@ -43,7 +43,7 @@ func diffRandom(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testki
 			t.Fatalf("case %d: after the up, a second diff finds %v", i, again.Up)
 		}
 		x.exec(script.Down)
-		x.same(a, fmt.Sprintf("case %d, after the down %v", i, cs.Down), true)
+		x.same(a, fmt.Sprintf("case %d, after the down %v\n%s", i, cs.Down, joined(script.Down)), true)
 	}
 	t.Logf("%d random schema pairs (%d changes) diffed, applied and rolled back on %s", diffCases, changes, d.Name())
 }
