@@ -67,6 +67,9 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 					done[j] = true
 					break
 				}
+				if rebuilds(changes[j], c.Table) {
+					break
+				}
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
 		case schema.ChangeColumn:
@@ -129,6 +132,21 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 		}
 	}
 	return out, nil
+}
+
+// rebuilds reports whether c may rebuild table, which would lose a key
+// folded into an earlier column before its own change: the rebuild
+// copies the table as the changes before it leave it.
+func rebuilds(c schema.Change, table string) bool {
+	switch c := c.(type) {
+	case schema.ChangeColumn:
+		return c.Table == table
+	case schema.DropForeignKey:
+		return c.Table == table
+	case schema.AddForeignKey:
+		return c.Table == table
+	}
+	return false
 }
 
 // createTable creates the table with its key and foreign keys, then its

@@ -12,16 +12,6 @@ import (
 	"github.com/hoistdb/hoist/testkit"
 )
 
-// engines are the real engines the metadata is tested on.
-var engines = []struct {
-	name string
-	open func(testing.TB) *testkit.DB
-}{
-	{"postgres", func(t testing.TB) *testkit.DB { return testkit.Postgres(t) }},
-	{"mysql", func(t testing.TB) *testkit.DB { return testkit.MySQL(t) }},
-	{"sqlite", func(t testing.TB) *testkit.DB { return testkit.SQLite(t) }},
-}
-
 func eachEngine(t *testing.T, f func(t *testing.T, db *testkit.DB)) {
 	t.Helper()
 	for _, e := range engines {

@@ -82,7 +82,9 @@ func plan(mig string, current *Schema, changes []Change) ([]Change, *Schema, err
 					fail(t.Name, "", "index name %s is taken by another table: name it with .Name(...)", ix.Name)
 				}
 			}
-			out = append(out, CreateTable{Table: t})
+			// A copy: a later change to the table (a key added once another
+			// table exists) changes the plan's schema, not this change.
+			out = append(out, CreateTable{Table: t.Clone()})
 		case DropTable:
 			if s.Table(c.Name) == nil {
 				fail(c.Name, "", "cannot drop it: there is no such table")

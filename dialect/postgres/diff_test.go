@@ -1,0 +1,22 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/hoistdb/hoist/dialect/dialecttest"
+	"github.com/hoistdb/hoist/dialect/postgres"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// TestSchemaDiff checks the schema diff, its rendering and its scratch
+// place against the real engine.
+func TestSchemaDiff(t *testing.T) {
+	t.Parallel()
+	dialecttest.RunSchemaDiff(t, postgres.New(), func(t testing.TB) *testkit.DB { return testkit.Postgres(t) })
+}
+
+// BenchmarkCompare is migrate:generate's work against a live database of
+// 500 tables: settle the models in a scratch place, inspect, diff.
+func BenchmarkCompare(b *testing.B) {
+	dialecttest.BenchCompare(b, postgres.New(), func(t testing.TB) *testkit.DB { return testkit.Postgres(t) })
+}

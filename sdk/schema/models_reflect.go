@@ -1,0 +1,158 @@
+package schema
+
+import (
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// FromModels reads model structs (values or pointers) as the desired
+// schema: one table per struct, one column per exported field, mapped
+// as docs/schema.md's table says. The table is what a TableName()
+// string method returns, else the snake_case plural of the struct's
+// name; the column is the db tag, else the snake_case field name; db:"-"
+// skips a field; embedded structs lend their fields. Options come in a
+// hoist tag: hoist:"pk;autoincrement;size:255;unique;fk:users.id".
+func FromModels(models ...any) (*Models, error) {
+	var ms []model
+	for _, v := range models {
+		m, err := reflectModel(v)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return mapModels(ms)
+}
+
+func reflectModel(v any) (model, error) {
+	rt := reflect.TypeOf(v)
+	for rt != nil && rt.Kind() == reflect.Pointer {
+		rt = rt.Elem()
+	}
+	if rt == nil || rt.Kind() != reflect.Struct {
+		return model{}, fmt.Errorf("schema: model %T is not a struct", v)
+	}
+	m := model{goName: rt.Name(), table: tableName(rt.Name()), where: rt.String()}
+	for _, t := range []reflect.Type{rt, reflect.PointerTo(rt)} {
+		if meth, ok := t.MethodByName("TableName"); ok && meth.Type.NumIn() == 1 && meth.Type.NumOut() == 1 && meth.Type.Out(0).Kind() == reflect.String {
+			recv := reflect.New(rt)
+			if t == rt {
+				recv = recv.Elem()
+			}
+			m.table = recv.Method(meth.Index).Call(nil)[0].String()
+			break
+		}
+	}
+	m.fields = reflectFields(rt, m.where)
+	return m, nil
+}
+
+func reflectFields(rt reflect.Type, where string) []modelField {
+	var out []modelField
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		db := f.Tag.Get("db")
+		if db == "-" {
+			continue
+		}
+		if f.Anonymous && db == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct && reflectType(f.Type).kind == "" {
+				out = append(out, reflectFields(et, where)...)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		col := strings.Split(db, ",")[0]
+		if col == "" {
+			col = snakeCase(f.Name)
+		}
+		out = append(out, modelField{goName: f.Name, column: col, tag: f.Tag.Get("hoist"), typ: reflectType(f.Type), where: where})
+	}
+	return out
+}
+
+var scannerType = reflect.TypeFor[sql.Scanner]()
+
+// nullTypes are database/sql's nullable wrappers and the kind of what
+// they wrap.
+var nullTypes = map[reflect.Type]string{
+	reflect.TypeFor[sql.NullString]():  "string",
+	reflect.TypeFor[sql.NullInt64]():   "int64",
+	reflect.TypeFor[sql.NullInt32]():   "int32",
+	reflect.TypeFor[sql.NullInt16]():   "int16",
+	reflect.TypeFor[sql.NullBool]():    "bool",
+	reflect.TypeFor[sql.NullFloat64](): "float64",
+	reflect.TypeFor[sql.NullTime]():    "time",
+	reflect.TypeFor[sql.NullByte]():    "int16",
+}
+
+// reflectType reduces a field's type to the mapping's terms.
+func reflectType(t reflect.Type) fieldType {
+	ft := fieldType{spelled: t.String()}
+	if t.Kind() == reflect.Pointer {
+		ft = reflectType(t.Elem())
+		ft.nullable, ft.spelled = true, t.String()
+		return ft
+	}
+	if k, ok := nullTypes[t]; ok {
+		ft.kind, ft.nullable = k, true
+		return ft
+	}
+	if t.PkgPath() == "database/sql" && strings.HasPrefix(t.Name(), "Null[") {
+		if v, ok := t.FieldByName("V"); ok {
+			inner := reflectType(v.Type)
+			inner.nullable, inner.spelled = true, t.String()
+			return inner
+		}
+	}
+	switch t.PkgPath() + "." + t.Name() {
+	case "time.Time":
+		ft.kind = "time"
+		return ft
+	case "github.com/google/uuid.UUID":
+		ft.kind = "uuid"
+		return ft
+	case "encoding/json.RawMessage":
+		ft.kind = "json"
+		return ft
+	}
+	if t.Kind() == reflect.String && t.Name() != "string" {
+		if m, ok := t.MethodByName("Values"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == reflect.TypeFor[[]string]() {
+			ft.kind, ft.enum = "enum", t.Name()
+			ft.values = reflect.Zero(t).Method(m.Index).Call(nil)[0].Interface().([]string)
+			return ft
+		}
+	}
+	if reflect.PointerTo(t).Implements(scannerType) {
+		return ft // a Scanner: only with a type: option
+	}
+	switch t.Kind() {
+	case reflect.Int64, reflect.Int, reflect.Uint32:
+		ft.kind = "int64"
+	case reflect.Int32, reflect.Uint16:
+		ft.kind = "int32"
+	case reflect.Int16, reflect.Int8, reflect.Uint8:
+		ft.kind = "int16"
+	case reflect.Bool:
+		ft.kind = "bool"
+	case reflect.String:
+		ft.kind = "string"
+	case reflect.Float64:
+		ft.kind = "float64"
+	case reflect.Float32:
+		ft.kind = "float32"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			ft.kind = "bytes"
+		}
+	}
+	return ft
+}
