@@ -285,8 +285,8 @@ CREATE INDEX users_email_leak ON users (email);
 -- +hoist down
 DROP TABLE audit;
 `)},
-					"0003_posts.sql": {Data: []byte("-- +hoist up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE posts;\n")},
-					"0004_tags.up.sql": {Data: []byte("CREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE TABLE tag_links (tag_id INTEGER);\n")},
+					"0003_posts.sql":     {Data: []byte("-- +hoist up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE posts;\n")},
+					"0004_tags.up.sql":   {Data: []byte("CREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE TABLE tag_links (tag_id INTEGER);\n")},
 					"0004_tags.down.sql": {Data: []byte("DROP TABLE tag_links;\n")},
 					"0005_notes.sql":     {Data: []byte("-- +hoist up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE notes;\n")},
 				}))
