@@ -32,10 +32,16 @@
 // template's schema and rows; SQLite: a file copy). A new set of
 // migrations gets a new template.
 //
+// [MigratedTx] is cheaper still for tests that only read and write rows:
+// the tests of a binary share one migrated database, each inside a
+// transaction rolled back when it ends, and a statement that would
+// commit that transaction fails the test.
+//
 // # Checking migrations
 //
 // [Snapshot] prints a database's schema as stable text, [RoundTrip]
-// proves that every down undoes its up, [Golden] compares text with a
+// proves that every down undoes its up ([RoundTripAll] lists every one
+// that does not), [Golden] compares text with a
 // file under testdata, and [Factory] inserts rows with defaults.
 //
 // # Where databases come from
