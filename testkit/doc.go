@@ -84,9 +84,9 @@
 // "pgx" (github.com/jackc/pgx/v5/stdlib), "mysql"
 // (github.com/go-sql-driver/mysql) and "sqlite" (modernc.org/sqlite), so a
 // test, or a child process started from the test binary, can call
-// sql.Open(db.Driver, db.DSN). MySQL DSNs do not set parseTime: DATETIME
-// columns scan as []byte, as they do in an application that does not ask
-// for more.
+// sql.Open(db.Driver, db.DSN). MySQL DSNs set parseTime=true, so that
+// DATETIME and TIMESTAMP columns scan into time.Time; an application's
+// own DSN needs it too.
 //
 // docs/testing.md in the repository is the long form of all this, with
 // CI recipes.
