@@ -98,7 +98,7 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 	name := newDatabaseName(time.Now())
 	var dsn string
 	if o.migrated != nil {
-		dsn, err = cloneMigrated(t, e, srv, o.migrated, name)
+		dsn, name, err = migratedClone(t, e, srv, o.migrated, name)
 	} else {
 		dsn, err = srv.create(ctx, name)
 	}
