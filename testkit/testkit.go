@@ -87,8 +87,8 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 	}
 	e.logged.Do(func() { t.Logf("testkit: %s databases come from %s", e.title, srv.where()) })
 	if o.tx && e != sqliteEngine {
-		if dsn, release, ok := openShared(t, e, srv, o.migrated); ok {
-			return beginTx(t, e, dsn, o, release)
+		if se, release, ok := openShared(t, e, srv, o.migrated); ok {
+			return beginTx(t, e, se.dsn, se, o, release)
 		}
 	}
 	release := srv.limiter().acquire(t)
@@ -132,7 +132,7 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		t.Fatalf("testkit: connect to %s database %s: %v", e.title, srv.redact(dsn), err)
 	}
 	if o.tx { // MigratedTx on a database of the test's own
-		return beginTx(t, e, dsn, o, func() {})
+		return beginTx(t, e, dsn, nil, o, func() {})
 	}
 	return &DB{DB: db, DSN: dsn, Driver: e.driver, Dialect: e.dialect}
 }

@@ -70,6 +70,10 @@ type sharedEntry struct {
 	err  error
 	// conns bounds the connections pinned to it at once.
 	conns chan struct{}
+	// idle holds PostgreSQL connections whose test ended, for the next
+	// test: a new PostgreSQL session costs a server process, some 10-20
+	// ms, which would be most of what a MigratedTx test waits for.
+	idle chan driver.Conn
 }
 
 // shared holds the sharedEntry of each engine and template key.
@@ -80,7 +84,7 @@ var shared sync.Map // string → *sharedEntry
 // of the connection slot taken for the test. ok is false when the set
 // cannot be shared (a Go migration that cannot be keyed), so that the
 // test gets a database of its own.
-func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (dsn string, release func(), ok bool) {
+func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (se *sharedEntry, release func(), ok bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()
@@ -90,10 +94,10 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (dsn 
 	}
 	if uncached != "" {
 		t.Logf("testkit: MigratedTx: this test gets a database of its own, since %s", uncached)
-		return "", nil, false
+		return nil, nil, false
 	}
-	v, _ := shared.LoadOrStore(e.name+" "+key, &sharedEntry{conns: make(chan struct{}, defaultMaxOpenConns)})
-	se := v.(*sharedEntry)
+	v, _ := shared.LoadOrStore(e.name+" "+key, &sharedEntry{conns: make(chan struct{}, defaultMaxOpenConns), idle: make(chan driver.Conn, defaultMaxOpenConns)})
+	se = v.(*sharedEntry)
 	se.once.Do(func() {
 		name := newDatabaseName(time.Now())
 		se.dsn, se.err = cloneMigrated(t, e, srv, req, name)
@@ -102,6 +106,9 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (dsn 
 		}
 		t.Logf("testkit: MigratedTx: %s database %s is shared by this test binary's MigratedTx tests of this migration set", e.title, name)
 		atExit(func() {
+			for len(se.idle) > 0 {
+				_ = (<-se.idle).Close()
+			}
 			dctx, dcancel := context.WithTimeout(context.Background(), setupTimeout)
 			defer dcancel()
 			_ = srv.drop(dctx, name)
@@ -117,37 +124,28 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (dsn 
 	case se.conns <- struct{}{}:
 	case <-time.After(time.Minute):
 		t.Logf("testkit: MigratedTx: waited a minute for one of %d connections to the shared database; going on over the bound", cap(se.conns))
-		return se.dsn, slot, true
+		return se, slot, true
 	}
-	return se.dsn, sync.OnceFunc(func() { <-se.conns; slot() }), true
+	return se, sync.OnceFunc(func() { <-se.conns; slot() }), true
 }
 
-// beginTx opens one connection to the database dsn names, begins the
-// test's transaction on it and returns a DB whose every connection is
-// that transaction, rolled back in t.Cleanup.
-func beginTx(t testing.TB, e *engine, dsn string, o *options, release func()) *DB {
+// beginTx opens one connection to the database dsn names (or reuses an
+// idle one of se, when se is not nil), begins the test's transaction on
+// it and returns a DB whose every connection is that transaction, rolled
+// back in t.Cleanup.
+func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, release func()) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	probe, err := sql.Open(e.driver, dsn)
-	if err != nil {
-		release()
-		t.Fatalf("testkit: MigratedTx: open %s: %v", e.title, err)
-	}
-	drv := probe.Driver()
-	_ = probe.Close()
 	var conn driver.Conn
-	if dc, ok := drv.(driver.DriverContext); ok {
-		var c driver.Connector
-		if c, err = dc.OpenConnector(dsn); err == nil {
-			conn, err = c.Connect(ctx)
+	if se != nil {
+		select {
+		case conn = <-se.idle:
+		default:
 		}
-	} else {
-		conn, err = drv.Open(dsn)
 	}
-	if err != nil {
-		release()
-		t.Fatalf("testkit: MigratedTx: connect to the %s database: %v", e.title, err)
+	if conn == nil {
+		conn = connectTx(ctx, t, e, dsn, release)
 	}
 	p := &pinned{conn: conn, dialect: e.dialect, t: t}
 	begin := []string{"BEGIN"}
@@ -175,8 +173,19 @@ func beginTx(t testing.TB, e *engine, dsn string, o *options, release func()) *D
 		defer p.mu.Unlock()
 		rctx, rcancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer rcancel()
-		if err := p.exec(rctx, "ROLLBACK"); err != nil {
+		err := p.exec(rctx, "ROLLBACK")
+		if err != nil {
 			t.Errorf("testkit: MigratedTx: roll back the test's transaction: %v", err)
+		}
+		// A rolled-back PostgreSQL session keeps nothing of the test
+		// (SET and temporary tables are transactional there) but its
+		// session advisory locks: release them and keep the session.
+		if err == nil && se != nil && e == postgresEngine && p.exec(rctx, "SELECT pg_advisory_unlock_all()") == nil {
+			select {
+			case se.idle <- conn:
+				return
+			default:
+			}
 		}
 		if err := conn.Close(); err != nil {
 			t.Errorf("testkit: MigratedTx: close the test's connection: %v", err)
@@ -186,4 +195,31 @@ func beginTx(t testing.TB, e *engine, dsn string, o *options, release func()) *D
 		}
 	})
 	return &DB{DB: db, Driver: e.driver, Dialect: e.dialect}
+}
+
+// connectTx opens a connection of the driver of e to the database dsn
+// names, outside any pool.
+func connectTx(ctx context.Context, t testing.TB, e *engine, dsn string, release func()) driver.Conn {
+	t.Helper()
+	probe, err := sql.Open(e.driver, dsn)
+	if err != nil {
+		release()
+		t.Fatalf("testkit: MigratedTx: open %s: %v", e.title, err)
+	}
+	drv := probe.Driver()
+	_ = probe.Close()
+	var conn driver.Conn
+	if dc, ok := drv.(driver.DriverContext); ok {
+		var c driver.Connector
+		if c, err = dc.OpenConnector(dsn); err == nil {
+			conn, err = c.Connect(ctx)
+		}
+	} else {
+		conn, err = drv.Open(dsn)
+	}
+	if err != nil {
+		release()
+		t.Fatalf("testkit: MigratedTx: connect to the %s database: %v", e.title, err)
+	}
+	return conn
 }

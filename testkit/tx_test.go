@@ -227,3 +227,40 @@ func TestMigratedTxSchemaChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestMigratedTxReusedSession: on PostgreSQL a MigratedTx test reuses the
+// session of one that ended (a new one costs a server process), and gets
+// nothing of it: no advisory lock, no setting, no temporary table.
+func TestMigratedTxReusedSession(t *testing.T) {
+	t.Parallel()
+	opts := txMigrations(t, "postgres", newSalt(t))
+	pid := func(t testing.TB, db *testkit.DB) int {
+		var n int
+		if err := db.DB.QueryRowContext(context.Background(), "SELECT pg_backend_pid()").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var first int
+	t.Run("first", func(t *testing.T) {
+		db := testkit.MigratedTx(t, testkit.Postgres, opts...)
+		first = pid(t, db)
+		tkExec(t, db, "SELECT pg_advisory_lock(4242)", "SET application_name = 'leak'", "CREATE TEMP TABLE tmp_leak (x int)")
+	})
+	db := testkit.MigratedTx(t, testkit.Postgres, opts...)
+	if got := pid(t, db); got != first {
+		t.Fatalf("the second test runs in session %d, the first ran in %d; want the session reused", got, first)
+	}
+	var locks int
+	var app string
+	var tmp bool
+	err := db.DB.QueryRowContext(context.Background(), `SELECT
+		(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()),
+		current_setting('application_name'), to_regclass('tmp_leak') IS NOT NULL`).Scan(&locks, &app, &tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if locks != 0 || app == "leak" || tmp {
+		t.Errorf("the second test inherits %d advisory locks, application_name %q, temporary table %t; want none of the first test's", locks, app, tmp)
+	}
+}
