@@ -76,3 +76,44 @@ func BenchmarkMySQLClone(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPostgresClone compares the two ways PostgreSQL 15 and later
+// copy a template of 100 migrations, CREATE DATABASE ... STRATEGY
+// FILE_COPY and WAL_LOG, on the server the tests use; postgresStrategy
+// picks between them from what this shows.
+func BenchmarkPostgresClone(b *testing.B) {
+	_, srv := engineNamed(b, "postgres")
+	ps := srv.(*postgresServer)
+	if ps.versionNum < 150000 {
+		b.Skip("PostgreSQL before 15 has one strategy")
+	}
+	b.Logf("server: %s", ps.where())
+	opts := []sdk.Option{sdk.WithFS(HundredMigrations("BenchmarkPostgresClone")), sdk.WithLogger(slog.New(slog.DiscardHandler))}
+	Migrated(b, Postgres, opts...) // the template
+	key, _, _, err := templateKey(context.Background(), postgresEngine, ps, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tpl, ok, err := ps.findTemplate(context.Background(), key, nil)
+	if err != nil || !ok {
+		b.Fatal("no template", err)
+	}
+	for _, strategy := range []string{"FILE_COPY", "WAL_LOG"} {
+		b.Run(strategy, func(b *testing.B) {
+			defer func(s string) { postgresCloneStrategy = s }(postgresCloneStrategy)
+			postgresCloneStrategy = strategy
+			ctx := context.Background()
+			for range b.N {
+				name := newDatabaseName(time.Now())
+				if _, err := ps.clone(ctx, tpl, name); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if err := ps.drop(ctx, name); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -30,12 +30,20 @@
 // call, in this test binary or another one on the same server, copies it
 // (PostgreSQL: CREATE DATABASE ... TEMPLATE; MySQL: a replay of the
 // template's schema and rows; SQLite: a file copy). A new set of
-// migrations gets a new template.
+// migrations gets a new template. Once a template exists, a few clones
+// of it are kept ready in the background (HOIST_TEST_POOL), so that a
+// test usually gets a database that already exists.
+//
+// [MigratedTx] is cheaper still for tests that only read and write rows:
+// the tests of a binary share one migrated database, each inside a
+// transaction rolled back when it ends, and a statement that would
+// commit that transaction fails the test.
 //
 // # Checking migrations
 //
 // [Snapshot] prints a database's schema as stable text, [RoundTrip]
-// proves that every down undoes its up, [Golden] compares text with a
+// proves that every down undoes its up ([RoundTripAll] lists every one
+// that does not), [Golden] compares text with a
 // file under testdata, and [Factory] inserts rows with defaults.
 //
 // # Where databases come from
@@ -78,9 +86,9 @@
 // "pgx" (github.com/jackc/pgx/v5/stdlib), "mysql"
 // (github.com/go-sql-driver/mysql) and "sqlite" (modernc.org/sqlite), so a
 // test, or a child process started from the test binary, can call
-// sql.Open(db.Driver, db.DSN). MySQL DSNs do not set parseTime: DATETIME
-// columns scan as []byte, as they do in an application that does not ask
-// for more.
+// sql.Open(db.Driver, db.DSN). MySQL DSNs set parseTime=true, so that
+// DATETIME and TIMESTAMP columns scan into time.Time; an application's
+// own DSN needs it too.
 //
 // docs/testing.md in the repository is the long form of all this, with
 // CI recipes.

@@ -62,3 +62,25 @@ func ExampleWithMaxOpenConns() {
 		_ = db
 	}
 }
+
+// A test that only reads and writes rows works inside a transaction on a
+// database that the binary's tests share; the transaction is rolled back
+// when the test ends, and a COMMIT would fail the test.
+func ExampleMigratedTx() {
+	_ = func(t *testing.T) {
+		t.Parallel()
+		db := testkit.MigratedTx(t, testkit.Postgres, sdk.WithFS(exampleMigrations))
+		if _, err := db.DB.ExecContext(t.Context(), "INSERT INTO users (id, email) VALUES (1, 'ada@example.com')"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// RoundTripAll lists every migration whose down does not undo its up;
+// RoundTripOptions asks for the column order too.
+func ExampleRoundTripOptions() {
+	_ = func(t *testing.T) {
+		testkit.RoundTripAll(t, testkit.Postgres(t), sdk.WithFS(exampleMigrations))
+		testkit.RoundTripOptions{StrictColumnOrder: true}.Run(t, testkit.SQLite(t), sdk.WithFS(exampleMigrations))
+	}
+}

@@ -41,8 +41,10 @@ const mysqlDialTimeout = 10 * time.Second
 // HOIST_TEST_REQUIRE=1.
 //
 // The returned DSN is in go-sql-driver form. It keeps the parameters of
-// HOIST_TEST_MYSQL_URL, never sets parseTime, and has a 10s dial timeout
-// unless the variable sets one.
+// HOIST_TEST_MYSQL_URL, always sets parseTime=true, so that DATETIME and
+// TIMESTAMP columns scan into time.Time fields (applications need it in
+// their own DSNs for the same reason), and has a 10s dial timeout unless
+// the variable sets one.
 func MySQL(t testing.TB, opts ...Option) *DB {
 	t.Helper()
 	return open(t, mysqlEngine, resolveMySQL, opts)
@@ -138,7 +140,9 @@ func connectTemporaryMySQL(ctx context.Context, base, from string) (server, erro
 
 func connectMySQL(ctx context.Context, cfg *mysql.Config, from string) (*mysqlServer, error) {
 	cfg = cfg.Clone()
-	cfg.ParseTime = false
+	// Models generated for the application (make:model) have time.Time
+	// fields, which go-sql-driver scans only with parseTime.
+	cfg.ParseTime = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = mysqlDialTimeout
 	}

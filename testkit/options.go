@@ -27,6 +27,8 @@ type options struct {
 	maxOpenConns int
 	// migrated is set by Migrated, through the Kind it was given.
 	migrated *migratedRequest
+	// tx is set by MigratedTx, with migrated.
+	tx bool
 }
 
 // defaultMaxOpenConns bounds every returned pool unless WithMaxOpenConns

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -74,6 +75,9 @@ type postgresServer struct {
 	from       string // the provider, for where
 	// temporary is set for the servers that testkit started.
 	temporary bool
+	// strategy is the STRATEGY of CREATE DATABASE for clones, "" before
+	// PostgreSQL 15; strategyWhy says why, for the test log.
+	strategy, strategyWhy string
 }
 
 // connectPostgres connects to the server base names and reads what
@@ -100,14 +104,16 @@ func connectPostgres(ctx context.Context, base, from string) (*postgresServer, e
 	admin.SetMaxOpenConns(4)
 	srv := &postgresServer{admin: admin, base: base, from: from}
 	var maxConns int
+	var fsync string
 	err = admin.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version'),
-		current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int`).
-		Scan(&srv.versionNum, &srv.version, &maxConns)
+		current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int, current_setting('fsync')`).
+		Scan(&srv.versionNum, &srv.version, &maxConns, &fsync)
 	if err != nil {
 		admin.Close()
 		return nil, fmt.Errorf("connect to %s: %w", redactPostgres(base), err)
 	}
 	srv.lim = newLimiter(slotsFor(maxConns))
+	srv.strategy, srv.strategyWhy = postgresStrategy(srv.versionNum, fsync)
 	return srv, nil
 }
 
@@ -140,7 +146,9 @@ func (s *postgresServer) templates() templateStore { return s }
 
 func (s *postgresServer) disposable() bool { return s.temporary }
 
-func (s *postgresServer) where() string { return s.from + ", PostgreSQL " + s.version }
+func (s *postgresServer) where() string {
+	return s.from + ", PostgreSQL " + s.version + "; " + s.strategyWhy
+}
 
 // sweep drops the databases and templates of earlier test binaries that
 // outlived their maximum age. Failures are ignored: another binary may be
@@ -208,9 +216,8 @@ func redactPostgres(dsn string) string {
 // Templates: a template is a database built by migrating a fresh one,
 // closed to connections and renamed to its final name only once every
 // migration ran, so that a template that exists is complete. A clone is
-// CREATE DATABASE ... TEMPLATE, which copies the files of the template
-// (STRATEGY FILE_COPY, from PostgreSQL 15 on, where the default became
-// WAL_LOG, slower for the small databases of tests).
+// CREATE DATABASE ... TEMPLATE, with the STRATEGY postgresStrategy picks
+// for the server.
 
 func (s *postgresServer) serverVersion(context.Context) (string, error) {
 	return "postgres " + s.version, nil
@@ -280,8 +287,8 @@ func (s *postgresServer) sealTemplate(ctx context.Context, key, build string) (s
 func (s *postgresServer) clone(ctx context.Context, tpl, name string) (string, error) {
 	q := postgresEngine.dialect.QuoteIdent
 	stmt := "CREATE DATABASE " + q(name) + " TEMPLATE " + q(tpl)
-	if s.versionNum >= 150000 {
-		stmt += " STRATEGY " + postgresCloneStrategy
+	if strategy := cmp.Or(postgresCloneStrategy, s.strategy); strategy != "" {
+		stmt += " STRATEGY " + strategy
 	}
 	if _, err := s.admin.ExecContext(ctx, stmt); err != nil {
 		return "", err
@@ -289,6 +296,26 @@ func (s *postgresServer) clone(ctx context.Context, tpl, name string) (string, e
 	return postgresDSN(s.base, name)
 }
 
-// postgresCloneStrategy is the STRATEGY of a clone on PostgreSQL 15 and
-// later; a variable so that the benchmark can compare the two.
-var postgresCloneStrategy = "FILE_COPY"
+// postgresCloneStrategy, when set, replaces the STRATEGY postgresStrategy
+// picks, so that the benchmark can compare the two.
+var postgresCloneStrategy = ""
+
+// postgresStrategy picks how a server copies a template, from its
+// version and its fsync setting, and says why. From PostgreSQL 15 on,
+// CREATE DATABASE either copies the template's files and syncs them
+// around two checkpoints (FILE_COPY), or copies it block by block
+// through the WAL (WAL_LOG, the default). Measured with a 100-migration
+// template (docs/testing.md): with fsync on, the syncs and checkpoints
+// dominate and WAL_LOG is 2-3 times faster; with fsync off, as on the
+// servers testkit starts, nothing is synced and FILE_COPY, which writes
+// no WAL, is faster.
+func postgresStrategy(versionNum int, fsync string) (strategy, why string) {
+	switch {
+	case versionNum < 150000:
+		return "", "clones with CREATE DATABASE ... TEMPLATE (one strategy before PostgreSQL 15)"
+	case fsync == "off":
+		return "FILE_COPY", "clones with STRATEGY FILE_COPY (fsync is off: copying files syncs nothing)"
+	default:
+		return "WAL_LOG", "clones with STRATEGY WAL_LOG (fsync is on: FILE_COPY would sync every file and checkpoint twice)"
+	}
+}

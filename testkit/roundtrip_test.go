@@ -206,3 +206,120 @@ func TestRoundTripNeedsFreshDatabase(t *testing.T) {
 		t.Errorf("report:\n%s\nwant a refusal naming the applied migration", out)
 	}
 }
+
+// rtReorder is a set whose second down puts a dropped column back at the
+// end of the table: the best a down can do on PostgreSQL and MySQL.
+func rtReorder() []sdk.Option {
+	return []sdk.Option{sdk.WithFS(fstest.MapFS{
+		"0001_people.sql": {Data: []byte(`-- +hoist up
+CREATE TABLE people (id INTEGER PRIMARY KEY, nickname VARCHAR(50), age INTEGER);
+-- +hoist down
+DROP TABLE people;
+`)},
+		"0002_drop_nickname.sql": {Data: []byte(`-- +hoist up
+ALTER TABLE people DROP COLUMN nickname;
+-- +hoist down
+ALTER TABLE people ADD COLUMN nickname VARCHAR(50);
+`)},
+	})}
+}
+
+// TestRoundTripColumnOrder: a down that re-adds a dropped column at the
+// end passes by default, with a log line, and fails with
+// StrictColumnOrder, naming the migration and showing the order.
+func TestRoundTripColumnOrder(t *testing.T) {
+	t.Parallel()
+	for _, e := range tkEngines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			t.Run("by_name", func(t *testing.T) {
+				t.Parallel()
+				rec := tkRecord(t, func(t testing.TB) { testkit.RoundTrip(t, e.open(t), rtReorder()...) })
+				if rec.Failed() {
+					t.Fatalf("RoundTrip failed on a column-order-only difference:\n%s", rec.output())
+				}
+				logs := strings.Join(rec.logs, "\n")
+				if !strings.Contains(logs, "the down of migration 2 drop_nickname (0002_drop_nickname.sql) puts columns back in another order") {
+					t.Errorf("logs:\n%s\nwant a line saying the order changed", logs)
+				}
+			})
+			t.Run("strict", func(t *testing.T) {
+				t.Parallel()
+				rec := tkRecord(t, func(t testing.TB) {
+					testkit.RoundTripOptions{StrictColumnOrder: true}.Run(t, e.open(t), rtReorder()...)
+				})
+				out := rec.output()
+				if !rec.fatal {
+					t.Fatalf("strict RoundTrip did not fail fatally; recorded:\n%s", out)
+				}
+				for _, want := range []string{
+					"the down of migration 2 drop_nickname (0002_drop_nickname.sql) does not undo its up",
+					"--- before up 2\n+++ after up and down 2\n",
+					"nickname",
+				} {
+					if !strings.Contains(out, want) {
+						t.Errorf("report:\n%s\nwant it to contain %q", out, want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestRoundTripAll: two broken downs, one that leaves an index behind
+// (so its up cannot be applied again and the database is emptied and
+// migrated afresh) and one that leaves a table behind, are both
+// reported, each with its file, and the good migrations are not.
+func TestRoundTripAll(t *testing.T) {
+	t.Parallel()
+	for _, e := range tkEngines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			rec := tkRecord(t, func(t testing.TB) {
+				testkit.RoundTripAll(t, db, sdk.WithFS(fstest.MapFS{
+					"0001_users.sql": {Data: []byte(rtUsers)},
+					"0002_leaky.sql": {Data: []byte(`-- +hoist up
+CREATE TABLE audit (id INTEGER);
+CREATE INDEX users_email_leak ON users (email);
+-- +hoist down
+DROP TABLE audit;
+`)},
+					"0003_posts.sql":     {Data: []byte("-- +hoist up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE posts;\n")},
+					"0004_tags.up.sql":   {Data: []byte("CREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE TABLE tag_links (tag_id INTEGER);\n")},
+					"0004_tags.down.sql": {Data: []byte("DROP TABLE tag_links;\n")},
+					"0005_notes.sql":     {Data: []byte("-- +hoist up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n-- +hoist down\nDROP TABLE notes;\n")},
+				}))
+				t.Errorf("RoundTripAll returned; want it to end with Fatal")
+			})
+			out := rec.output()
+			if !rec.fatal {
+				t.Fatalf("RoundTripAll did not fail fatally; recorded:\n%s", out)
+			}
+			last := rec.errors[len(rec.errors)-1]
+			for _, want := range []string{
+				"2 migration(s) fail the round trip",
+				"  - migration 2 leaky (0002_leaky.sql): its down does not undo its up",
+				"  - migration 4 tags (0004_tags.up.sql): its down (down in 0004_tags.down.sql) does not undo its up",
+			} {
+				if !strings.Contains(last, want) {
+					t.Errorf("final report:\n%s\nwant it to contain %q", last, want)
+				}
+			}
+			for _, unwanted := range []string{"migration 1 ", "migration 3 ", "migration 5 "} {
+				if strings.Contains(last, unwanted) {
+					t.Errorf("final report:\n%s\nlists a good migration (%q)", last, unwanted)
+				}
+			}
+			for _, want := range []string{"\n+index users.users_email_leak ", "\n+table tags"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("reports:\n%s\nwant the diffs, with %q", out, want)
+				}
+			}
+			if strings.Contains(out, "RoundTripAll returned") {
+				t.Errorf("RoundTripAll went on after Fatalf")
+			}
+			t.Logf("the reports:\n%s", out)
+		})
+	}
+}

@@ -81,12 +81,34 @@ func Snapshot(t testing.TB, db *DB, opts ...SnapshotOption) string {
 // snapshot reads the schema of db through one connection, leaving out
 // historyTable and its seed table.
 func snapshot(ctx context.Context, db *DB, historyTable string) (string, error) {
+	objs, err := snapshotObjects(ctx, db, historyTable)
+	if err != nil {
+		return "", err
+	}
+	return render(objs), nil
+}
+
+// columnsByName returns objs with every column's position cleared, so
+// that render lists a table's columns by name: two tables with the same
+// columns in another order render alike.
+func columnsByName(objs []object) []object {
+	out := slices.Clone(objs)
+	for i := range out {
+		if out[i].rank == rankColumn {
+			out[i].pos = 0
+		}
+	}
+	return out
+}
+
+// snapshotObjects reads the objects of a snapshot; see snapshot.
+func snapshotObjects(ctx context.Context, db *DB, historyTable string) ([]object, error) {
 	if db == nil || db.DB == nil || db.Dialect == nil {
-		return "", errors.New("nil or incomplete *testkit.DB")
+		return nil, errors.New("nil or incomplete *testkit.DB")
 	}
 	conn, err := db.DB.Conn(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.Close()
 	var objs []object
@@ -98,12 +120,12 @@ func snapshot(ctx context.Context, db *DB, historyTable string) (string, error) 
 	case "sqlite":
 		objs, err = snapshotSQLite(ctx, conn, historyTable)
 	default:
-		return "", fmt.Errorf("no snapshot for dialect %q", name)
+		return nil, fmt.Errorf("no snapshot for dialect %q", name)
 	}
 	if err != nil {
-		return "", fmt.Errorf("reading the %s catalogues: %w", db.Dialect.Name(), err)
+		return nil, fmt.Errorf("reading the %s catalogues: %w", db.Dialect.Name(), err)
 	}
-	return render(objs), nil
+	return objs, nil
 }
 
 // excluded returns the names of the tables to leave out of a snapshot of

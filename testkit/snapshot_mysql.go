@@ -10,8 +10,8 @@ import (
 )
 
 // The MySQL and MariaDB catalogue queries, all on information_schema and
-// the current database. Every column is scanned as sql.NullString:
-// go-sql-driver returns text for all of them without parseTime.
+// the current database. Every column is scanned as sql.NullString, which
+// takes text, and time.Time as text too (testkit's DSNs set parseTime).
 const (
 	myTablesQuery = `
 SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION

@@ -74,6 +74,16 @@ func TestTemplateRebuiltWhenGone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Clones the pool made before the template went are still
+			// good copies; empty it to reach the rebuild.
+			e, _ := engineNamed(t, name)
+			key, _, _, err := templateKey(context.Background(), e, srv.templates(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, ok := pools.LoadAndDelete(e.name + " " + key); ok {
+				p.(*clonePool).close()
+			}
 			db := Migrated(t, kind, opts...)
 			var n int
 			if err := db.DB.QueryRow("SELECT COUNT(*) FROM t99").Scan(&n); err != nil {

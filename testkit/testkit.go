@@ -86,6 +86,11 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		return nil
 	}
 	e.logged.Do(func() { t.Logf("testkit: %s databases come from %s", e.title, srv.where()) })
+	if o.tx && e != sqliteEngine {
+		if se, release, ok := openShared(t, e, srv, o.migrated); ok {
+			return beginTx(t, e, se.dsn, se, o, release)
+		}
+	}
 	release := srv.limiter().acquire(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
@@ -93,7 +98,7 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 	name := newDatabaseName(time.Now())
 	var dsn string
 	if o.migrated != nil {
-		dsn, err = cloneMigrated(t, e, srv, o.migrated, name)
+		dsn, name, err = migratedClone(t, e, srv, o.migrated, name)
 	} else {
 		dsn, err = srv.create(ctx, name)
 	}
@@ -125,6 +130,9 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 	})
 	if err := db.PingContext(ctx); err != nil {
 		t.Fatalf("testkit: connect to %s database %s: %v", e.title, srv.redact(dsn), err)
+	}
+	if o.tx { // MigratedTx on a database of the test's own
+		return beginTx(t, e, dsn, nil, o, func() {})
 	}
 	return &DB{DB: db, DSN: dsn, Driver: e.driver, Dialect: e.dialect}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hoistdb/hoist/testkit"
 )
@@ -101,18 +102,35 @@ func TestNewDatabase(t *testing.T) {
 func TestMySQLDSN(t *testing.T) {
 	t.Parallel()
 	db := testkit.MySQL(t)
-	if strings.Contains(db.DSN, "parseTime") {
-		t.Errorf("DSN %q sets parseTime, want the driver's default", db.DSN)
+	if !strings.Contains(db.DSN, "parseTime=true") {
+		t.Errorf("DSN %q does not set parseTime=true", db.DSN)
 	}
 	if !strings.Contains(db.DSN, "timeout=") {
 		t.Errorf("DSN %q has no dial timeout", db.DSN)
 	}
-	var at any
-	if err := db.DB.QueryRowContext(context.Background(), "SELECT NOW(6)").Scan(&at); err != nil {
+	// A DATETIME column scans into a time.Time field, through the DB and
+	// through the DSN, as a generated model's CreatedAt does.
+	ctx := context.Background()
+	if _, err := db.DB.ExecContext(ctx, "CREATE TABLE stamps (at DATETIME(6) NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := at.([]byte); !ok {
-		t.Errorf("DATETIME scans as %T, want []byte (no parseTime)", at)
+	want := time.Date(2026, 12, 2, 15, 4, 5, 123456000, time.UTC)
+	if _, err := db.DB.ExecContext(ctx, "INSERT INTO stamps (at) VALUES (?)", want); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open(db.Driver, db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for name, h := range map[string]*sql.DB{"DB": db.DB, "DSN": other} {
+		var at time.Time
+		if err := h.QueryRowContext(ctx, "SELECT at FROM stamps").Scan(&at); err != nil {
+			t.Fatalf("through the %s: scan DATETIME into time.Time: %v", name, err)
+		}
+		if !at.Equal(want) {
+			t.Errorf("through the %s: DATETIME reads %v, want %v", name, at, want)
+		}
 	}
 }
 
