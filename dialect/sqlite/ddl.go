@@ -31,7 +31,13 @@ var ddl = ddlgen.Engine{
 // column that exists, dropping one without its column, or changing a
 // column rebuilds the table (see rebuild).
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
-	var out []string
+	out, _, err := render(current, changes)
+	return out, err
+}
+
+// render is RenderDDL, which also returns the tables it rebuilds that
+// other tables reference (see foreignkeys.go).
+func render(current *schema.Schema, changes []schema.Change) (out, referenced []string, err error) {
 	done := map[int]bool{} // foreign key changes folded into a column change
 	// rebuilt rebuilds the table of changes[i] as it is after it, from
 	// the schema the earlier changes leave.
@@ -44,7 +50,10 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 		if err != nil {
 			return nil, err
 		}
-		return rebuild(before, after, table, changes[i])
+		if referencedBy(before, table) != "" && !slices.Contains(referenced, table) {
+			referenced = append(referenced, table)
+		}
+		return rebuild(before, after, table)
 	}
 	for i, c := range changes {
 		if done[i] {
@@ -72,7 +81,7 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 		case schema.ChangeColumn:
 			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.DropColumn:
@@ -96,14 +105,14 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			if !folded {
 				stmts, err := rebuilt(i, c.Table)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		case schema.AddForeignKey:
 			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.AddEnumValue:
@@ -112,7 +121,7 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			// rebuilt.
 			_, before, err := schema.Plan(current, changes[:i])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for _, t := range before.Tables {
 				if !slices.ContainsFunc(t.Columns, func(col *schema.ColumnDef) bool { return col.Type == schema.TypeEnum && col.Enum == c.Enum }) {
@@ -120,15 +129,15 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 				stmts, err := rebuilt(i, t.Name)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		default:
-			return nil, ddlgen.Unsupported("sqlite", c, "unknown change")
+			return nil, nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}
 	}
-	return out, nil
+	return out, referenced, nil
 }
 
 // createTable creates the table with its key and foreign keys, then its

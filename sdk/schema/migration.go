@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -92,6 +93,12 @@ func (d *Definition) Migration() sdk.Migration {
 		Check: d.check,
 		Meta:  metaRows(d.Up),
 		Up:    func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Up) },
+		Around: func(ctx context.Context, dl dialect.Dialect, conn *sql.Conn, dir sdk.Direction) (context.Context, func(context.Context) error, error) {
+			if dir == sdk.Down {
+				return d.around(ctx, dl, conn, d.Down)
+			}
+			return d.around(ctx, dl, conn, d.Up)
+		},
 	}
 	if d.Down != nil {
 		steps.Down = func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Down) }
@@ -150,12 +157,56 @@ func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, cha
 	if err != nil {
 		return unnamed(err)
 	}
+	if cp, ok := dl.(ConnPreparer); ok {
+		planned, _, err := plan("", current, changes)
+		if err != nil {
+			return unnamed(err)
+		}
+		if err := cp.CheckConn(ctx, tx, current, planned); err != nil {
+			return err
+		}
+	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("%w\nstatement: %s", err, st)
 		}
 	}
+	if v, ok := ctx.Value(verifyKey{d}).(func(context.Context, Querier) error); ok {
+		return v(ctx, tx)
+	}
 	return nil
+}
+
+// verifyKey carries, from around to run, the check the dialect asked
+// for after the DDL of d.
+type verifyKey struct{ d *Definition }
+
+// around lets a dialect with the [ConnPreparer] ability set up the
+// migration's connection before its transaction. It inspects the schema
+// there (read-only, under the migration lock, so the transaction sees
+// the same); a mistake that planning finds is left for run to report,
+// as it is everywhere else.
+func (d *Definition) around(ctx context.Context, dl dialect.Dialect, conn *sql.Conn, changes []Change) (context.Context, func(context.Context) error, error) {
+	cp, ok := dl.(ConnPreparer)
+	if !ok || d.Err != nil {
+		return ctx, nil, nil
+	}
+	current, err := currentWithMetadata(ctx, dl.(Inspector), conn)
+	if err != nil {
+		return ctx, nil, err
+	}
+	planned, _, err := plan("", current, changes)
+	if err != nil {
+		return ctx, nil, nil
+	}
+	restore, verify, err := cp.PrepareConn(ctx, conn, current, planned)
+	if err != nil {
+		return ctx, nil, err
+	}
+	if verify != nil {
+		ctx = context.WithValue(ctx, verifyKey{d}, verify)
+	}
+	return ctx, restore, nil
 }
 
 // unnamed returns err with the migration left out of every [*Error] it
