@@ -40,6 +40,13 @@ type DialectSteps struct {
 	// connection goes back to the pool as it was; nil when it set
 	// nothing. An error fails the migration before anything ran.
 	Around func(ctx context.Context, d dialect.Dialect, conn *sql.Conn, dir Direction) (context.Context, func(context.Context) error, error)
+	// Preview, if set, returns the statements the step would run, for
+	// [Migrator.Plan] and the other dry runs, reading the database
+	// through q without changing it. The dry run passes the same state
+	// to the Preview of each of its migrations, in order, so that one
+	// can leave there what it would change for the later ones to see
+	// (package schema keeps its model of the schema there).
+	Preview func(ctx context.Context, d dialect.Dialect, q Tx, dir Direction, state *PreviewState) ([]string, error)
 }
 
 // DialectMigration returns a Go migration whose steps receive the

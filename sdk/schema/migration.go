@@ -99,6 +99,12 @@ func (d *Definition) Migration() sdk.Migration {
 			}
 			return d.around(ctx, dl, conn, d.Up)
 		},
+		Preview: func(ctx context.Context, dl dialect.Dialect, q sdk.Tx, dir sdk.Direction, st *sdk.PreviewState) ([]string, error) {
+			if dir == sdk.Down {
+				return d.preview(ctx, dl, q, d.Down, st)
+			}
+			return d.preview(ctx, dl, q, d.Up, st)
+		},
 	}
 	if d.Down != nil {
 		steps.Down = func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Down) }
@@ -207,6 +213,37 @@ func (d *Definition) around(ctx context.Context, dl dialect.Dialect, conn *sql.C
 		ctx = context.WithValue(ctx, verifyKey{d}, verify)
 	}
 	return ctx, restore, nil
+}
+
+// previewKey keeps, in a dry run's [sdk.PreviewState], the schema as the
+// schema migrations previewed so far would leave it.
+type previewKey struct{}
+
+// preview renders changes for a dry run, without running them: against
+// the schema that the schema migrations before it in the dry run would
+// leave, or, for the first one, the schema read now (read-only, with the
+// metadata kept so far).
+func (d *Definition) preview(ctx context.Context, dl dialect.Dialect, q sdk.Tx, changes []Change, st *sdk.PreviewState) ([]string, error) {
+	if err := d.check(dl); err != nil {
+		return nil, err
+	}
+	current, ok := st.Value(previewKey{}).(*Schema)
+	if !ok {
+		var err error
+		if current, err = currentWithMetadata(ctx, dl.(Inspector), q); err != nil {
+			return nil, err
+		}
+	}
+	planned, after, err := plan("", current, changes)
+	if err != nil {
+		return nil, unnamed(err)
+	}
+	stmts, err := dl.(Renderer).RenderDDL(current, planned)
+	if err != nil {
+		return nil, err
+	}
+	st.SetValue(previewKey{}, after)
+	return stmts, nil
 }
 
 // unnamed returns err with the migration left out of every [*Error] it
