@@ -28,8 +28,8 @@ var ddl = ddlgen.Engine{
 // CHECK of its members, a self-numbering key INTEGER PRIMARY KEY
 // AUTOINCREMENT, and a foreign key on one column a clause of that column,
 // so that the column can be dropped again. Adding a foreign key to a
-// column that exists, dropping one without its column, or changing a
-// column rebuilds the table (see rebuild).
+// column that exists, dropping one without its column, changing a
+// column or the primary key rebuilds the table (see rebuild).
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
 	out, _, err := render(current, changes)
 	return out, err
@@ -78,8 +78,8 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 				}
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
-		case schema.ChangeColumn:
-			stmts, err := rebuilt(i, c.Table)
+		case schema.ChangeColumn, schema.ChangePrimaryKey:
+			stmts, err := rebuilt(i, alteredTable(c))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -224,4 +224,12 @@ var liteTypes = map[schema.Type]string{
 	schema.TypeDate:      "DATE",
 	schema.TypeTime:      "TIME",
 	schema.TypeBinary:    "BLOB",
+}
+
+// alteredTable is the table of a change that rebuilds one.
+func alteredTable(c schema.Change) string {
+	if c, ok := c.(schema.ChangePrimaryKey); ok {
+		return c.Table
+	}
+	return c.(schema.ChangeColumn).Table
 }
