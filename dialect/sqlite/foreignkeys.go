@@ -42,11 +42,19 @@ func (*Dialect) PrepareConn(ctx context.Context, conn *sql.Conn, current *schema
 		}
 		return nil
 	}
+	check := checkTables(current, changes, referenced)
+	verify := func(ctx context.Context, q schema.Querier) error { return foreignKeyCheck(ctx, q, check) }
+	return restore, verify, nil
+}
+
+// checkTables are the tables PRAGMA foreign_key_check reads after the
+// rebuild of referenced: those and the tables that reference them.
+func checkTables(current *schema.Schema, changes []schema.Change, referenced []string) []string {
+	check := slices.Clone(referenced)
 	_, after, err := schema.Plan(current, changes)
 	if err != nil {
-		return restore, nil, nil
+		return check
 	}
-	check := slices.Clone(referenced)
 	for _, t := range after.Tables {
 		for _, fk := range t.ForeignKeys {
 			if slices.Contains(referenced, fk.RefTable) && !slices.Contains(check, t.Name) {
@@ -54,8 +62,27 @@ func (*Dialect) PrepareConn(ctx context.Context, conn *sql.Conn, current *schema
 			}
 		}
 	}
-	verify := func(ctx context.Context, q schema.Querier) error { return foreignKeyCheck(ctx, q, check) }
-	return restore, verify, nil
+	return check
+}
+
+// PreviewConn lists, for a dry run, the PRAGMAs that PrepareConn and
+// its verify and restore would run where q has foreign keys on, each
+// with a comment saying when it runs.
+func (*Dialect) PreviewConn(ctx context.Context, q schema.Querier, current *schema.Schema, changes []schema.Change) ([]string, []string, error) {
+	_, referenced, err := render(current, changes)
+	if err != nil || len(referenced) == 0 {
+		return nil, nil, err
+	}
+	on, err := foreignKeysOn(ctx, q)
+	if err != nil || !on {
+		return nil, nil, err
+	}
+	var after []string
+	for _, t := range checkTables(current, changes, referenced) {
+		after = append(after, "PRAGMA foreign_key_check("+ddl.Quote(t)+") /* before COMMIT: a row it returns fails the migration */")
+	}
+	after = append(after, "PRAGMA foreign_keys = ON /* after the transaction */")
+	return []string{"PRAGMA foreign_keys = OFF /* before BEGIN */"}, after, nil
 }
 
 // CheckConn refuses to rebuild a table that other tables reference on a

@@ -243,6 +243,36 @@ func TestRebuildReferencedTableCheck(t *testing.T) {
 	}
 }
 
+// TestRebuildReferencedTablePlan: a dry run lists the PRAGMAs that the
+// rebuild of a referenced table runs around and after its DDL.
+func TestRebuildReferencedTablePlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := oneConn(t)
+	m, err := sdk.New(db, sqlite.New(), sdk.WithMigrations(referencedBase, referencedKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := m.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Applied) != 1 {
+		t.Fatalf("Plan:\n%s", plan)
+	}
+	sql := plan.Applied[0].SQL
+	if len(sql) < 5 || sql[0] != "PRAGMA foreign_keys = OFF /* before BEGIN */" || sql[len(sql)-1] != "PRAGMA foreign_keys = ON /* after the transaction */" ||
+		!strings.HasPrefix(sql[len(sql)-3], `PRAGMA foreign_key_check("teams")`) || !strings.HasPrefix(sql[len(sql)-2], `PRAGMA foreign_key_check("members")`) {
+		t.Errorf("Plan of the rebuild of teams:\n%s\nwant foreign keys off first, then the DDL, the checks of teams and members, foreign keys on", plan)
+	}
+	if !foreignKeysOn(t, db) {
+		t.Error("the dry run left foreign keys off")
+	}
+}
+
 // TestRebuildReferencedTableRefusedWithForeignKeysOn: DDL that rebuilds a
 // referenced table is refused on a connection with foreign keys on (one
 // no Migrator prepared), before it runs, with an error that says why.

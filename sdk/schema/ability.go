@@ -78,4 +78,9 @@ type ConnPreparer interface {
 	// of changes that q's connection is not set up to run safely (a
 	// migration run without PrepareConn).
 	CheckConn(ctx context.Context, q Querier, current *Schema, changes []Change) error
+	// PreviewConn returns, for a dry run, the statements PrepareConn
+	// would run before the transaction and those that verify and
+	// restore would run after the DDL, as they would for a connection
+	// set up as q's is, so that the dry run lists them with the DDL.
+	PreviewConn(ctx context.Context, q Querier, current *Schema, changes []Change) (before, after []string, err error)
 }

@@ -242,6 +242,13 @@ func (d *Definition) preview(ctx context.Context, dl dialect.Dialect, q sdk.Tx, 
 	if err != nil {
 		return nil, err
 	}
+	if cp, ok := dl.(ConnPreparer); ok {
+		before, around, err := cp.PreviewConn(ctx, q, current, planned)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(append(before, stmts...), around...)
+	}
 	st.SetValue(previewKey{}, after)
 	return stmts, nil
 }
