@@ -273,6 +273,31 @@ func TestRebuildReferencedTablePlan(t *testing.T) {
 	}
 }
 
+// TestRebuildReferencedTableSingleTransaction: under
+// WithSingleTransaction the migrations share one transaction, before
+// which no migration can switch foreign keys off: the rebuild of a
+// referenced table is refused, naming both tables, and nothing stays.
+func TestRebuildReferencedTableSingleTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := oneConn(t)
+	m, err := sdk.New(db, sqlite.New(), sdk.WithMigrations(referencedBase, referencedKey), sdk.WithSingleTransaction())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "it needs table teams rebuilt, and table members references it") {
+		t.Fatalf("Up = %v, want the rebuild refused", err)
+	}
+	s, err := schema.Inspect(ctx, db, sqlite.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tables) != 0 {
+		t.Errorf("the refused single transaction left:\n%s", s)
+	}
+}
+
 // TestRebuildReferencedTableRefusedWithForeignKeysOn: DDL that rebuilds a
 // referenced table is refused on a connection with foreign keys on (one
 // no Migrator prepared), before it runs, with an error that says why.
