@@ -48,12 +48,14 @@ func (*Dialect) PrepareConn(ctx context.Context, conn *sql.Conn, current *schema
 }
 
 // checkTables are the tables PRAGMA foreign_key_check reads after the
-// rebuild of referenced: those and the tables that reference them.
+// rebuild of referenced: those and the tables that reference them. nil,
+// for the whole database, when a later change of the migration renamed
+// or dropped a rebuilt table.
 func checkTables(current *schema.Schema, changes []schema.Change, referenced []string) []string {
 	check := slices.Clone(referenced)
 	_, after, err := schema.Plan(current, changes)
-	if err != nil {
-		return check
+	if err != nil || slices.ContainsFunc(referenced, func(t string) bool { return after.Table(t) == nil }) {
+		return nil
 	}
 	for _, t := range after.Tables {
 		for _, fk := range t.ForeignKeys {
@@ -78,8 +80,8 @@ func (*Dialect) PreviewConn(ctx context.Context, q schema.Querier, current *sche
 		return nil, nil, err
 	}
 	var after []string
-	for _, t := range checkTables(current, changes, referenced) {
-		after = append(after, "PRAGMA foreign_key_check("+ddl.Quote(t)+") /* before COMMIT: a row it returns fails the migration */")
+	for _, t := range checkPragmas(checkTables(current, changes, referenced)) {
+		after = append(after, t+" /* before COMMIT: a row it returns fails the migration */")
 	}
 	after = append(after, "PRAGMA foreign_keys = ON /* after the transaction */")
 	return []string{"PRAGMA foreign_keys = OFF /* before BEGIN */"}, after, nil
@@ -123,10 +125,11 @@ func foreignKeysOn(ctx context.Context, q schema.Querier) (bool, error) {
 // of tables references a row that does not exist.
 func foreignKeyCheck(ctx context.Context, q schema.Querier, tables []string) error {
 	var bad []string
-	for _, t := range tables {
-		rows, err := q.QueryContext(ctx, "PRAGMA foreign_key_check("+ddl.Quote(t)+")")
+	for _, pragma := range checkPragmas(tables) {
+		t := strings.TrimPrefix(pragma, "PRAGMA ")
+		rows, err := q.QueryContext(ctx, pragma)
 		if err != nil {
-			return fmt.Errorf("sqlite: PRAGMA foreign_key_check(%s): %w", t, err)
+			return fmt.Errorf("sqlite: %s: %w", t, err)
 		}
 		for rows.Next() {
 			var table, parent string
@@ -134,7 +137,7 @@ func foreignKeyCheck(ctx context.Context, q schema.Querier, tables []string) err
 			var fkid int
 			if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
 				rows.Close()
-				return fmt.Errorf("sqlite: PRAGMA foreign_key_check(%s): %w", t, err)
+				return fmt.Errorf("sqlite: %s: %w", t, err)
 			}
 			row := "a row"
 			if rowid.Valid {
@@ -145,7 +148,7 @@ func foreignKeyCheck(ctx context.Context, q schema.Querier, tables []string) err
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return fmt.Errorf("sqlite: PRAGMA foreign_key_check(%s): %w", t, err)
+			return fmt.Errorf("sqlite: %s: %w", t, err)
 		}
 	}
 	if len(bad) == 0 {
@@ -158,4 +161,17 @@ func foreignKeyCheck(ctx context.Context, q schema.Querier, tables []string) err
 		bad = bad[:most]
 	}
 	return fmt.Errorf("sqlite: PRAGMA foreign_key_check after the table rebuild: %s%s", strings.Join(bad, "\n"), more)
+}
+
+// checkPragmas spells the checks of tables; nil checks the whole
+// database.
+func checkPragmas(tables []string) []string {
+	if tables == nil {
+		return []string{"PRAGMA foreign_key_check"}
+	}
+	out := make([]string, len(tables))
+	for i, t := range tables {
+		out[i] = "PRAGMA foreign_key_check(" + ddl.Quote(t) + ")"
+	}
+	return out
 }

@@ -243,6 +243,44 @@ func TestRebuildReferencedTableCheck(t *testing.T) {
 	}
 }
 
+// TestRebuildReferencedTableRenamed: a rebuilt table that the same
+// migration then renames is checked by a foreign_key_check of the whole
+// database (its old name is gone by the commit), and the references
+// follow the rename.
+func TestRebuildReferencedTableRenamed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := oneConn(t)
+	rename := schema.Migration(2, "key and rename", func(s *schema.Builder) {
+		s.AlterTable("teams", func(t *schema.Table) { t.ForeignKey("org_id").References("orgs", "id") })
+		s.RenameTable("teams", "squads")
+	})
+	m, err := sdk.New(db, sqlite.New(), sdk.WithMigrations(referencedBase, rename))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	execAll(t, db, `INSERT INTO orgs DEFAULT VALUES`, `INSERT INTO teams (org_id) VALUES (1)`, `INSERT INTO members (team_id) VALUES (1)`)
+	plan, err := m.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.String(), "PRAGMA foreign_key_check /* before COMMIT") {
+		t.Errorf("Plan:\n%s\nwant a foreign_key_check of the whole database", plan)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO members (team_id) VALUES (9)`); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a member of a missing squad: %v, want a foreign key error", err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO members (team_id) VALUES (1)`); err != nil {
+		t.Errorf("a member of squad 1: %v", err)
+	}
+}
+
 // TestRebuildReferencedTablePlan: a dry run lists the PRAGMAs that the
 // rebuild of a referenced table runs around and after its DDL.
 func TestRebuildReferencedTablePlan(t *testing.T) {
