@@ -2,8 +2,10 @@ package sdk
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/hoistdb/hoist/dialect"
 )
@@ -28,6 +30,23 @@ type DialectSteps struct {
 	// when it is rolled back, and its steps may read what earlier
 	// migrations kept with [RunningSchemaMeta].
 	Meta []SchemaMeta
+	// Around, if set, runs on the migration's connection before the
+	// transaction of its up or down begins, for a setting the engine
+	// lets a connection change only outside a transaction (SQLite's
+	// PRAGMA foreign_keys, which the table rebuild of a referenced table
+	// needs off). It returns the context the step then runs with and a
+	// restore func, which the Migrator calls once that transaction has
+	// ended, committed, rolled back or left by a panic, so that the
+	// connection goes back to the pool as it was; nil when it set
+	// nothing. An error fails the migration before anything ran.
+	Around func(ctx context.Context, d dialect.Dialect, conn *sql.Conn, dir Direction) (context.Context, func(context.Context) error, error)
+	// Preview, if set, returns the statements the step would run, for
+	// [Migrator.Plan] and the other dry runs, reading the database
+	// through q without changing it. The dry run passes the same state
+	// to the Preview of each of its migrations, in order, so that one
+	// can leave there what it would change for the later ones to see
+	// (package schema keeps its model of the schema there).
+	Preview func(ctx context.Context, d dialect.Dialect, q Tx, dir Direction, state *PreviewState) ([]string, error)
 }
 
 // DialectMigration returns a Go migration whose steps receive the
@@ -71,4 +90,30 @@ func (m *Migrator) bindDialect() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// around runs mig's Around step, if it has one, on conn before the
+// transaction of dir begins. The restore func it returns is never nil;
+// a failure to restore is logged, since the migration's own outcome is
+// already decided by then.
+func (m *Migrator) around(ctx context.Context, conn *sql.Conn, mig *Migration, dir Direction) (context.Context, func(), error) {
+	s := mig.dialectSteps
+	if s == nil || s.Around == nil {
+		return ctx, func() {}, nil
+	}
+	next, restore, err := s.Around(m.withRunningMeta(ctx, mig, dir), m.dialect, conn, dir)
+	if err != nil {
+		return ctx, func() {}, &MigrationError{Version: mig.Version, Name: mig.Name, Direction: dir, Err: err, RolledBack: true}
+	}
+	if restore == nil {
+		return next, func() {}, nil
+	}
+	return next, func() {
+		// The caller's context may have ended; the connection must be
+		// put back all the same.
+		if err := restore(context.WithoutCancel(ctx)); err != nil {
+			m.logger.LogAttrs(ctx, slog.LevelError, "hoist: restoring the migration's connection",
+				slog.Int64("version", mig.Version), slog.String("error", err.Error()))
+		}
+	}, nil
 }

@@ -83,9 +83,7 @@ func (m *Migrator) down(ctx context.Context, dry bool, pick func(*history) []His
 			return res, err
 		}
 		res.Batch = batchOf(h, migs)
-		for _, mig := range migs {
-			res.Applied = append(res.Applied, dryRun(mig, Down))
-		}
+		res.Applied = m.dryRuns(ctx, migs, Down)
 		return res, nil
 	}
 	err := m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {

@@ -89,9 +89,7 @@ func (m *Migrator) planTo(ctx context.Context, target int64) (*Result, error) {
 	if len(p.pending) > 0 {
 		res.Batch = h.lastBatch() + 1
 	}
-	for _, mig := range p.pending {
-		res.Applied = append(res.Applied, dryRun(mig, Up))
-	}
+	res.Applied = m.dryRuns(ctx, p.pending, Up)
 	return res, nil
 }
 

@@ -27,8 +27,13 @@ type Applied struct {
 	File      string // "" for a Go migration
 	Direction Direction
 	Duration  time.Duration
-	// SQL holds the statements of a SQL migration in a dry run.
+	// SQL holds the statements of a SQL migration in a dry run, and
+	// those a schema migration would render (see [DialectSteps]).
 	SQL []string
+	// Note, in a dry run, says why a schema migration's SQL is not
+	// shown: it depends on what a pending migration before it does, or
+	// the migration would fail.
+	Note string
 }
 
 func (r *Result) String() string {
@@ -56,6 +61,9 @@ func (r *Result) String() string {
 		b.WriteString("\n")
 		for _, s := range a.SQL {
 			fmt.Fprintf(&b, "       %s;\n", strings.ReplaceAll(s, "\n", "\n       "))
+		}
+		if a.Note != "" {
+			fmt.Fprintf(&b, "       -- %s\n", strings.ReplaceAll(a.Note, "\n", "\n       -- "))
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")

@@ -23,6 +23,11 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 	start := time.Now()
 	a = Applied{Version: mig.Version, Name: mig.Name, File: s.file(), Direction: dir}
 	m.emit(ctx, Event{Kind: EventMigrating, Migration: a})
+	ctx, restore, err := m.around(ctx, conn, mig, dir)
+	if err != nil {
+		return a, err
+	}
+	defer restore() // after the transaction ended, also after a panic
 	r := &runMark{mig: mig, dir: dir, batch: batch, start: start}
 	inside := false // the step itself failed in a transaction, which was then rolled back
 	outside := mig.NoTransaction || m.commitsImplicitly(s)

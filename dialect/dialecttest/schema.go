@@ -80,6 +80,8 @@ func RunSchema(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit
 	})
 	t.Run("alter", func(t *testing.T) { schemaAlter(t, d, ins, open) })
 	t.Run("random", func(t *testing.T) { schemaRandom(t, d, ins, open) })
+	t.Run("rebuild_referenced", func(t *testing.T) { schemaReferenced(t, d, ins, open) })
+	t.Run("preview", func(t *testing.T) { schemaPreview(t, d, open) })
 	t.Run("refused_before_sql", func(t *testing.T) {
 		t.Parallel()
 		db := open(t)

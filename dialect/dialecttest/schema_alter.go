@@ -86,6 +86,34 @@ func schemaCases() []schemaCase {
 					t.BigInteger("team_id").Change()
 				})
 			})},
+		{name: "change_primary_key", base: schema.Define(1, "codes", func(s *schema.Builder) {
+			s.CreateTable("codes", func(t *schema.Table) {
+				t.String("code", 20)
+				t.Integer("rev")
+				t.String("label", 50).Index()
+				t.Primary("code")
+			})
+		}),
+			change: schema.DefineWithDown(2, "key", func(s *schema.Builder) {
+				s.AlterTable("codes", func(t *schema.Table) {
+					t.Integer("branch").Default(0)
+					t.Primary("code", "rev", "branch")
+				})
+			}, func(s *schema.Builder) {
+				s.AlterTable("codes", func(t *schema.Table) { t.Primary("code") })
+				s.AlterTable("codes", func(t *schema.Table) { t.DropColumn("branch") })
+			})},
+		{name: "change_primary_key_after_rename", base: schema.Define(1, "codes", func(s *schema.Builder) {
+			s.CreateTable("codes", func(t *schema.Table) { t.String("code", 20); t.Integer("rev"); t.Primary("code") })
+		}),
+			// PostgreSQL's key keeps the name codes_pkey after the rename.
+			change: schema.DefineWithDown(2, "key", func(s *schema.Builder) {
+				s.RenameTable("codes", "versions")
+				s.AlterTable("versions", func(t *schema.Table) { t.Primary("code", "rev") })
+			}, func(s *schema.Builder) {
+				s.AlterTable("versions", func(t *schema.Table) { t.Primary("code") })
+				s.RenameTable("versions", "codes")
+			})},
 		{name: "rename_and_add", base: base,
 			change: schema.Define(2, "rename", func(s *schema.Builder) {
 				s.RenameTable("teams", "squads")

@@ -57,6 +57,16 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				return nil, err
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" MODIFY COLUMN "+col)
+		case schema.ChangePrimaryKey:
+			_, before, err := schema.Plan(current, changes[:i])
+			if err != nil {
+				return nil, err
+			}
+			add := "ADD PRIMARY KEY (" + ddl.Names(c.Columns) + ")"
+			if t := before.Table(c.Table); t != nil && len(t.PrimaryKey) > 0 {
+				add = "DROP PRIMARY KEY, " + add // one statement: the table is never without a key
+			}
+			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" "+add)
 		case schema.DropColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" DROP COLUMN "+ddl.Quote(c.Column))
 		case schema.RenameColumn:

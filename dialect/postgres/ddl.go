@@ -42,6 +42,8 @@ func (*Dialect) RenderDDL(_ *schema.Schema, changes []schema.Change) ([]string, 
 			out = append(out, columnComment(c.Table, c.Column)...)
 		case schema.ChangeColumn:
 			out = append(out, changeColumn(c.Table, c.Column)...)
+		case schema.ChangePrimaryKey:
+			out = append(out, dropPrimaryKey(c.Table), "ALTER TABLE "+ddl.Quote(c.Table)+" ADD PRIMARY KEY ("+ddl.Names(c.Columns)+")")
 		case schema.DropColumn:
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" DROP COLUMN "+ddl.Quote(c.Column))
 		case schema.RenameColumn:
@@ -169,4 +171,13 @@ var pgTypes = map[schema.Type]string{
 	schema.TypeDate:      "date",
 	schema.TypeTime:      "time without time zone",
 	schema.TypeBinary:    "bytea",
+}
+
+// dropPrimaryKey drops the table's primary key constraint whatever its
+// name: it keeps the name it was created with (<old name>_pkey after a
+// rename), which the model does not hold.
+func dropPrimaryKey(table string) string {
+	return "DO $$\nDECLARE n name;\nBEGIN\n" +
+		"  SELECT conname INTO n FROM pg_constraint WHERE conrelid = to_regclass(" + ddl.String(ddl.Quote(table)) + ") AND contype = 'p';\n" +
+		"  IF n IS NOT NULL THEN\n    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', " + ddl.String(table) + ", n);\n  END IF;\nEND $$"
 }

@@ -28,10 +28,16 @@ var ddl = ddlgen.Engine{
 // CHECK of its members, a self-numbering key INTEGER PRIMARY KEY
 // AUTOINCREMENT, and a foreign key on one column a clause of that column,
 // so that the column can be dropped again. Adding a foreign key to a
-// column that exists, dropping one without its column, or changing a
-// column rebuilds the table (see rebuild).
+// column that exists, dropping one without its column, changing a
+// column or the primary key rebuilds the table (see rebuild).
 func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]string, error) {
-	var out []string
+	out, _, err := render(current, changes)
+	return out, err
+}
+
+// render is RenderDDL, which also returns the tables it rebuilds that
+// other tables reference (see foreignkeys.go).
+func render(current *schema.Schema, changes []schema.Change) (out, referenced []string, err error) {
 	done := map[int]bool{} // foreign key changes folded into a column change
 	// rebuilt rebuilds the table of changes[i] as it is after it, from
 	// the schema the earlier changes leave.
@@ -44,7 +50,10 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 		if err != nil {
 			return nil, err
 		}
-		return rebuild(before, after, table, changes[i])
+		if referencedBy(before, table) != "" && !slices.Contains(referenced, table) {
+			referenced = append(referenced, table)
+		}
+		return rebuild(before, after, table)
 	}
 	for i, c := range changes {
 		if done[i] {
@@ -72,10 +81,10 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 			}
 			out = append(out, "ALTER TABLE "+ddl.Quote(c.Table)+" ADD COLUMN "+col)
-		case schema.ChangeColumn:
-			stmts, err := rebuilt(i, c.Table)
+		case schema.ChangeColumn, schema.ChangePrimaryKey:
+			stmts, err := rebuilt(i, alteredTable(c))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.DropColumn:
@@ -99,14 +108,14 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			if !folded {
 				stmts, err := rebuilt(i, c.Table)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		case schema.AddForeignKey:
 			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.AddEnumValue:
@@ -115,7 +124,7 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 			// rebuilt.
 			_, before, err := schema.Plan(current, changes[:i])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for _, t := range before.Tables {
 				if !slices.ContainsFunc(t.Columns, func(col *schema.ColumnDef) bool { return col.Type == schema.TypeEnum && col.Enum == c.Enum }) {
@@ -123,15 +132,15 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 				}
 				stmts, err := rebuilt(i, t.Name)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		default:
-			return nil, ddlgen.Unsupported("sqlite", c, "unknown change")
+			return nil, nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}
 	}
-	return out, nil
+	return out, referenced, nil
 }
 
 // rebuilds reports whether c may rebuild table, which would lose a key
@@ -233,4 +242,12 @@ var liteTypes = map[schema.Type]string{
 	schema.TypeDate:      "DATE",
 	schema.TypeTime:      "TIME",
 	schema.TypeBinary:    "BLOB",
+}
+
+// alteredTable is the table of a change that rebuilds one.
+func alteredTable(c schema.Change) string {
+	if c, ok := c.(schema.ChangePrimaryKey); ok {
+		return c.Table
+	}
+	return c.(schema.ChangeColumn).Table
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"slices"
 
-	"github.com/hoistdb/hoist/dialect/internal/ddlgen"
 	"github.com/hoistdb/hoist/sdk/schema"
 )
 
@@ -16,24 +15,14 @@ const rebuildPrefix = "_hoist_rebuild_"
 // columns it keeps, drop the old table, rename the new one, and create
 // its indexes again, all inside the migration's transaction.
 //
-// A table that other tables reference is refused: dropping it would run
-// their ON DELETE actions where foreign keys are on, and SQLite cannot
-// switch them off inside a transaction. With foreign keys on, the copy
-// checks the rows against a key the change adds; with them off, it does
-// not.
-func rebuild(before, after *schema.Schema, table string, c schema.Change) ([]string, error) {
+// A table that other tables reference is rebuilt only with foreign keys
+// off, which the Migrator sets before the migration's transaction (see
+// foreignkeys.go): dropping it with them on would run the references' ON
+// DELETE actions. With foreign keys on, the copy checks the rows against
+// a key the change adds; with them switched off, PRAGMA
+// foreign_key_check does before the commit.
+func rebuild(before, after *schema.Schema, table string) ([]string, error) {
 	old, t := before.Table(table), after.Table(table)
-	for _, o := range before.Tables {
-		if o.Name == table {
-			continue
-		}
-		for _, fk := range o.ForeignKeys {
-			if fk.RefTable == table {
-				return nil, ddlgen.Unsupported("sqlite", c, "it needs table "+table+" rebuilt, and table "+o.Name+
-					" references it; hoist rebuilds only tables no other table references (dropping one would run the references' ON DELETE actions)")
-			}
-		}
-	}
 	tmp := rebuildPrefix + table
 	next := t.Clone()
 	next.Name = tmp
@@ -58,4 +47,20 @@ func rebuild(before, after *schema.Schema, table string, c schema.Change) ([]str
 		out = append(out, ddl.CreateIndex(table, ix))
 	}
 	return out, nil
+}
+
+// referencedBy returns a table of s, other than table, that references
+// table; "" when there is none.
+func referencedBy(s *schema.Schema, table string) string {
+	for _, o := range s.Tables {
+		if o.Name == table {
+			continue
+		}
+		for _, fk := range o.ForeignKeys {
+			if fk.RefTable == table {
+				return o.Name
+			}
+		}
+	}
+	return ""
 }

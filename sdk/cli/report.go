@@ -26,6 +26,8 @@ type jsonApply struct {
 	Direction  string   `json:"direction"`
 	DurationMS float64  `json:"duration_ms"`
 	SQL        []string `json:"sql"`
+	// Note says why a schema migration's SQL is not shown (sdk.Applied).
+	Note string `json:"note,omitempty"`
 }
 
 type jsonStatus struct {
@@ -87,7 +89,7 @@ func runJSON(res *sdk.Result) jsonRun {
 			sql = []string{}
 		}
 		out.Migrations = append(out.Migrations, jsonApply{Version: a.Version, Name: a.Name, File: a.File,
-			Direction: string(a.Direction), DurationMS: ms(a.Duration), SQL: sql})
+			Direction: string(a.Direction), DurationMS: ms(a.Duration), SQL: sql, Note: a.Note})
 	}
 	return out
 }
@@ -149,11 +151,14 @@ func (p *printer) printPlan(res *sdk.Result, verb string) {
 			line += " " + p.paint(dim, "("+a.File+")")
 		}
 		p.println(line)
-		if a.File == "" && len(a.SQL) == 0 {
+		if a.File == "" && len(a.SQL) == 0 && a.Note == "" {
 			p.println("       " + p.paint(dim, "-- Go code: its statements are known only when it runs"))
 		}
 		for _, s := range a.SQL {
 			p.println("       " + strings.ReplaceAll(s, "\n", "\n       ") + ";")
+		}
+		if a.Note != "" {
+			p.println("       " + p.paint(dim, "-- "+strings.ReplaceAll(a.Note, "\n", "\n       -- ")))
 		}
 	}
 }

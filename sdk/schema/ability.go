@@ -57,3 +57,30 @@ func Inspect(ctx context.Context, q Querier, d dialect.Dialect, exclude ...strin
 	s.Tables = slices.DeleteFunc(s.Tables, func(t *TableDef) bool { return slices.Contains(skip, t.Name) })
 	return s, nil
 }
+
+// ConnPreparer is an optional ability of a dialect whose engine runs some
+// of the DDL it renders only with a connection setting that cannot change
+// inside a transaction. SQLite needs it: a table that other tables
+// reference is rebuilt only with foreign keys off (dropping the old table
+// would run the references' ON DELETE actions), and PRAGMA foreign_keys
+// does nothing inside a transaction. A schema migration run by a Migrator
+// calls PrepareConn on the lock's connection before its transaction
+// begins, and CheckConn inside it.
+type ConnPreparer interface {
+	// PrepareConn sets on conn, outside any transaction, what the DDL of
+	// changes (checked by [Plan] against current) needs. It returns
+	// restore, which puts conn back after the transaction has ended, and
+	// verify, which runs in the transaction after the DDL and before the
+	// commit (SQLite: PRAGMA foreign_key_check); both nil when it set
+	// nothing.
+	PrepareConn(ctx context.Context, conn *sql.Conn, current *Schema, changes []Change) (restore func(context.Context) error, verify func(context.Context, Querier) error, err error)
+	// CheckConn refuses, in the transaction and before any DDL runs, DDL
+	// of changes that q's connection is not set up to run safely (a
+	// migration run without PrepareConn).
+	CheckConn(ctx context.Context, q Querier, current *Schema, changes []Change) error
+	// PreviewConn returns, for a dry run, the statements PrepareConn
+	// would run before the transaction and those that verify and
+	// restore would run after the DDL, as they would for a connection
+	// set up as q's is, so that the dry run lists them with the DDL.
+	PreviewConn(ctx context.Context, q Querier, current *Schema, changes []Change) (before, after []string, err error)
+}

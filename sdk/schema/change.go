@@ -57,6 +57,13 @@ type DropForeignKey struct {
 	Columns     []string
 }
 
+// ChangePrimaryKey makes Columns the primary key of an existing table,
+// in place of the key it has (if any).
+type ChangePrimaryKey struct {
+	Table   string
+	Columns []string
+}
+
 // CreateEnum creates a named enum before the first column that uses it.
 // Engines without named enums (MySQL, SQLite) render nothing for it: the
 // column spells its members.
@@ -69,20 +76,21 @@ type AddEnumValue struct{ Enum, Value string }
 // leaves it out while one still does.
 type DropEnum struct{ Name string }
 
-func (CreateTable) change()    {}
-func (DropTable) change()      {}
-func (RenameTable) change()    {}
-func (AddColumn) change()      {}
-func (ChangeColumn) change()   {}
-func (DropColumn) change()     {}
-func (RenameColumn) change()   {}
-func (AddIndex) change()       {}
-func (DropIndex) change()      {}
-func (AddForeignKey) change()  {}
-func (DropForeignKey) change() {}
-func (CreateEnum) change()     {}
-func (DropEnum) change()       {}
-func (AddEnumValue) change()   {}
+func (CreateTable) change()      {}
+func (DropTable) change()        {}
+func (RenameTable) change()      {}
+func (AddColumn) change()        {}
+func (ChangeColumn) change()     {}
+func (DropColumn) change()       {}
+func (RenameColumn) change()     {}
+func (AddIndex) change()         {}
+func (DropIndex) change()        {}
+func (AddForeignKey) change()    {}
+func (DropForeignKey) change()   {}
+func (ChangePrimaryKey) change() {}
+func (CreateEnum) change()       {}
+func (DropEnum) change()         {}
+func (AddEnumValue) change()     {}
 
 // inverse returns the change that undoes c, and false when the builder
 // cannot know it (what was dropped is not described).
@@ -123,6 +131,8 @@ func describe(c Change) string {
 		return "drop enum " + c.Name
 	case AddEnumValue:
 		return "add member " + c.Value + " to enum " + c.Enum
+	case ChangePrimaryKey:
+		return "change the primary key of " + c.Table
 	}
 	return "a change"
 }

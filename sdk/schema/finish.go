@@ -138,6 +138,9 @@ func (t *Table) finish() {
 		}
 		b.changes = append(b.changes, AddColumn{Table: def.Name, Column: col})
 	}
+	if t.primary && len(def.PrimaryKey) > 0 {
+		b.changes = append(b.changes, ChangePrimaryKey{Table: def.Name, Columns: def.PrimaryKey})
+	}
 	for _, ix := range def.Indexes {
 		b.changes = append(b.changes, AddIndex{Table: def.Name, Index: ix})
 	}

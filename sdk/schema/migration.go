@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -92,6 +93,18 @@ func (d *Definition) Migration() sdk.Migration {
 		Check: d.check,
 		Meta:  metaRows(d.Up),
 		Up:    func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Up) },
+		Around: func(ctx context.Context, dl dialect.Dialect, conn *sql.Conn, dir sdk.Direction) (context.Context, func(context.Context) error, error) {
+			if dir == sdk.Down {
+				return d.around(ctx, dl, conn, d.Down)
+			}
+			return d.around(ctx, dl, conn, d.Up)
+		},
+		Preview: func(ctx context.Context, dl dialect.Dialect, q sdk.Tx, dir sdk.Direction, st *sdk.PreviewState) ([]string, error) {
+			if dir == sdk.Down {
+				return d.preview(ctx, dl, q, d.Down, st)
+			}
+			return d.preview(ctx, dl, q, d.Up, st)
+		},
 	}
 	if d.Down != nil {
 		steps.Down = func(ctx context.Context, dl dialect.Dialect, tx sdk.Tx) error { return d.run(ctx, dl, tx, d.Down) }
@@ -150,12 +163,94 @@ func (d *Definition) run(ctx context.Context, dl dialect.Dialect, tx sdk.Tx, cha
 	if err != nil {
 		return unnamed(err)
 	}
+	if cp, ok := dl.(ConnPreparer); ok {
+		planned, _, err := plan("", current, changes)
+		if err != nil {
+			return unnamed(err)
+		}
+		if err := cp.CheckConn(ctx, tx, current, planned); err != nil {
+			return err
+		}
+	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("%w\nstatement: %s", err, st)
 		}
 	}
+	if v, ok := ctx.Value(verifyKey{d}).(func(context.Context, Querier) error); ok {
+		return v(ctx, tx)
+	}
 	return nil
+}
+
+// verifyKey carries, from around to run, the check the dialect asked
+// for after the DDL of d.
+type verifyKey struct{ d *Definition }
+
+// around lets a dialect with the [ConnPreparer] ability set up the
+// migration's connection before its transaction. It inspects the schema
+// there (read-only, under the migration lock, so the transaction sees
+// the same); a mistake that planning finds is left for run to report,
+// as it is everywhere else.
+func (d *Definition) around(ctx context.Context, dl dialect.Dialect, conn *sql.Conn, changes []Change) (context.Context, func(context.Context) error, error) {
+	cp, ok := dl.(ConnPreparer)
+	if !ok || d.Err != nil {
+		return ctx, nil, nil
+	}
+	current, err := currentWithMetadata(ctx, dl.(Inspector), conn)
+	if err != nil {
+		return ctx, nil, err
+	}
+	planned, _, err := plan("", current, changes)
+	if err != nil {
+		return ctx, nil, nil
+	}
+	restore, verify, err := cp.PrepareConn(ctx, conn, current, planned)
+	if err != nil {
+		return ctx, nil, err
+	}
+	if verify != nil {
+		ctx = context.WithValue(ctx, verifyKey{d}, verify)
+	}
+	return ctx, restore, nil
+}
+
+// previewKey keeps, in a dry run's [sdk.PreviewState], the schema as the
+// schema migrations previewed so far would leave it.
+type previewKey struct{}
+
+// preview renders changes for a dry run, without running them: against
+// the schema that the schema migrations before it in the dry run would
+// leave, or, for the first one, the schema read now (read-only, with the
+// metadata kept so far).
+func (d *Definition) preview(ctx context.Context, dl dialect.Dialect, q sdk.Tx, changes []Change, st *sdk.PreviewState) ([]string, error) {
+	if err := d.check(dl); err != nil {
+		return nil, err
+	}
+	current, ok := st.Value(previewKey{}).(*Schema)
+	if !ok {
+		var err error
+		if current, err = currentWithMetadata(ctx, dl.(Inspector), q); err != nil {
+			return nil, err
+		}
+	}
+	planned, after, err := plan("", current, changes)
+	if err != nil {
+		return nil, unnamed(err)
+	}
+	stmts, err := dl.(Renderer).RenderDDL(current, planned)
+	if err != nil {
+		return nil, err
+	}
+	if cp, ok := dl.(ConnPreparer); ok {
+		before, around, err := cp.PreviewConn(ctx, q, current, planned)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(append(before, stmts...), around...)
+	}
+	st.SetValue(previewKey{}, after)
+	return stmts, nil
 }
 
 // unnamed returns err with the migration left out of every [*Error] it

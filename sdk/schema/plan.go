@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Plan checks changes against current, the schema they are to run on,
@@ -231,8 +232,51 @@ func planAlter(s *Schema, c Change, fail func(table, column, format string, args
 		}
 		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(f *ForeignKeyDef) bool { return f == fk })
 		return DropForeignKey{Table: t.Name, Name: fk.Name, Columns: slices.Clone(fk.Columns)}, true
+	case ChangePrimaryKey:
+		if !planPrimaryKey(s, t, c, fail) {
+			return nil, false
+		}
+		t.PrimaryKey = slices.Clone(c.Columns)
+		return ChangePrimaryKey{Table: t.Name, Columns: slices.Clone(c.Columns)}, true
 	}
 	return c, true
+}
+
+// planPrimaryKey checks a new primary key against what every engine
+// accepts: NOT NULL columns that exist (PostgreSQL would make them NOT
+// NULL silently), no self-numbering column in the table (MySQL and
+// SQLite need it to be the key), and no reference from another table to
+// the old key.
+func planPrimaryKey(s *Schema, t *TableDef, c ChangePrimaryKey, fail func(table, column, format string, args ...any)) bool {
+	ok := true
+	for _, name := range c.Columns {
+		col := t.Column(name)
+		switch {
+		case col == nil:
+			fail(t.Name, name, "the primary key names a column the table does not have")
+			ok = false
+		case col.Nullable:
+			fail(t.Name, name, "a primary key column must be NOT NULL: change the column first")
+			ok = false
+		}
+	}
+	for _, col := range t.Columns {
+		if col.AutoIncrement && !slices.Equal(c.Columns, []string{col.Name}) {
+			fail(t.Name, col.Name, "the table's key is its self-numbering column, which cannot stop being the key")
+			ok = false
+		}
+	}
+	for _, o := range s.Tables {
+		for _, fk := range o.ForeignKeys {
+			if fk.RefTable != t.Name || !slices.Equal(fk.RefColumns, t.PrimaryKey) || slices.Equal(fk.RefColumns, c.Columns) {
+				continue
+			}
+			// PostgreSQL ties the reference to the key's own index.
+			fail(t.Name, "", "foreign key %s of table %s references the primary key (%s): drop it first, and add it again afterwards if the columns stay unique", fk.Name, o.Name, strings.Join(fk.RefColumns, ", "))
+			ok = false
+		}
+	}
+	return ok
 }
 
 func alterTable(c Change) string {
@@ -252,6 +296,8 @@ func alterTable(c Change) string {
 	case AddForeignKey:
 		return c.Table
 	case DropForeignKey:
+		return c.Table
+	case ChangePrimaryKey:
 		return c.Table
 	}
 	panic(fmt.Sprintf("schema: unknown change %T", c))

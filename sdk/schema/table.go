@@ -13,6 +13,7 @@ type Table struct {
 	indexes []*Index
 	fks     []*ForeignKey
 	changes []Change // drops and renames, in the order given
+	primary bool     // Primary was called
 }
 
 // ID adds "id", a 64-bit integer that numbers itself and is the primary
@@ -118,11 +119,17 @@ func (t *Table) Timestamps() {
 }
 
 // Primary makes columns the primary key, for a key of several columns
-// or one without a self-numbering column.
+// or one without a self-numbering column. In AlterTable it replaces the
+// table's key (after the columns added in the same call), which makes
+// the migration irreversible unless a down is given: the old key is not
+// described. Key columns must be NOT NULL, and a table with a
+// self-numbering column keeps its key, as every engine needs that column
+// to be the key.
 func (t *Table) Primary(columns ...string) {
-	if !t.create {
-		t.b.errorf(t.def.Name, "", "a primary key can only be given when the table is created")
+	if len(columns) == 0 {
+		t.b.errorf(t.def.Name, "", "Primary needs at least one column")
 	}
+	t.primary = true
 	t.def.PrimaryKey = columns
 }
 
