@@ -38,6 +38,12 @@ func (*Dialect) RenderDDL(current *schema.Schema, changes []schema.Change) ([]st
 // render is RenderDDL, which also returns the tables it rebuilds that
 // other tables reference (see foreignkeys.go).
 func render(current *schema.Schema, changes []schema.Change) (out, referenced []string, err error) {
+	out, referenced, _, err = renderRebuilds(current, changes)
+	return out, referenced, err
+}
+
+// renderRebuilds is render, which also returns every table it rebuilds.
+func renderRebuilds(current *schema.Schema, changes []schema.Change) (out, referenced, rebuiltTables []string, err error) {
 	done := map[int]bool{} // foreign key changes folded into a column change
 	// rebuilt rebuilds the table of changes[i] as it is after it, from
 	// the schema the earlier changes leave.
@@ -52,6 +58,9 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 		}
 		if referencedBy(before, table) != "" && !slices.Contains(referenced, table) {
 			referenced = append(referenced, table)
+		}
+		if !slices.Contains(rebuiltTables, table) {
+			rebuiltTables = append(rebuiltTables, table)
 		}
 		return rebuild(before, after, table)
 	}
@@ -84,7 +93,7 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 		case schema.ChangeColumn, schema.ChangePrimaryKey:
 			stmts, err := rebuilt(i, alteredTable(c))
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.DropColumn:
@@ -108,14 +117,14 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 			if !folded {
 				stmts, err := rebuilt(i, c.Table)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		case schema.AddForeignKey:
 			stmts, err := rebuilt(i, c.Table)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out = append(out, stmts...)
 		case schema.AddEnumValue:
@@ -124,7 +133,7 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 			// rebuilt.
 			_, before, err := schema.Plan(current, changes[:i])
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			for _, t := range before.Tables {
 				if !slices.ContainsFunc(t.Columns, func(col *schema.ColumnDef) bool { return col.Type == schema.TypeEnum && col.Enum == c.Enum }) {
@@ -132,15 +141,15 @@ func render(current *schema.Schema, changes []schema.Change) (out, referenced []
 				}
 				stmts, err := rebuilt(i, t.Name)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				out = append(out, stmts...)
 			}
 		default:
-			return nil, nil, ddlgen.Unsupported("sqlite", c, "unknown change")
+			return nil, nil, nil, ddlgen.Unsupported("sqlite", c, "unknown change")
 		}
 	}
-	return out, referenced, nil
+	return out, referenced, rebuiltTables, nil
 }
 
 // rebuilds reports whether c may rebuild table, which would lose a key

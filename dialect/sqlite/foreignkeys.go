@@ -92,10 +92,20 @@ func (*Dialect) PreviewConn(ctx context.Context, q schema.Querier, current *sche
 // without a Migrator's PrepareConn (or in a transaction opened before
 // it): dropping the old table would delete, or set to NULL, the rows
 // that reference it.
+//
+// It also refuses to rebuild a table that has triggers: dropping the old
+// table drops them with it, and nothing in the model describes them to
+// create them again.
 func (*Dialect) CheckConn(ctx context.Context, q schema.Querier, current *schema.Schema, changes []schema.Change) error {
-	_, referenced, err := render(current, changes)
-	if err != nil || len(referenced) == 0 {
+	_, referenced, rebuilt, err := renderRebuilds(current, changes)
+	if err != nil {
 		return err
+	}
+	if err := refuseTriggers(ctx, q, changes, rebuilt); err != nil {
+		return err
+	}
+	if len(referenced) == 0 {
+		return nil
 	}
 	on, err := foreignKeysOn(ctx, q)
 	if err != nil || !on {
@@ -174,4 +184,39 @@ func checkPragmas(tables []string) []string {
 		out[i] = "PRAGMA foreign_key_check(" + ddl.Quote(t) + ")"
 	}
 	return out
+}
+
+// refuseTriggers fails when a table the changes rebuild has triggers,
+// naming them.
+func refuseTriggers(ctx context.Context, q schema.Querier, changes []schema.Change, rebuilt []string) error {
+	if len(rebuilt) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
+	if err != nil {
+		return fmt.Errorf("sqlite: read the triggers of the tables to rebuild: %w", err)
+	}
+	defer rows.Close()
+	var found []string
+	table := ""
+	for rows.Next() {
+		var t, name string
+		if err := rows.Scan(&t, &name); err != nil {
+			return fmt.Errorf("sqlite: read the triggers of the tables to rebuild: %w", err)
+		}
+		if slices.Contains(rebuilt, t) {
+			if table == "" {
+				table = t
+			}
+			found = append(found, name+" on "+t)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: read the triggers of the tables to rebuild: %w", err)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return ddlgen.Unsupported("sqlite", changes[0], "it needs table "+table+" rebuilt, which would drop trigger "+
+		strings.Join(found, ", ")+" with it; drop the trigger in a SQL migration before this one and create it again in one after")
 }

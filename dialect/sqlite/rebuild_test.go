@@ -375,3 +375,35 @@ func execAll(t *testing.T, db *sql.DB, stmts ...string) {
 		}
 	}
 }
+
+// TestRebuildRefusesTriggers: a rebuild would drop the table's triggers
+// with the old table, and the model cannot describe them to create them
+// again, so the migration is refused before any DDL, naming the
+// trigger, and the trigger and the table stay as they were.
+func TestRebuildRefusesTriggers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := withForeignKeys(t, testkit.SQLite(t))
+	m, err := sdk.New(db, sqlite.New(), sdk.WithMigrations(rebuildBase, addTeamKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	execAll(t, db, `CREATE TABLE audit (email TEXT)`,
+		`CREATE TRIGGER members_audit AFTER INSERT ON members BEGIN INSERT INTO audit (email) VALUES (NEW.email); END`)
+	_, err = m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "trigger members_audit on members") {
+		t.Fatalf("Up: %v; want a refusal naming trigger members_audit on members", err)
+	}
+	execAll(t, db, `INSERT INTO teams (name) VALUES ('a')`, `INSERT INTO members (team_id, email) VALUES (1, 'x@a')`)
+	var audited int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit`).Scan(&audited); err != nil || audited != 1 {
+		t.Fatalf("the trigger after the refusal: %d audit rows, %v; want it still there, firing once", audited, err)
+	}
+	st, err := m.Status(ctx)
+	if err != nil || len(st.Pending) != 1 || len(st.Failed) != 0 {
+		t.Fatalf("Status: %v, %+v; want migration 2 pending and nothing failed", err, st)
+	}
+}
