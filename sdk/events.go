@@ -93,9 +93,24 @@ func (m *Migrator) createEventsSQL() string {
 		"host VARCHAR(255) NOT NULL, pid BIGINT NOT NULL, app VARCHAR(255) NOT NULL, db_user VARCHAR(255) NULL)"
 }
 
+// checkEventsName turns the event log off, with a warning, where its
+// name would not fit the engine's limit: unlike the seed table's, this
+// name is used by every Migrator, and refusing it would stop an
+// application that works today with a long history table name.
+func (m *Migrator) checkEventsName(limit int) {
+	if part := longestPart(m.eventsTable()); len(part) > limit {
+		m.noEvents = true
+		m.logger.Warn("hoist: no event log: its table name is too long for the engine; choose a shorter history table name to keep one",
+			"table", part, "length", len(part), "limit", limit, "longest_history_table", limit-(len(m.eventsTable())-len(m.table)))
+	}
+}
+
 // createEvents creates the event log table; the caller holds the lock
 // and is outside any transaction (on MySQL a CREATE TABLE commits).
 func (m *Migrator) createEvents(ctx context.Context, conn *sql.Conn) error {
+	if m.noEvents {
+		return nil
+	}
 	if _, err := conn.ExecContext(ctx, m.createEventsSQL()); err != nil {
 		return fmt.Errorf("hoist: creating the event log table %s: %w", m.eventsTable(), err)
 	}
@@ -164,6 +179,9 @@ func (m *Migrator) eventSQL(kind HistoryEventKind, version int64, name string, b
 // logEvent writes one event through q: in the transaction of the history
 // change where there is one.
 func (m *Migrator) logEvent(ctx context.Context, q Tx, kind HistoryEventKind, version int64, name string, batch int, took time.Duration) error {
+	if m.noEvents {
+		return nil
+	}
 	stmt := m.eventSQL(kind, version, name, batch, time.Now(), strconv.FormatInt(took.Milliseconds(), 10))
 	if _, err := q.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("writing the event log %s: %w", m.eventsTable(), err)
@@ -182,8 +200,12 @@ func runEvent(dir Direction) HistoryEventKind {
 // Events returns the event log, oldest first: every apply, roll back,
 // recorded failure, repair and checksum acceptance, with who made it. It
 // is empty for a database that was never migrated, or only by a version
-// of hoist that kept no log.
+// of hoist that kept no log, and where the history table's name leaves
+// no room for the log's (New then logs a warning).
 func (m *Migrator) Events(ctx context.Context) ([]HistoryEvent, error) {
+	if m.noEvents {
+		return nil, nil
+	}
 	return ReadEvents(ctx, m.db, m.dialect.QuoteIdent, m.dialect.IsMissingTable, m.table)
 }
 
@@ -238,6 +260,9 @@ func (m *Migrator) scriptElapsedExpr() string {
 
 // dropEvents drops the event log table, for DeleteHistory.
 func (m *Migrator) dropEvents(ctx context.Context, q Tx) error {
+	if m.noEvents {
+		return nil
+	}
 	if _, err := q.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.dialect.QuoteIdent(m.eventsTable())); err != nil {
 		return fmt.Errorf("hoist: dropping the event log %s: %w", m.eventsTable(), err)
 	}

@@ -1,11 +1,14 @@
 package sdk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -196,6 +199,35 @@ func TestEventLogRoundTrips(t *testing.T) {
 		t.Logf("%s: Up of one migration %d statements, of two %d: %d per migration", db.Dialect.Name(), one, two, two-one)
 		if db.Dialect.Name() == "postgres" && two-one != 1 {
 			t.Fatalf("PostgreSQL: a migration costs %d statements; want 1 (its script, event included)", two-one)
+		}
+	})
+}
+
+// TestEventLogOffForLongTableName: a history table name that leaves no
+// room for "_events" within the engine's identifier limit keeps working
+// as before, without an event log, and New says so in a warning.
+func TestEventLogOffForLongTableName(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		limit, limited := identifierLimits[db.Dialect.Name()]
+		if !limited {
+			t.Skip("no identifier limit on " + db.Dialect.Name())
+		}
+		ctx := testContext(t)
+		long := "e" + strings.Repeat("v", limit-len("_events")) // one character too many for the log
+		var logs bytes.Buffer
+		fs := fstest.MapFS{"0001_ok.sql": {Data: []byte("-- +hoist up\nCREATE TABLE ok_table (id INTEGER PRIMARY KEY);\n")}}
+		m, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(fs), sdk.WithTable(long), sdk.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		if err != nil {
+			t.Fatalf("New with a %d-character table: %v; want it accepted", len(long), err)
+		}
+		if !strings.Contains(logs.String(), "no event log") || !strings.Contains(logs.String(), long+"_events") {
+			t.Errorf("New logged %q; want a warning naming %s_events", logs.String(), long)
+		}
+		if res, err := m.Up(ctx); err != nil || len(res.Applied) != 1 {
+			t.Fatalf("Up: %v", err)
+		}
+		if ev, err := m.Events(ctx); err != nil || len(ev) != 0 {
+			t.Fatalf("Events = %v, %v; want none", ev, err)
 		}
 	})
 }

@@ -60,9 +60,11 @@ func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction
 		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
 	}
 	b.WriteString(";\n")
-	// The event rides in the same script and transaction (events.go).
-	b.WriteString(m.eventSQL(runEvent(dir), mig.Version, mig.Name, batch, at, m.scriptElapsedExpr()))
-	b.WriteString(";\n")
+	if !m.noEvents {
+		// The event rides in the same script and transaction (events.go).
+		b.WriteString(m.eventSQL(runEvent(dir), mig.Version, mig.Name, batch, at, m.scriptElapsedExpr()))
+		b.WriteString(";\n")
+	}
 }
 
 // writeStatement appends one statement and the semicolon that ends it.
