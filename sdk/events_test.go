@@ -231,3 +231,25 @@ func TestEventLogOffForLongTableName(t *testing.T) {
 		}
 	})
 }
+
+// TestEventLogNoTransaction: a migration run without a transaction gets
+// its events too, after its history row says applied (or is deleted).
+func TestEventLogNoTransaction(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *testkit.DB) {
+		ctx := testContext(t)
+		fs := fstest.MapFS{
+			"0001_loose.up.sql":   {Data: []byte("-- +hoist no-transaction\nCREATE TABLE loose (id INTEGER PRIMARY KEY);\n")},
+			"0001_loose.down.sql": {Data: []byte("-- +hoist no-transaction\nDROP TABLE loose;\n")},
+		}
+		m := newMigrator(t, db, sdk.WithFS(fs))
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		if _, err := m.Rollback(ctx, sdk.RollbackOptions{}); err != nil {
+			t.Fatalf("Rollback: %v", err)
+		}
+		if _, got := eventsOf(t, ctx, m); !sameStrings(got, []string{"applied 1", "rolled_back 1"}) {
+			t.Fatalf("events = %v; want applied 1, rolled_back 1", got)
+		}
+	})
+}

@@ -122,7 +122,7 @@ terminal.`,
 		case *asJSON:
 			return c.out.json(historyJSON(m.Table(), h, ev))
 		case *reset:
-			what := fmt.Sprintf("This deletes the %s of %s; the schema stays as it is, and the next migrate runs every migration again.",
+			what := fmt.Sprintf("This deletes the %s of %s and keeps its event log; the schema stays as it is, and the next migrate runs every migration again.",
 				plural(len(h), "row"), m.Table())
 			if err := c.confirm(what, "--reset", *force); err != nil {
 				return err
@@ -132,8 +132,8 @@ terminal.`,
 			}
 			c.out.printf("reset %s: deleted %s; the schema is unchanged\n", m.Table(), plural(len(h), "row"))
 		case *del:
-			what := fmt.Sprintf("This drops the history table %s (%s); the schema stays as it is, and the next migrate runs every migration again.",
-				m.Table(), plural(len(h), "row"))
+			what := fmt.Sprintf("This drops the history table %s (%s) and its event log %s; the schema stays as it is, and the next migrate runs every migration again.",
+				m.Table(), plural(len(h), "row"), sdk.EventsTable(m.Table()))
 			if err := c.confirm(what, "--delete", *force); err != nil {
 				return err
 			}
