@@ -77,7 +77,8 @@ repair and checksum acceptance, with who made it (database user, host,
 process id, program). A rolled-back migration has no history row any more,
 but its events stay.
 
---reset deletes every row and keeps the table; --delete drops the table.
+--reset deletes every row and keeps the table and the event log; --delete
+drops both.
 Neither touches the schema, so afterwards every migration is pending and
 the next migrate runs them all again: they are for a database whose schema
 was rebuilt or baselined by other means. Both ask for confirmation on a
