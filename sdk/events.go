@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hoistdb/hoist/dialect"
 )
 
 // The event log. The history table holds what is applied now: a rolled
@@ -206,18 +208,20 @@ func (m *Migrator) Events(ctx context.Context) ([]HistoryEvent, error) {
 	if m.noEvents {
 		return nil, nil
 	}
-	return ReadEvents(ctx, m.db, m.dialect.QuoteIdent, m.dialect.IsMissingTable, m.table)
+	return ReadEvents(ctx, m.db, m.dialect, m.table)
 }
 
 // ReadEvents reads the event log of the history table history through q,
-// oldest first; a missing table has none. quote and missing are the
-// dialect's QuoteIdent and IsMissingTable.
-func ReadEvents(ctx context.Context, q Querier, quote func(string) string, missing func(error) bool, history string) ([]HistoryEvent, error) {
-	table := EventsTable(history)
+// oldest first, as [ReadSchemaMeta] reads the metadata: for a reader
+// without the compiled migrations. A missing table has none; but q should
+// not be a PostgreSQL transaction then, which the failed read would
+// abort.
+func ReadEvents(ctx context.Context, q Querier, d dialect.Dialect, history string) ([]HistoryEvent, error) {
+	quote, table := d.QuoteIdent, EventsTable(history)
 	rows, err := q.QueryContext(ctx, "SELECT id, version, name, "+quote("event")+", batch, "+quote("at")+
 		", execution_ms, host, pid, app, db_user FROM "+quote(table)+" ORDER BY id")
 	if err != nil {
-		if missing(err) {
+		if d.IsMissingTable(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("hoist: reading the event log %s: %w", table, err)
