@@ -31,14 +31,34 @@ func (m *Migrator) AcceptChecksums(ctx context.Context) ([]AcceptedChecksum, err
 		if err != nil || h.missing {
 			return err
 		}
-		for _, c := range m.checksumChanges(h) {
-			// The checksum is hex and the version a number: literals are
-			// safe, and the same statement suits every dialect.
-			q := fmt.Sprintf("UPDATE %s SET checksum = '%s' WHERE version = %d",
-				m.dialect.QuoteIdent(m.table), c.mig.Checksum, c.mig.Version)
-			if _, err := conn.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("hoist: recording the checksum of %s: %w", c.mig, err)
+		changes := m.checksumChanges(h)
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := m.createEvents(ctx, conn); err != nil {
+			return err
+		}
+		rows := h.byVersion()
+		// Each checksum and its event (events.go) in one transaction.
+		_, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+			for _, c := range changes {
+				// The checksum is hex and the version a number: literals are
+				// safe, and the same statement suits every dialect.
+				q := fmt.Sprintf("UPDATE %s SET checksum = '%s' WHERE version = %d",
+					m.dialect.QuoteIdent(m.table), c.mig.Checksum, c.mig.Version)
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return 0, fmt.Errorf("hoist: recording the checksum of %s: %w", c.mig, err)
+				}
+				if err := m.logEvent(ctx, tx, HistoryChecksumAccepted, c.mig.Version, c.mig.Name, rows[c.mig.Version].Batch, 0); err != nil {
+					return 0, fmt.Errorf("hoist: recording the checksum of %s: %w", c.mig, err)
+				}
 			}
+			return 0, nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
 			out = append(out, AcceptedChecksum{Version: c.mig.Version, Name: c.mig.Name, File: c.mig.File,
 				Recorded: c.recorded, Checksum: c.mig.Checksum})
 		}

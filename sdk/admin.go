@@ -117,12 +117,27 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 				}
 			}
 		}
-		for _, st := range states {
-			if _, err := conn.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(st)); err != nil {
-				return fmt.Errorf("hoist: repairing %s: %w", m.table, err)
-			}
+		if len(states) == 0 {
+			return nil
 		}
-		return nil
+		if err := m.createEvents(ctx, conn); err != nil {
+			return err
+		}
+		// The rows go, and their events are written, in one transaction.
+		_, err = m.inTx(ctx, conn, func(tx *sql.Tx) (int, error) {
+			for _, st := range states {
+				if _, err := tx.ExecContext(ctx, m.dialect.DeleteHistoryState(m.table), string(st)); err != nil {
+					return 0, fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+				}
+			}
+			for _, r := range res.Removed {
+				if err := m.logEvent(ctx, tx, HistoryRepaired, r.Version, r.Name, r.Batch, 0); err != nil {
+					return 0, fmt.Errorf("hoist: repairing %s: %w", m.table, err)
+				}
+			}
+			return 0, nil
+		})
+		return err
 	})
 	return res, err
 }
@@ -130,7 +145,9 @@ func (m *Migrator) Repair(ctx context.Context) (*RepairResult, error) {
 // ResetHistory deletes every row of the history table and keeps the
 // table, and deletes the schema metadata kept with it; the schema is not
 // touched, so every migration becomes pending. It is for a database
-// whose schema was rebuilt by other means.
+// whose schema was rebuilt by other means. The event log
+// ([Migrator.Events]) is kept: it is an audit trail, and what happened
+// before the reset still happened.
 func (m *Migrator) ResetHistory(ctx context.Context) error {
 	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		h, err := m.readHistory(ctx, conn)
@@ -144,12 +161,16 @@ func (m *Migrator) ResetHistory(ctx context.Context) error {
 	})
 }
 
-// DeleteHistory drops the history table and the schema metadata table
-// kept with it; the schema is not touched.
+// DeleteHistory drops the history table and the tables kept with it:
+// the schema metadata and the event log (it removes every trace of
+// hoist); the schema is not touched.
 func (m *Migrator) DeleteHistory(ctx context.Context) error {
 	return m.withLock(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, m.dialect.DropHistoryTable(m.table)); err != nil {
 			return fmt.Errorf("hoist: dropping %s: %w", m.table, err)
+		}
+		if err := m.dropEvents(ctx, conn); err != nil {
+			return err
 		}
 		return m.clearSchemaMeta(ctx, conn, true)
 	})

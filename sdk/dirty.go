@@ -85,10 +85,15 @@ func (m *Migrator) markRunning(ctx context.Context, q Tx, r *runMark) error {
 // markApplied records the end of a run that began with markRunning: an
 // up becomes applied, a down's row is deleted.
 func (m *Migrator) markApplied(ctx context.Context, q Tx, r *runMark) error {
+	var err error
 	if r.dir == Down {
-		return m.recordErr(r.mig, r.dir, m.deleteHistory(ctx, q, r.mig.Version))
+		err = m.deleteHistory(ctx, q, r.mig.Version)
+	} else {
+		_, err = q.ExecContext(ctx, m.setStateSQL(r.mig.Version, StateApplied, time.Since(r.start).Milliseconds(), ""))
 	}
-	_, err := q.ExecContext(ctx, m.setStateSQL(r.mig.Version, StateApplied, time.Since(r.start).Milliseconds(), ""))
+	if err == nil {
+		err = m.logEvent(ctx, q, runEvent(r.dir), r.mig.Version, r.mig.Name, r.batch, time.Since(r.start)) // events.go
+	}
 	return m.recordErr(r.mig, r.dir, err)
 }
 
@@ -153,6 +158,10 @@ func (m *Migrator) settleFailure(ctx context.Context, conn *sql.Conn, r *runMark
 		return
 	}
 	me.Recorded = true
+	// The failed row is committed; its event follows it (events.go).
+	if err := m.logEvent(ctx, conn, HistoryFailed, r.mig.Version, r.mig.Name, r.batch, time.Since(r.start)); err != nil {
+		me.RecordErr = err
+	}
 	m.logger.LogAttrs(ctx, slog.LevelError, "hoist: migration failed half way and is recorded as failed",
 		slog.Int64("version", r.mig.Version), slog.String("name", r.mig.Name), slog.String("direction", string(r.dir)))
 }

@@ -95,6 +95,9 @@ func (m *Migrator) down(ctx context.Context, dry bool, pick func(*history) []His
 		if err := m.checkRequiredColumns(ctx, conn); err != nil {
 			return err
 		}
+		if err := m.createEvents(ctx, conn); err != nil { // a history older than the event log
+			return err
+		}
 		migs, err := m.planDown(h, pick)
 		if err != nil {
 			return err

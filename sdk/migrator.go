@@ -35,6 +35,7 @@ type Migrator struct {
 	checksumPolicy  ChecksumPolicy
 	durableCommits  bool       // WithDurableCommits (durability.go)
 	lock            lockConfig // lockmode.go
+	noEvents        bool       // the event log's name does not fit (events.go)
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name

@@ -31,6 +31,7 @@ func (m *Migrator) checkNames() error {
 		return fmt.Errorf("hoist: WithTable: %q is %d characters long; %s keeps at most %d in a name; choose a shorter table name",
 			part, len(part), m.dialect.Name(), limit)
 	}
+	m.checkEventsName(limit) // events.go
 	if len(m.seeds) > 0 {
 		if err := m.checkDerived(m.seedTable(), "seed table", limit); err != nil {
 			return err

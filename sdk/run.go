@@ -166,10 +166,16 @@ func (m *Migrator) commitsImplicitly(s step) bool {
 
 // record writes the history change of a migration that ran.
 func (m *Migrator) record(ctx context.Context, q Tx, mig *Migration, dir Direction, batch int, start time.Time) error {
+	var err error
 	if dir == Up {
-		return m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
+		err = m.insertHistory(ctx, q, mig, batch, start, time.Since(start), StateApplied)
+	} else {
+		err = m.deleteHistory(ctx, q, mig.Version)
 	}
-	return m.deleteHistory(ctx, q, mig.Version)
+	if err != nil {
+		return err
+	}
+	return m.logEvent(ctx, q, runEvent(dir), mig.Version, mig.Name, batch, time.Since(start)) // events.go
 }
 
 // deleteHistory deletes the history row of one version.

@@ -53,12 +53,18 @@ func (m *Migrator) writeScript(b *strings.Builder, mig *Migration, dir Direction
 	for _, st := range mig.step(dir).statements() {
 		writeStatement(b, st.SQL)
 	}
+	at := dbTime(time.Now())
 	if dir == Up {
-		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch, dbTime(time.Now())))
+		b.WriteString(m.scripter.InsertHistoryScript(m.table, mig.Version, mig.Name, mig.Checksum, batch, at))
 	} else {
 		b.WriteString(m.scripter.DeleteHistoryScript(m.table, mig.Version))
 	}
 	b.WriteString(";\n")
+	if !m.noEvents {
+		// The event rides in the same script and transaction (events.go).
+		b.WriteString(m.eventSQL(runEvent(dir), mig.Version, mig.Name, batch, at, m.scriptElapsedExpr()))
+		b.WriteString(";\n")
+	}
 }
 
 // writeStatement appends one statement and the semicolon that ends it.

@@ -275,6 +275,9 @@ func (m *Migrator) lockedHistory(ctx context.Context, conn *sql.Conn) (*history,
 	if err := m.createSchemaMeta(ctx, conn); err != nil {
 		return nil, err
 	}
+	if err := m.createEvents(ctx, conn); err != nil {
+		return nil, err
+	}
 	h, err := m.readHistory(ctx, conn)
 	if err != nil {
 		return nil, err

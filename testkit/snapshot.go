@@ -129,7 +129,7 @@ func snapshotObjects(ctx context.Context, db *DB, historyTable string) ([]object
 }
 
 // excluded returns the names of the tables to leave out of a snapshot of
-// schema: the history table and its seed and schema metadata tables,
+// schema: the history table and its seed, schema metadata and event log tables,
 // when they are in schema.
 func excluded(historyTable, schema string) map[string]bool {
 	s, table, qualified := strings.Cut(historyTable, ".")
@@ -138,7 +138,7 @@ func excluded(historyTable, schema string) map[string]bool {
 	} else if s != schema {
 		return map[string]bool{}
 	}
-	return map[string]bool{table: true, table + "_seeds": true, table + "_schema": true}
+	return map[string]bool{table: true, table + "_seeds": true, table + "_schema": true, table + "_events": true}
 }
 
 // Ranks order the objects of one group: a table, then its parts.

@@ -437,7 +437,7 @@ or whose effect you brought to the database by hand.`,
 		if *asJSON {
 			return c.out.json(struct {
 				Removed []jsonEntry `json:"removed"`
-			}{historyJSON(m.Table(), res.Removed).Entries})
+			}{historyJSON(m.Table(), res.Removed, nil).Entries})
 		}
 		if len(res.Removed) == 0 {
 			c.out.println("nothing to repair: no migration is recorded as failed")

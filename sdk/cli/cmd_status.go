@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hoistdb/hoist/embedfs"
+	"github.com/hoistdb/hoist/sdk"
 )
 
 func (t *tree) statusCmd() *cobra.Command {
@@ -70,9 +71,14 @@ func (t *tree) historyCmd() *cobra.Command {
 		Aliases: []string{"history"},
 		GroupID: groupMigrate,
 		Short:   "Show the history table, or reset or delete it",
-		Long: `Show the rows of the history table in the order they were written.
+		Long: `Show the rows of the history table in the order they were written,
+then the event log, oldest first: every apply, rollback, recorded failure,
+repair and checksum acceptance, with who made it (database user, host,
+process id, program). A rolled-back migration has no history row any more,
+but its events stay.
 
---reset deletes every row and keeps the table; --delete drops the table.
+--reset deletes every row and keeps the table and the event log; --delete
+drops both.
 Neither touches the schema, so afterwards every migration is pending and
 the next migrate runs them all again: they are for a database whose schema
 was rebuilt or baselined by other means. Both ask for confirmation on a
@@ -85,7 +91,7 @@ terminal.`,
 	}
 	asJSON := jsonFlag(cmd)
 	reset := cmd.Flags().Bool("reset", false, "delete every history row, keep the table")
-	del := cmd.Flags().Bool("delete", false, "drop the history table")
+	del := cmd.Flags().Bool("delete", false, "drop the history table and the event log")
 	force := cmd.Flags().Bool("force", false, "do not ask for confirmation")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		n := 0
@@ -107,11 +113,17 @@ terminal.`,
 		if err != nil {
 			return err
 		}
+		var ev []sdk.HistoryEvent
+		if !*reset && !*del {
+			if ev, err = m.Events(c.ctx); err != nil {
+				return err
+			}
+		}
 		switch {
 		case *asJSON:
-			return c.out.json(historyJSON(m.Table(), h))
+			return c.out.json(historyJSON(m.Table(), h, ev))
 		case *reset:
-			what := fmt.Sprintf("This deletes the %s of %s; the schema stays as it is, and the next migrate runs every migration again.",
+			what := fmt.Sprintf("This deletes the %s of %s and keeps its event log; the schema stays as it is, and the next migrate runs every migration again.",
 				plural(len(h), "row"), m.Table())
 			if err := c.confirm(what, "--reset", *force); err != nil {
 				return err
@@ -121,8 +133,8 @@ terminal.`,
 			}
 			c.out.printf("reset %s: deleted %s; the schema is unchanged\n", m.Table(), plural(len(h), "row"))
 		case *del:
-			what := fmt.Sprintf("This drops the history table %s (%s); the schema stays as it is, and the next migrate runs every migration again.",
-				m.Table(), plural(len(h), "row"))
+			what := fmt.Sprintf("This drops the history table %s (%s) and its event log %s; the schema stays as it is, and the next migrate runs every migration again.",
+				m.Table(), plural(len(h), "row"), sdk.EventsTable(m.Table()))
 			if err := c.confirm(what, "--delete", *force); err != nil {
 				return err
 			}
@@ -132,6 +144,8 @@ terminal.`,
 			c.out.printf("dropped %s; the schema is unchanged\n", m.Table())
 		default:
 			c.out.printHistory(m.Table(), h)
+			c.out.println("")
+			c.out.printEvents(sdk.EventsTable(m.Table()), ev)
 		}
 		return nil
 	})

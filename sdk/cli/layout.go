@@ -131,3 +131,45 @@ func (p *printer) printHistory(table string, h []sdk.HistoryEntry) {
 	p.table("", rows)
 	p.printf("%s in %s\n", plural(len(h), "row"), table)
 }
+
+// eventsHeader is the one layout for the event log: the columns of the
+// history, the state being the event and the date the event's, and who
+// made it.
+var eventsHeader = header("VERSION", "NAME", "EVENT", "BATCH", "AT (UTC)", "TIME", "BY")
+
+// eventCell paints an event as stateCell paints a state.
+func eventCell(kind sdk.HistoryEventKind) cell {
+	switch kind {
+	case sdk.HistoryApplied:
+		return painted(green, string(kind))
+	case sdk.HistoryFailed:
+		return painted(red, string(kind))
+	}
+	return painted(yellow, string(kind))
+}
+
+// eventBy says who made an event: "user on host, pid N (app)".
+func eventBy(e sdk.HistoryEvent) string {
+	s := e.Host
+	if e.DBUser != "" {
+		s = e.DBUser + " on " + s
+	}
+	return fmt.Sprintf("%s, pid %d (%s)", s, e.PID, e.App)
+}
+
+// printEvents prints the event log, oldest first, one line per event,
+// after the history: what the history forgets (a migration rolled back,
+// a failed row repaired away) stays here.
+func (p *printer) printEvents(table string, ev []sdk.HistoryEvent) {
+	if len(ev) == 0 {
+		p.printf("no events in %s\n", table)
+		return
+	}
+	rows := [][]cell{eventsHeader}
+	for _, e := range ev {
+		rows = append(rows, []cell{cellf("%d", e.Version), c(e.Name), eventCell(e.Kind), cellf("%d", e.Batch),
+			c(timestamp(e.At)), c(e.ExecutionTime.String()), c(eventBy(e))})
+	}
+	p.table("", rows)
+	p.printf("%s in %s\n", plural(len(ev), "event"), table)
+}

@@ -61,8 +61,24 @@ type jsonMigration struct {
 }
 
 type jsonHistory struct {
-	Table   string      `json:"table"`
-	Entries []jsonEntry `json:"entries"`
+	Table       string      `json:"table"`
+	Entries     []jsonEntry `json:"entries"`
+	EventsTable string      `json:"events_table"`
+	Events      []jsonEvent `json:"events"`
+}
+
+type jsonEvent struct {
+	ID          int64     `json:"id"`
+	Version     int64     `json:"version"`
+	Name        string    `json:"name"`
+	Event       string    `json:"event"`
+	Batch       int       `json:"batch"`
+	At          time.Time `json:"at"`
+	ExecutionMS int64     `json:"execution_ms"`
+	Host        string    `json:"host"`
+	PID         int       `json:"pid"`
+	App         string    `json:"app"`
+	DBUser      string    `json:"db_user"`
 }
 
 type jsonEntry struct {
@@ -115,11 +131,16 @@ func statusJSON(st *sdk.Status, broken []brokenFile) jsonStatus {
 	return out
 }
 
-func historyJSON(table string, h []sdk.HistoryEntry) jsonHistory {
-	out := jsonHistory{Table: table, Entries: []jsonEntry{}}
+func historyJSON(table string, h []sdk.HistoryEntry, ev []sdk.HistoryEvent) jsonHistory {
+	out := jsonHistory{Table: table, Entries: []jsonEntry{}, EventsTable: sdk.EventsTable(table), Events: []jsonEvent{}}
 	for _, e := range h {
 		out.Entries = append(out.Entries, jsonEntry{Version: e.Version, Name: e.Name, Checksum: e.Checksum, Batch: e.Batch,
 			AppliedAt: e.AppliedAt.UTC(), ExecutionMS: e.ExecutionTime.Milliseconds(), State: string(e.State)})
+	}
+	for _, e := range ev {
+		out.Events = append(out.Events, jsonEvent{ID: e.ID, Version: e.Version, Name: e.Name, Event: string(e.Kind),
+			Batch: e.Batch, At: e.At.UTC(), ExecutionMS: e.ExecutionTime.Milliseconds(), Host: e.Host, PID: e.PID,
+			App: e.App, DBUser: e.DBUser})
 	}
 	return out
 }

@@ -97,8 +97,8 @@ func TestWalkthrough(t *testing.T) {
 		} else if u, err := url.Parse(dbURL); err == nil {
 			host = u.Host
 		}
-		golden(t, "walkthrough/"+dbName(db), normalize(s.transcript.String(),
-			s.dir, "$DIR", versions[0], "V1", versions[1], "V2", dbPart, dbNew, " "+lastSegment(dbURL)+" ", " $DB ", host, "$HOST"))
+		golden(t, "walkthrough/"+dbName(db), normalizeEvents(normalize(s.transcript.String(),
+			s.dir, "$DIR", versions[0], "V1", versions[1], "V2", dbPart, dbNew, " "+lastSegment(dbURL)+" ", " $DB ", host, "$HOST")))
 	})
 }
 

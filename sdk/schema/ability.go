@@ -53,7 +53,7 @@ func Inspect(ctx context.Context, q Querier, d dialect.Dialect, exclude ...strin
 	if err != nil {
 		return nil, fmt.Errorf("schema: inspecting %s: %w", d.Name(), err)
 	}
-	skip := append([]string{"hoist_migrations", "hoist_migrations_seeds", "hoist_migrations_schema"}, exclude...)
+	skip := append([]string{"hoist_migrations", "hoist_migrations_seeds", "hoist_migrations_schema", "hoist_migrations_events"}, exclude...)
 	s.Tables = slices.DeleteFunc(s.Tables, func(t *TableDef) bool { return slices.Contains(skip, t.Name) })
 	return s, nil
 }

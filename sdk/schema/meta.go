@@ -256,12 +256,12 @@ func namedEnums(ins Inspector) bool {
 // hoist_migrations) kept merged in ([WithMetadata]): what generated
 // models need, and what the hoist command reads without the compiled
 // migrations. Only migrations whose history row is applied count. It
-// leaves out history, its seed and metadata tables and exclude.
+// leaves out history, its seed, metadata and event log tables and exclude.
 func InspectWithMetadata(ctx context.Context, q Querier, d dialect.Dialect, history string, exclude ...string) (*Schema, error) {
 	if history == "" {
 		history = "hoist_migrations"
 	}
-	s, err := Inspect(ctx, q, d, append([]string{history, history + "_seeds", sdk.SchemaMetaTable(history)}, exclude...)...)
+	s, err := Inspect(ctx, q, d, append([]string{history, history + "_seeds", sdk.SchemaMetaTable(history), sdk.EventsTable(history)}, exclude...)...)
 	if err != nil {
 		return nil, err
 	}
