@@ -129,13 +129,5 @@ func databaseExists(ctx context.Context, d *DataSource) (bool, error) {
 		return false, err
 	}
 	defer admin.Close()
-	exists := "SELECT COUNT(*) FROM pg_database WHERE datname = $1"
-	if d.Engine == "mysql" {
-		exists = "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"
-	}
-	var n int
-	if err := admin.QueryRowContext(ctx, exists, d.Database).Scan(&n); err != nil {
-		return false, fmt.Errorf("looking for database %s: %w", d.Database, err)
-	}
-	return n > 0, nil
+	return serverHasDatabase(ctx, admin, d)
 }

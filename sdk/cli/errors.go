@@ -124,8 +124,15 @@ func scrub(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
+	return rewrite(err, func(msg string) string { return mask(msg, secrets) })
+}
+
+// rewrite returns err with its message passed through edit, keeping its
+// kind (usage or failure, silent or not), or err itself when edit
+// changes nothing.
+func rewrite(err error, edit func(string) string) error {
 	msg := err.Error()
-	clean := mask(msg, secrets)
+	clean := edit(msg)
 	if clean == msg {
 		return err
 	}

@@ -146,6 +146,18 @@ func createDatabase(ctx context.Context, d *DataSource) (bool, error) {
 		return false, err
 	}
 	defer admin.Close()
+	if exists, err := serverHasDatabase(ctx, admin, d); err != nil || exists {
+		return false, err
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(d.Database)); err != nil {
+		return false, fmt.Errorf("creating database %s: %w", d.Database, err)
+	}
+	return true, nil
+}
+
+// serverHasDatabase reports whether the server that admin is connected
+// to lists d's database in its catalogue.
+func serverHasDatabase(ctx context.Context, admin *sql.DB, d *DataSource) (bool, error) {
 	exists := "SELECT COUNT(*) FROM pg_database WHERE datname = $1"
 	if d.Engine == "mysql" {
 		exists = "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"
@@ -154,11 +166,5 @@ func createDatabase(ctx context.Context, d *DataSource) (bool, error) {
 	if err := admin.QueryRowContext(ctx, exists, d.Database).Scan(&n); err != nil {
 		return false, fmt.Errorf("looking for database %s: %w", d.Database, err)
 	}
-	if n > 0 {
-		return false, nil
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(d.Database)); err != nil {
-		return false, fmt.Errorf("creating database %s: %w", d.Database, err)
-	}
-	return true, nil
+	return n > 0, nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"strings"
 )
 
@@ -34,18 +33,5 @@ func (c *command) translate(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	clean := c.inVocabulary(msg)
-	if clean == msg {
-		return err
-	}
-	var u usageError
-	var q silentError
-	switch {
-	case errors.As(err, &u):
-		return usageError{err: errors.New(clean), help: u.help}
-	case errors.As(err, &q):
-		return silentError{clean}
-	}
-	return errors.New(clean)
+	return rewrite(err, c.inVocabulary)
 }
