@@ -273,9 +273,17 @@ func addImport(fset *token.FileSet, f *ast.File, path string) edit {
 		if !ok || gd.Tok != token.IMPORT {
 			continue
 		}
-		if gd.Lparen.IsValid() {
+		if gd.Lparen.IsValid() && !strings.Contains(path, ".") {
 			at := fset.Position(gd.Lparen).Offset + 1
 			return edit{at, at, "\n\t" + `"` + path + `"`}
+		}
+		if gd.Lparen.IsValid() { // another module: in a group after the standard library's
+			at := fset.Position(gd.Rparen).Offset
+			sep := "\n"
+			if last := gd.Specs[len(gd.Specs)-1].(*ast.ImportSpec); strings.Contains(last.Path.Value, ".") {
+				sep = ""
+			}
+			return edit{at, at, sep + "\t" + `"` + path + `"` + "\n"}
 		}
 		at := fset.Position(gd.Pos()).Offset
 		return edit{at, at, `import "` + path + `"` + "\n"}

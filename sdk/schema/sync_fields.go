@@ -91,14 +91,14 @@ func (sy *syncer) editStruct(m *syncModel, t *TableDef) (edit, bool) {
 			covered[column] = true
 			c.column = column
 			wantType, wantTag := sy.goField(m.goName, t, col)
-			have := mapField(n.Name, column, tag.Get("hoist"), ft)
-			if have != "" && have == mapField(n.Name, column, wantTag, ft) {
+			want := mapField(n.Name, column, wantTag, sy.wantFieldType(wantType))
+			if have := mapField(n.Name, column, tag.Get("hoist"), ft); have != "" && have == want {
 				parts = append(parts, n.Name+" "+types.ExprString(fld.Type)+" "+fieldTagText(string(tag), column, tag.Get("hoist")))
 				continue
 			}
 			keep = false
 			typ := wantType
-			if have := mapField(n.Name, column, wantTag, ft); have != "" && have == mapField(n.Name, column, wantTag, sy.wantFieldType(wantType, m.file)) {
+			if have := mapField(n.Name, column, wantTag, ft); have != "" && have == want {
 				typ = types.ExprString(fld.Type) // the field's own type fits: keep it
 			}
 			parts = append(parts, n.Name+" "+typ+" "+fieldTagText(string(tag), column, wantTag))
@@ -214,7 +214,7 @@ func mapField(goName, column, hoist string, ft fieldType) string {
 }
 
 // wantFieldType is the mapping's view of a type goField spelled.
-func (sy *syncer) wantFieldType(spelled string, f *syncFile) fieldType {
+func (sy *syncer) wantFieldType(spelled string) fieldType {
 	ft := fieldType{spelled: spelled}
 	base := strings.TrimPrefix(spelled, "*")
 	switch base {
