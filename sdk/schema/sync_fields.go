@@ -393,7 +393,7 @@ func (sy *syncer) goField(model string, t *TableDef, col *ColumnDef) (typ, tag s
 	for _, kind := range []string{"unique", "index"} {
 		var names []string
 		for _, ix := range t.Indexes {
-			if ix.Unique != (kind == "unique") || !slices.Contains(ix.Columns, col.Name) {
+			if ix.Unique != (kind == "unique") || !slices.Contains(ix.Columns, col.Name) || fkIndex(t, ix) {
 				continue
 			}
 			def := t.Name + "_" + col.Name + map[string]string{"unique": "_key", "index": "_idx"}[kind]
@@ -507,4 +507,12 @@ func uniqueColumns(t *TableDef, cols []string) bool {
 		}
 	}
 	return false
+}
+
+// fkIndex says whether ix is the index InnoDB adds for a foreign key
+// (named after it, on its columns), which the diff expects and a model
+// need not state.
+func fkIndex(t *TableDef, ix *IndexDef) bool {
+	fk := t.ForeignKey(ix.Name)
+	return !ix.Unique && fk != nil && slices.Equal(fk.Columns, ix.Columns)
 }
