@@ -204,7 +204,17 @@ func (sy *syncer) name() {
 				name = model + exportName(c.Name)
 			}
 			sy.enumTypes[t.Name+"."+c.Name] = name
-			if _, exists := sy.p.src.types[name]; exists || written[name] {
+			if _, exists := sy.p.src.types[name]; exists {
+				have, ok := sy.p.src.enumValues(name)
+				if !ok {
+					have = sy.p.src.constsOf[name]
+				}
+				if !slices.Equal(have, c.Values) {
+					sy.note("enum type %s has the members %v, column %s.%s %v: change the type by hand", name, have, t.Name, c.Name, c.Values)
+				}
+				continue
+			}
+			if written[name] {
 				continue
 			}
 			written[name] = true

@@ -84,6 +84,7 @@ func (sy *syncer) editStruct(m *syncModel, t *TableDef) (edit, bool) {
 			}
 			col := t.Column(column)
 			if col == nil {
+				delete(names, n.Name) // free for a relation of that name
 				sy.note("model %s: field %s removed: table %s has no column %s", m.goName, n.Name, t.Name, column)
 				keep = false
 				continue
