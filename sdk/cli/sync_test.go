@@ -69,6 +69,25 @@ func TestModelsSync(t *testing.T) {
 			if r := s.ok("models:sync"); strings.TrimSpace(r.stdout) != "models are up to date" {
 				t.Fatalf("a second models:sync printed %s; want up to date", r)
 			}
+			if r := s.ok("models:sync", "--from", "migrations"); strings.TrimSpace(r.stdout) != "models are up to date" {
+				t.Fatalf("models:sync --from migrations printed %s; want up to date", r)
+			}
+			schemaSQL := filepath.Join(s.dir, "schema.sql")
+			if err := os.WriteFile(schemaSQL, []byte(usersTable[e.name]+";\nCREATE TABLE tags (id BIGINT PRIMARY KEY, label VARCHAR(50) NOT NULL);\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r = s.ok("models:sync", "--schema", "schema.sql", "--dry-run")
+			for _, want := range []string{"--- /dev/null\n+++ b/models/tag.go\n", "+type Tag struct {", "+\tLabel string `db:\"label\" hoist:\"size:50\"`"} {
+				if !strings.Contains(r.stdout, want) {
+					t.Fatalf("--schema --dry-run printed:\n%s\nwant it to contain %q", r.stdout, want)
+				}
+			}
+			if err := os.WriteFile(schemaSQL, []byte("CREATE TABLE a (id BIGINT PRIMARY KEY);\n\nCREATE TABLE oops (;\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := s.run("models:sync", "--schema", "schema.sql"); r.code != 1 || !strings.Contains(r.stderr, "schema.sql:3:") {
+				t.Fatalf("a broken schema file: %s; want exit 1 naming schema.sql:3", r)
+			}
 		})
 	}
 }
