@@ -40,6 +40,7 @@ TABLE ... statements), run in such a scratch database.`,
 	}
 	dry := cmd.Flags().Bool("dry-run", false, "print the changes as a unified diff instead of writing them")
 	create := cmd.Flags().Bool("create", true, "write a model file for each table without a model")
+	sqlNull := cmd.Flags().Bool("sql-null", false, "write new nullable fields as sql.Null[T] instead of *T")
 	from := cmd.Flags().String("from", "database", "read the schema from: database or migrations")
 	schemaFile := cmd.Flags().String("schema", "", "read the schema a SQL file declares (run in a scratch database)")
 	cmd.RunE = t.action(func(c *command, _ []string) error {
@@ -80,7 +81,7 @@ TABLE ... statements), run in such a scratch database.`,
 		if err != nil {
 			return err
 		}
-		res, err := schema.Sync(live, schema.SyncOptions{Dir: c.cfg.Models, NoCreate: !*create})
+		res, err := schema.Sync(live, schema.SyncOptions{Dir: c.cfg.Models, NoCreate: !*create, SQLNull: *sqlNull})
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,8 @@ type SyncOptions struct {
 	// NoCreate leaves tables without a model alone instead of writing a
 	// new model file for each (models:sync --create=false).
 	NoCreate bool
+	// SQLNull writes new nullable fields as sql.Null[T] instead of *T.
+	SQLNull bool
 }
 
 // SyncFile is one file Sync would change: Old is nil for a new file.
@@ -59,7 +61,7 @@ func Sync(s *Schema, opts SyncOptions) (*SyncResult, error) {
 			p.name = fileWord(filepath.Base(opts.Dir))
 		}
 	}
-	sy := &syncer{s: s, p: p, goNames: map[string]string{}, enumTypes: map[string]string{}, create: !opts.NoCreate}
+	sy := &syncer{s: s, p: p, goNames: map[string]string{}, enumTypes: map[string]string{}, create: !opts.NoCreate, sqlNull: opts.SQLNull}
 	sy.name()
 	res := &SyncResult{}
 	for _, f := range p.files {
@@ -161,6 +163,7 @@ type syncer struct {
 	s         *Schema
 	p         *syncPackage
 	create    bool
+	sqlNull   bool
 	goNames   map[string]string // table → model type
 	enumTypes map[string]string // "table.column" → enum type
 	newEnums  []*EnumDef        // enum types to write, by type name

@@ -218,6 +218,10 @@ func mapField(goName, column, hoist string, ft fieldType) string {
 func (sy *syncer) wantFieldType(spelled string) fieldType {
 	ft := fieldType{spelled: spelled}
 	base := strings.TrimPrefix(spelled, "*")
+	if inner, ok := strings.CutPrefix(spelled, "sql.Null["); ok {
+		base = strings.TrimSuffix(inner, "]")
+		ft.nullable = true
+	}
 	switch base {
 	case "int64", "int32", "int16", "bool", "string", "float64", "float32":
 		ft.kind = base
@@ -243,7 +247,7 @@ func (sy *syncer) wantFieldType(spelled string) fieldType {
 			}
 		}
 	}
-	ft.nullable = strings.HasPrefix(spelled, "*")
+	ft.nullable = ft.nullable || strings.HasPrefix(spelled, "*")
 	return ft
 }
 
@@ -343,6 +347,9 @@ func (sy *syncer) goField(model string, t *TableDef, col *ColumnDef) (typ, tag s
 	pk := slices.Contains(t.PrimaryKey, col.Name)
 	if pk {
 		opts = append(opts, "pk")
+		if col.Nullable {
+			sy.note("table %s: key column %s may hold NULL (SQLite allows it without NOT NULL); a model's key is NOT NULL", t.Name, col.Name)
+		}
 	}
 	if col.AutoIncrement {
 		opts = append(opts, "autoincrement")
@@ -389,7 +396,11 @@ func (sy *syncer) goField(model string, t *TableDef, col *ColumnDef) (typ, tag s
 		sy.note("table %s, column %s: type %s has no Go type in the mapping; written as string (text)", t.Name, col.Name, col.Raw)
 	}
 	if col.Nullable && !pk {
-		typ = "*" + typ
+		if sy.sqlNull {
+			typ = "sql.Null[" + typ + "]"
+		} else {
+			typ = "*" + typ
+		}
 	}
 	for _, kind := range []string{"unique", "index"} {
 		var names []string

@@ -25,7 +25,7 @@ var syncSQL = map[string][]string{
 	},
 	"sqlite": {
 		`CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL DEFAULT 'PENDING' CHECK ("status" IN ('PENDING', 'PAID')), qty INT NOT NULL, shipped_on DATE)`,
-		`CREATE TABLE audit_logs (id BIGINT PRIMARY KEY, line TEXT NOT NULL)`,
+		`CREATE TABLE audit_logs (id BIGINT NOT NULL PRIMARY KEY, line TEXT NOT NULL)`, // without NOT NULL, SQLite lets the key hold NULL, which no model says
 	},
 }
 
@@ -48,24 +48,28 @@ func TestSyncWithoutMetadata(t *testing.T) {
 		}
 		dir := filepath.Join(t.TempDir(), "models")
 		writeModels(t, dir, map[string]string{"order.go": "package models\n\nimport \"time\"\n\n// Order is a purchase.\ntype Order struct {\n\tID int64 `db:\"id\"`\n\tQty int64 `db:\"qty\"` // how many\n\tShippedOn time.Time `db:\"shipped_on\"`\n}\n"})
-		sync := func() *schema.SyncResult {
+		sync := func(dir string, opts schema.SyncOptions) *schema.SyncResult {
 			t.Helper()
+			opts.Dir = dir
 			live, err := schema.InspectWithMetadata(ctx, db.DB, db.Dialect, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := schema.Sync(live, schema.SyncOptions{Dir: dir, NoCreate: true})
+			res, err := schema.Sync(live, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range res.Files {
+				if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(f.Path, f.New, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			return res
 		}
-		sync()
+		sync(dir, schema.SyncOptions{NoCreate: true})
 		got := readModels(t, dir)
 		flat := strings.Join(strings.Fields(got), " ")
 		if strings.Contains(got, "audit_log") {
@@ -80,20 +84,36 @@ func TestSyncWithoutMetadata(t *testing.T) {
 				t.Errorf("the synced models lack %q:\n%s", want, got)
 			}
 		}
-		if again := sync(); len(again.Files) != 0 {
-			t.Errorf("a second sync changed %s", schema.UnifiedDiff(again.Files[0].Path, again.Files[0].Old, again.Files[0].New))
+		check := func(dir string, opts schema.SyncOptions) {
+			t.Helper()
+			if again := sync(dir, opts); len(again.Files) != 0 {
+				t.Errorf("a second sync changed %s", schema.UnifiedDiff(again.Files[0].Path, again.Files[0].Old, again.Files[0].New))
+			}
+			models, err := schema.FromSource(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := schema.Compare(ctx, db.DB, db.Dialect, models.Schema, schema.DiffOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cs.Empty() {
+				t.Errorf("the synced models differ from the database they came from: %v", cs.Up)
+			}
+			goVet(t, dir)
 		}
-		models, err := schema.FromSource(dir)
-		if err != nil {
-			t.Fatal(err)
+		check(dir, schema.SyncOptions{NoCreate: true})
+
+		// SQLNull, into an empty directory: new models for both tables,
+		// the nullable date as sql.Null[time.Time].
+		nullDir := filepath.Join(t.TempDir(), "models")
+		sync(nullDir, schema.SyncOptions{SQLNull: true})
+		got = strings.Join(strings.Fields(readModels(t, nullDir)), " ")
+		for _, want := range []string{"=== audit_log.go", "ShippedOn sql.Null[time.Time] `db:\"shipped_on\" hoist:\"type:date\"`", "\"database/sql\""} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the models synced with SQLNull lack %q:\n%s", want, readModels(t, nullDir))
+			}
 		}
-		cs, err := schema.Compare(ctx, db.DB, db.Dialect, models.Schema, schema.DiffOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !cs.Empty() {
-			t.Errorf("the synced models differ from the database they came from: %v", cs.Up)
-		}
-		goVet(t, dir)
+		check(nullDir, schema.SyncOptions{SQLNull: true})
 	})
 }
