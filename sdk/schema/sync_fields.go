@@ -127,7 +127,6 @@ func (sy *syncer) editStruct(m *syncModel, t *TableDef) (edit, bool) {
 		if covered[col.Name] {
 			continue
 		}
-		changed = true
 		at := -1
 		for j := i - 1; j >= 0 && at < 0; j-- {
 			for k, c := range chunks {
@@ -136,9 +135,14 @@ func (sy *syncer) editStruct(m *syncModel, t *TableDef) (edit, bool) {
 				}
 			}
 		}
-		typ, tag := sy.goField(m.goName, t, col)
 		name := fieldName(col)
+		if names[name] {
+			sy.note("model %s: column %s would be the field %s, which the struct has for something else; not added", m.goName, col.Name, name)
+			continue
+		}
+		typ, tag := sy.goField(m.goName, t, col)
 		names[name] = true
+		changed = true
 		after[at] = append(after[at], name+" "+typ+" "+fieldTagText("", col.Name, tag))
 	}
 	var rels []string

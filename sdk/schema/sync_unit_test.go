@@ -52,3 +52,28 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Errorf("equal files: %q, want nothing", got)
 	}
 }
+
+// TestSyncFieldNameTaken: a new column whose field name the struct
+// already uses for something that is no column is not added (that
+// would not compile); a note says so, and the file stays as it was.
+func TestSyncFieldNameTaken(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "models")
+	src := "package models\n\n// Post is a post.\ntype Post struct {\n\tID int64 `db:\"id\" hoist:\"pk\"`\n\tTags []string `db:\"-\"` // loaded apart\n}\n"
+	writeModels(t, dir, map[string]string{"post.go": src})
+	live := &schema.Schema{Tables: []*schema.TableDef{{
+		Name:       "posts",
+		PrimaryKey: []string{"id"},
+		Columns:    []*schema.ColumnDef{{Name: "id", Type: schema.TypeBigInt}, {Name: "tags", Type: schema.TypeText}},
+	}}}
+	res, err := schema.Sync(live, schema.SyncOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 0 {
+		t.Fatalf("changed %s", schema.UnifiedDiff(res.Files[0].Path, res.Files[0].Old, res.Files[0].New))
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "column tags would be the field Tags, which the struct has for something else") {
+		t.Fatalf("notes %q; want the taken name said", res.Notes)
+	}
+}
