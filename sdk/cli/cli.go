@@ -171,7 +171,7 @@ func (t *tree) root() *cobra.Command {
 		t.initCmd(), t.makeMigrationCmd(), t.makeSeederCmd(), t.makeModelCmd(), t.makeFactoryCmd(),
 		t.migrateCmd(), t.rollbackCmd(), t.redoCmd(), t.statusCmd(), t.historyCmd(), t.repairCmd(), t.validateCmd(),
 		t.seedCmd(), t.resetCmd(), t.refreshCmd(),
-		t.generateCmd(), t.driftCmd(),
+		t.generateCmd(), t.driftCmd(), t.syncCmd(),
 	)
 	if t.fixed == nil { // they need the database itself, which a Migrator does not give
 		root.AddCommand(t.freshCmd(), t.wipeCmd())
