@@ -54,18 +54,32 @@ func TestValidateScratch(t *testing.T) {
 			t.Errorf("validate --scratch with a failing down: %s", r)
 		}
 		tableExists(t, db, "a", false) // the real database is untouched
-		var left int
+		// The scratch database of a failing run is dropped too. Other
+		// tests make scratch databases at the same time, so look for
+		// this run's own, by the name its report gives.
+		r = s.run("validate", "--scratch", "--json")
+		var failed struct {
+			Scratch struct {
+				Database string `json:"database"`
+			} `json:"scratch"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &failed); err != nil || !strings.HasPrefix(failed.Scratch.Database, "hoist_scratch_") && engine != "sqlite" {
+			t.Fatalf("validate --scratch --json names no scratch database: %v\n%s", err, r)
+		}
 		q := map[string]string{
-			"postgres": "SELECT COUNT(*) FROM pg_database WHERE datname LIKE 'hoist_scratch_%'",
-			"mysql":    "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'hoist_scratch_%'",
+			"postgres": "SELECT COUNT(*) FROM pg_database WHERE datname = $1",
+			"mysql":    "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
 		}[engine]
 		if q != "" {
-			if err := db.DB.QueryRow(q).Scan(&left); err != nil {
+			var left int
+			if err := db.DB.QueryRow(q, failed.Scratch.Database).Scan(&left); err != nil {
 				t.Fatal(err)
 			}
 			if left != 0 {
-				t.Errorf("%d scratch databases are left on the server", left)
+				t.Errorf("scratch database %s is left on the server", failed.Scratch.Database)
 			}
+		} else if _, err := os.Stat(failed.Scratch.Database); err == nil {
+			t.Errorf("scratch file %s is left behind", failed.Scratch.Database)
 		}
 	})
 }
