@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -178,30 +174,13 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 // including version upTo (all when 0; none when -1), and returns it
 // open, with the function that closes and drops it.
 func (c *command) replay(upTo int64) (*sql.DB, func(), error) {
-	live, err := c.cfg.dataSource()
+	cfg, name, dropDB, err := c.scratchDatabase()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("creating a scratch database to replay the migrations in: %w", err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	scratchName := "hoist_scratch_" + hex.EncodeToString(b)
-	var scratchURL string
-	var tmp string
-	if live.Engine == "sqlite" {
-		if tmp, err = os.MkdirTemp("", "hoist-generate-"); err != nil {
-			return nil, nil, err
-		}
-		scratchURL = "sqlite:" + filepath.Join(tmp, "scratch.db")
-	} else {
-		u, err := url.Parse(c.cfg.DatabaseURL)
-		if err != nil {
-			return nil, nil, usageError{err: err}
-		}
-		u.Path, u.RawPath = "/"+scratchName, ""
-		scratchURL = u.String()
-	}
-	scratch, err := ParseURL(scratchURL)
+	scratch, err := ParseURL(cfg.DatabaseURL)
 	if err != nil {
+		_ = dropDB()
 		return nil, nil, err
 	}
 	var opened []*sql.DB
@@ -209,22 +188,10 @@ func (c *command) replay(upTo int64) (*sql.DB, func(), error) {
 		for _, db := range opened {
 			db.Close() // closed again when the command ends, harmlessly
 		}
-		if tmp != "" {
-			os.RemoveAll(tmp)
-			return
-		}
-		if admin, err := openDB(c.ctx, scratch, scratch.admin); err == nil {
-			defer admin.Close()
-			if _, err := admin.ExecContext(c.ctx, "DROP DATABASE "+scratch.Dialect.QuoteIdent(scratchName)); err != nil {
-				c.out.printf("WARNING: could not drop the scratch database %s: %v\n", scratchName, err)
-			}
+		if err := dropDB(); err != nil {
+			c.out.printf("WARNING: could not drop the scratch database %s: %v\n", name, err)
 		}
 	}
-	if _, err := createDatabase(c.ctx, scratch); err != nil {
-		return nil, drop, fmt.Errorf("creating a scratch database to replay the migrations in: %w", err)
-	}
-	cfg := *c.cfg
-	cfg.DatabaseURL = scratchURL
 	n := len(c.dbs)
 	m, err := c.tree.factory(c.ctx, &cfg)
 	opened = append(opened, c.dbs[n:]...) // what the factory opened, closed before the drop

@@ -36,44 +36,11 @@ func (c *command) scratch() (*scratchReport, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	name := "hoist_scratch_" + hex.EncodeToString(suffix)
-	rep := &scratchReport{Engine: d.Engine, Database: name}
-	cfg := *c.cfg
-	var drop func() error
-	if d.Engine == "sqlite" {
-		dir, err := os.MkdirTemp("", "hoist-scratch-")
-		if err != nil {
-			return nil, nil, err
-		}
-		rep.Database = filepath.Join(dir, name+".db")
-		cfg.DatabaseURL = "sqlite:" + filepath.ToSlash(rep.Database)
-		drop = func() error { return os.RemoveAll(dir) }
-	} else {
-		u, err := url.Parse(c.cfg.DatabaseURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		u.Path, u.RawPath = "/"+name, ""
-		cfg.DatabaseURL = u.String()
-		admin, err := openDB(c.ctx, d, d.admin)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer admin.Close()
-		if _, err := admin.ExecContext(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name)); err != nil {
-			return nil, nil, fmt.Errorf("validate --scratch creates a throwaway database on the server, and could not: %w", err)
-		}
-		drop = func() error {
-			q := "DROP DATABASE IF EXISTS " + d.Dialect.QuoteIdent(name)
-			if d.Engine == "postgres" {
-				q += " WITH (FORCE)"
-			}
-			_, err := admin.ExecContext(context.WithoutCancel(c.ctx), q)
-			return err
-		}
+	cfg, name, drop, err := c.scratchDatabase()
+	if err != nil {
+		return nil, nil, fmt.Errorf("validate --scratch creates a throwaway database on the server, and could not: %w", err)
 	}
+	rep := &scratchReport{Engine: d.Engine, Database: name}
 	opened := len(c.dbs)
 	// The scratch run prints no progress lines: they would read as the
 	// real database's.
@@ -124,4 +91,53 @@ func (c *command) scratchRun(cfg *Config, rep *scratchReport) ([]string, error) 
 		}
 	}
 	return nil, nil
+}
+
+// scratchDatabase creates a throwaway database of the configured engine
+// on the configured server (for SQLite, a file in a temporary directory)
+// and returns a copy of the configuration that points at it, its name
+// (the file's path for SQLite), and the function that drops it. Its name
+// starts with hoist_scratch_.
+func (c *command) scratchDatabase() (cfg Config, name string, drop func() error, err error) {
+	d, err := c.cfg.dataSource()
+	if err != nil {
+		return cfg, "", nil, err
+	}
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	name = "hoist_scratch_" + hex.EncodeToString(suffix)
+	cfg = *c.cfg
+	if d.Engine == "sqlite" {
+		dir, err := os.MkdirTemp("", "hoist-scratch-")
+		if err != nil {
+			return cfg, "", nil, err
+		}
+		name = filepath.Join(dir, name+".db")
+		cfg.DatabaseURL = "sqlite:" + filepath.ToSlash(name)
+		return cfg, name, func() error { return os.RemoveAll(dir) }, nil
+	}
+	u, err := url.Parse(c.cfg.DatabaseURL)
+	if err != nil {
+		return cfg, "", nil, usageError{err: err}
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	cfg.DatabaseURL = u.String()
+	admin, err := openDB(c.ctx, d, d.admin)
+	if err != nil {
+		return cfg, "", nil, err
+	}
+	if _, err := admin.ExecContext(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name)); err != nil {
+		admin.Close()
+		return cfg, "", nil, err
+	}
+	drop = func() error {
+		defer admin.Close()
+		q := "DROP DATABASE IF EXISTS " + d.Dialect.QuoteIdent(name)
+		if d.Engine == "postgres" {
+			q += " WITH (FORCE)"
+		}
+		_, err := admin.ExecContext(context.WithoutCancel(c.ctx), q)
+		return err
+	}
+	return cfg, name, drop, nil
 }
