@@ -7,6 +7,8 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -166,8 +168,10 @@ func (t *tree) makeModelCmd() *cobra.Command {
 and timestamps, tagged with db column names for database/sql scanners such as
 sqlx. Its table is the plural of the name (users).
 
---all also writes its factory (make:factory), a seeder named after the table
-(make:seeder) and the migration that creates the table (make:migration).`,
+--all also writes its factory (make:factory), the migration that creates the
+table (make:migration) and a seeder named after that migration's version and
+the table (20261122093000_users): seeders run in name order, so each table is
+seeded after the tables created before it, which its foreign keys can refer to.`,
 		Example: `  hoist make:model User
   hoist make:model "blog post" --all`,
 		Args: minArgs(1, "the model's name, such as: make:model User"),
@@ -191,13 +195,13 @@ sqlx. Its table is the plural of the name (users).
 				return err
 			}
 			migration := "create_" + table + "_table"
-			fac, err := c.factoryFile(name, typeName, modelPkg, src)
+			fac, err := c.factoryFile(name, typeName, table, modelPkg, src)
 			if err != nil {
 				return err
 			}
 			files = append(files,
 				newFile{filepath.Join(c.cfg.Migrations, version+"_"+migration+".sql"), []byte(sqlMigration(c.engine(), migration))},
-				newFile{filepath.Join(c.cfg.Seeds, table+".sql"), []byte(seeder(table, table))},
+				newFile{filepath.Join(c.cfg.Seeds, version+"_"+table+".sql"), []byte(seeder(version+"_"+table, table))},
 				fac)
 		}
 		return c.write(files...)
@@ -210,9 +214,11 @@ func (t *tree) makeFactoryCmd() *cobra.Command {
 		Use:     "make:factory MODEL",
 		GroupID: groupProject,
 		Short:   "Write a factory function for a model",
-		Long: `Write factories/<name>.go: a function that returns the n-th value of a model
-for tests and seeders, with defaults made from n for its string, number and
-time fields, and overrides applied in turn. The model is read from the models
+		Long: `Write factories/<name>.go: a testkit.Factory for the model's table (the plural
+of the name), whose n-th row has defaults made from n for its string, number
+and time fields. The key field (ID, column id) is left at zero, so the
+database numbers the rows the factory inserts and the application's next
+insert does not collide with them. The model is read from the models
 directory; its import path comes from go.mod.`,
 		Example: `  hoist make:factory User`,
 		Args:    minArgs(1, "the model's name, such as: make:factory User"),
@@ -234,7 +240,7 @@ directory; its import path comes from go.mod.`,
 		if err != nil {
 			return err
 		}
-		fac, err := c.factoryFile(name, typeName, f.Name.Name, src)
+		fac, err := c.factoryFile(name, typeName, pluralize(name), f.Name.Name, src)
 		if err != nil {
 			return err
 		}
@@ -244,8 +250,8 @@ directory; its import path comes from go.mod.`,
 }
 
 // factoryFile builds the factory of typeName, declared in the model
-// source src of package modelPkg.
-func (c *command) factoryFile(name, typeName, modelPkg string, src []byte) (newFile, error) {
+// source src of package modelPkg, whose rows go to table.
+func (c *command) factoryFile(name, typeName, table, modelPkg string, src []byte) (newFile, error) {
 	imp, err := importPath(c.cfg.Models)
 	if err != nil {
 		return newFile{}, fmt.Errorf("make:factory imports the models package: %w", err)
@@ -254,7 +260,7 @@ func (c *command) factoryFile(name, typeName, modelPkg string, src []byte) (newF
 	if err != nil {
 		return newFile{}, err
 	}
-	out, err := factory(packageName(c.cfg.Factories), modelPkg, imp, typeName, fields)
+	out, err := factory(packageName(c.cfg.Factories), modelPkg, imp, typeName, table, fields)
 	if err != nil {
 		return newFile{}, err
 	}
@@ -304,6 +310,9 @@ func modelFields(src []byte, typeName string) ([]factoryField, error) {
 			}
 			var out []factoryField
 			for _, fld := range st.Fields.List {
+				if isKeyField(fld) {
+					continue // the database numbers it
+				}
 				for _, n := range fld.Names {
 					if v := defaultValue(n.Name, fld.Type); n.IsExported() && v != "" {
 						out = append(out, factoryField{n.Name, v})
@@ -314,6 +323,20 @@ func modelFields(src []byte, typeName string) ([]factoryField, error) {
 		}
 	}
 	return nil, fmt.Errorf("no struct %s", typeName)
+}
+
+// isKeyField reports whether fld is the key column id, which testkit.Factory
+// leaves out of the INSERT while it is zero.
+func isKeyField(fld *ast.Field) bool {
+	if fld.Tag != nil {
+		tag, err := strconv.Unquote(fld.Tag.Value)
+		if err == nil {
+			if col, ok := reflect.StructTag(tag).Lookup("db"); ok {
+				return strings.Split(col, ",")[0] == "id"
+			}
+		}
+	}
+	return len(fld.Names) == 1 && strings.EqualFold(fld.Names[0].Name, "id")
 }
 
 // defaultValue is a Go expression for a field's value in the n-th model.

@@ -33,7 +33,7 @@ import (
 )
 
 func main() {
-	_, _ = factories.Post(1), factories.User(2)
+	_, _ = factories.Post.Build(), factories.User.Build()
 	db, err := sql.Open("sqlite", os.Getenv("APP_DB"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -106,7 +106,7 @@ func TestGeneratedApp(t *testing.T) {
 	golden(t, "generated/widgets_migration.go", normalizeVersion(read(t, filepath.Join(s.dir, "migrations"), "_create_widgets_table.go")))
 	golden(t, "generated/post_model.go", read(t, filepath.Join(s.dir, "models"), "post.go"))
 	golden(t, "generated/post_factory.go", read(t, filepath.Join(s.dir, "factories"), "post.go"))
-	golden(t, "generated/posts_seeder.sql", read(t, filepath.Join(s.dir, "seeds"), "posts.sql"))
+	golden(t, "generated/posts_seeder.sql", reSeedVersion.ReplaceAllString(read(t, filepath.Join(s.dir, "seeds"), "_posts.sql"), "VERSION_"))
 
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	for _, args := range [][]string{{"vet", "./..."}, {"build", "-o", "myapp", "."}} {
@@ -167,7 +167,10 @@ func read(t *testing.T, dir, suffix string) string {
 	return ""
 }
 
-var reVersion = regexp.MustCompile(`\b\d{14}\b`)
+var (
+	reVersion     = regexp.MustCompile(`\b\d{14}\b`)
+	reSeedVersion = regexp.MustCompile(`\b\d{14}_`) // the version a seeder's name starts with
+)
 
 // normalizeVersion replaces the 14-digit timestamp versions in a
 // generated file.

@@ -108,7 +108,9 @@ func goMigration(pkg, varName, version, name, engine string) ([]byte, error) {
 func seeder(name, table string) string {
 	example := "INSERT INTO users (email) VALUES ('admin@example.com');"
 	if table != "" {
-		example = "INSERT INTO " + table + " (id) VALUES (1);"
+		// The id is left to the database, as the factories leave it, so
+		// that the application's next insert does not collide with it.
+		example = "INSERT INTO " + table + " (created_at) VALUES (CURRENT_TIMESTAMP);"
 	}
 	return fmt.Sprintf(`-- Seeder %[1]s: "hoist seed %[1]s" runs it, and "hoist seed" runs every seeder
 -- in name order, each in a transaction, at every call. To run it the first
@@ -142,38 +144,35 @@ import (
 {{.Imports}}
 )
 
-// {{.Type}} returns the n-th {{.Model}}.{{.Type}} of a sequence, for tests and
-// seeders: its fields hold defaults made from n, then each override
-// changes it in turn.
+// {{.Type}} makes rows of the {{.Table}} table for tests: the n-th row holds
+// defaults made from n, and the key is left at zero so the database numbers
+// it (testkit.Factory leaves a zero id out of the INSERT).
 //
-//	v := {{.Package}}.{{.Type}}(1, func(v *{{.Model}}.{{.Type}}) { /* change fields */ })
-func {{.Type}}(n int, overrides ...func(*{{.Model}}.{{.Type}})) {{.Model}}.{{.Type}} {
+//	u := {{.Package}}.{{.Type}}.Create(t, db, func(v *{{.Model}}.{{.Type}}) { /* change fields */ })
+//	v := {{.Package}}.{{.Type}}.Build() // not inserted
+var {{.Type}} = testkit.NewFactory("{{.Table}}", func(n int) {{.Model}}.{{.Type}} {
 {{- if .Now}}
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Second)
 {{- end}}
-	v := {{.Model}}.{{.Type}}{
+	return {{.Model}}.{{.Type}}{
 {{- range .Fields}}
 		{{.Name}}: {{.Value}},
 {{- end}}
 	}
-	for _, o := range overrides {
-		o(&v)
-	}
-	return v
-}
+})
 `))
 
 // factoryField is one field a factory sets.
 type factoryField struct{ Name, Value string }
 
 // factory is the text of a new factory file.
-func factory(pkg, modelPkg, modelImport, typeName string, fields []factoryField) ([]byte, error) {
+func factory(pkg, modelPkg, modelImport, typeName, table string, fields []factoryField) ([]byte, error) {
 	data := struct {
-		Package, Model, Type string
-		Imports              string
-		Fields               []factoryField
-		Now                  bool
-	}{Package: pkg, Model: modelPkg, Type: typeName, Fields: fields}
+		Package, Model, Type, Table string
+		Imports                     string
+		Fields                      []factoryField
+		Now                         bool
+	}{Package: pkg, Model: modelPkg, Type: typeName, Table: table, Fields: fields}
 	uses := func(s string) bool {
 		for _, f := range fields {
 			if strings.Contains(f.Value, s) {
@@ -192,7 +191,7 @@ func factory(pkg, modelPkg, modelImport, typeName string, fields []factoryField)
 	if len(std) > 0 {
 		data.Imports = strings.Join(std, "\n") + "\n\n"
 	}
-	data.Imports += `"` + modelImport + `"`
+	data.Imports += `"` + modelImport + `"` + "\n\t\"github.com/hoistdb/hoist/testkit\""
 	return render(factoryTmpl, data)
 }
 
