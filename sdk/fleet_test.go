@@ -1,0 +1,289 @@
+package sdk_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/testkit"
+)
+
+// fleetMigrations is lifecycleFS and a Go migration: 4 migrations, in SQL
+// files of each layout and Go, all with unqualified names.
+func fleetOptions() sdk.FleetOption {
+	return sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin), quiet())
+}
+
+const fleetMigrationCount = 4
+
+// createSchemas creates n schemas named prefix_00, prefix_01, ...
+func createSchemas(t *testing.T, db *testkit.DB, prefix string, n int) []string {
+	t.Helper()
+	var names []string
+	for i := range n {
+		s := fmt.Sprintf("%s_%02d", prefix, i)
+		if _, err := db.DB.Exec("CREATE SCHEMA " + s); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, s)
+	}
+	return names
+}
+
+// historyCount counts the applied history rows of schema.
+func historyCount(t *testing.T, db *sql.DB, schema string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM " + schema + ".hoist_migrations WHERE state = 'applied'").Scan(&n); err != nil {
+		t.Fatalf("%s: %v", schema, err)
+	}
+	return n
+}
+
+// TestFleetTwoPoolsShareTheWork: two fleets on separate pools migrate 20
+// tenant schemas at once; every migration is applied exactly once, in its
+// tenant's schema (the Go migration's unqualified INSERT included), and
+// nothing lands in public.
+func TestFleetTwoPoolsShareTheWork(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	names := createSchemas(t, db, "tenant", 20)
+	other, _ := openCounting(t, db)
+	var (
+		wg      sync.WaitGroup
+		results [2]*sdk.FleetResult
+		errs    [2]error
+	)
+	for i, pool := range []*sql.DB{db.DB, other} {
+		f, err := sdk.NewFleet(pool, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions(), sdk.WithFleetConcurrency(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = f.Up(ctx)
+		}()
+	}
+	wg.Wait()
+	applied := 0
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatalf("fleet %d: %v", i, errs[i])
+		}
+		if len(results[i].Targets) != len(names) {
+			t.Fatalf("fleet %d saw %d targets; want %d", i, len(results[i].Targets), len(names))
+		}
+		for _, tr := range results[i].Targets {
+			if tr.State != sdk.TargetApplied && tr.State != sdk.TargetUpToDate {
+				t.Fatalf("fleet %d: %s is %v", i, tr.Target, tr.State)
+			}
+			if tr.Result != nil {
+				applied += len(tr.Result.Applied)
+			}
+		}
+	}
+	if want := len(names) * fleetMigrationCount; applied != want {
+		t.Fatalf("the two fleets applied %d migrations in all; want each of %d exactly once", applied, want)
+	}
+	for _, s := range names {
+		if n := historyCount(t, db.DB, s); n != fleetMigrationCount {
+			t.Fatalf("%s has %d applied rows; want %d", s, n, fleetMigrationCount)
+		}
+		var admins int
+		if err := db.DB.QueryRow("SELECT count(*) FROM " + s + ".users WHERE name = 'admin'").Scan(&admins); err != nil || admins != 1 {
+			t.Fatalf("%s.users: %d admins, %v; want the Go migration's one row", s, admins, err)
+		}
+	}
+	if tableExists(t, db, "users") || tableExists(t, db, "hoist_migrations") {
+		t.Fatal("a fleet migration created a table in public")
+	}
+}
+
+// failingTenant makes the create_posts migration fail in schema: the
+// table is there already.
+func failingTenant(t *testing.T, db *testkit.DB, schema string) {
+	t.Helper()
+	if _, err := db.DB.Exec("CREATE TABLE " + schema + ".posts (id INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFleetFailurePolicies: one tenant whose second migration fails.
+// Stopping at the first failure leaves the later tenants untouched and
+// says so; going on completes every other tenant. Both report the failed
+// one with its file, and Status shows the matrix.
+func TestFleetFailurePolicies(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []sdk.FailurePolicy{sdk.FleetStopAtFirst, sdk.FleetContinue} {
+		t.Run(fmt.Sprint(policy), func(t *testing.T) {
+			t.Parallel()
+			db := testkit.Postgres(t)
+			ctx := testContext(t)
+			names := createSchemas(t, db, "tenant", 6)
+			failingTenant(t, db, "tenant_02")
+			f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), fleetOptions(),
+				sdk.WithFleetConcurrency(1), sdk.WithFailurePolicy(policy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.Up(ctx)
+			var me *sdk.MigrationError
+			if !errors.As(err, &me) || me.Version != 2 || !strings.Contains(err.Error(), "tenant_02") || !strings.Contains(me.File, "0002_create_posts") {
+				t.Fatalf("Up: %v; want tenant_02's MigrationError at version 2, file 0002_create_posts", err)
+			}
+			for i, tr := range res.Targets {
+				want := sdk.TargetApplied
+				switch {
+				case i == 2:
+					want = sdk.TargetFailed
+				case i > 2 && policy == sdk.FleetStopAtFirst:
+					want = sdk.TargetNotReached
+				}
+				if tr.State != want {
+					t.Fatalf("%s: %v; want %v", tr.Target, tr.State, want)
+				}
+			}
+			st, err := f.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range st {
+				want := "up to date"
+				switch {
+				case i == 2:
+					want = fmt.Sprintf("pending %d", fleetMigrationCount-1)
+				case i > 2 && policy == sdk.FleetStopAtFirst:
+					want = fmt.Sprintf("pending %d", fleetMigrationCount)
+				}
+				if s.String() != want || s.Target != names[i] {
+					t.Fatalf("Status row %d: %s %s; want %s %s", i, s.Target, s, names[i], want)
+				}
+			}
+			// Fixed, the next run completes the fleet: each target keeps its
+			// own history.
+			if _, err := db.DB.Exec("DROP TABLE tenant_02.posts"); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := f.Up(ctx); err != nil || res.Count(sdk.TargetUpToDate)+res.Count(sdk.TargetApplied) != len(names) {
+				t.Fatalf("second Up: %v", err)
+			}
+		})
+	}
+}
+
+// TestFleetNoopBootIsAFewStatements: 50 up-to-date tenant schemas cost
+// three statements in all (the pattern's schema list, the catalog query
+// for history tables, one UNION ALL of the histories), and a target list
+// two.
+func TestFleetNoopBootIsAFewStatements(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	names := createSchemas(t, db, "tenant", 50)
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions(), sdk.WithFleetConcurrency(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	counted, n := openCounting(t, db)
+	for _, tc := range []struct {
+		targets sdk.Targets
+		want    int64
+	}{{sdk.TargetPattern("tenant_*"), 3}, {sdk.TargetList(names...), 2}} {
+		f, err := sdk.NewFleet(counted, db.Dialect, tc.targets, fleetOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Store(0)
+		res, err := f.Up(ctx)
+		if err != nil || res.Count(sdk.TargetUpToDate) != len(names) {
+			t.Fatalf("no-op fleet Up: %v", err)
+		}
+		if got := n.Load(); got != tc.want {
+			t.Fatalf("a no-op boot of %d schemas sent %d statements; want %d", len(names), got, tc.want)
+		}
+	}
+	// A tenant whose history is not clearly up to date goes through its
+	// own boot, and only that one.
+	if _, err := db.DB.Exec("DELETE FROM tenant_07.hoist_migrations WHERE version = 4; DELETE FROM tenant_07.users"); err != nil {
+		t.Fatal(err)
+	}
+	f, err = sdk.NewFleet(counted, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Up(ctx)
+	if err != nil || res.Count(sdk.TargetApplied) != 1 || res.Targets[7].State != sdk.TargetApplied || len(res.Targets[7].Result.Applied) != 1 {
+		t.Fatalf("Up after tenant_07 lost version 4: %v %+v", err, res.Targets[7])
+	}
+}
+
+// TestFleetEnsure: Ensure creates a new tenant's schema and migrates it
+// in one call, then remembers: the second call sends nothing.
+func TestFleetEnsure(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	counted, n := openCounting(t, db)
+	f, err := sdk.NewFleet(counted, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Ensure(ctx, "tenant_new")
+	if err != nil || len(res.Applied) != fleetMigrationCount {
+		t.Fatalf("Ensure of a new tenant: %v, %v", err, res)
+	}
+	if got := historyCount(t, db.DB, "tenant_new"); got != fleetMigrationCount {
+		t.Fatalf("tenant_new has %d applied rows", got)
+	}
+	n.Store(0)
+	if res, err := f.Ensure(ctx, "tenant_new"); err != nil || len(res.Applied) != 0 {
+		t.Fatalf("second Ensure: %v, %v", err, res)
+	}
+	if got := n.Load(); got != 0 {
+		t.Fatalf("a second Ensure sent %d statements; want none", got)
+	}
+	if _, err := f.Ensure(ctx, "bad.name"); err == nil {
+		t.Fatal("Ensure of a dotted schema name succeeded")
+	}
+}
+
+// TestFleetTargets: a pattern lists only the matching schemas; a function
+// lists what it returns.
+func TestFleetTargets(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	createSchemas(t, db, "tenant", 3)
+	createSchemas(t, db, "other", 2)
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Targets(ctx)
+	if err != nil || strings.Join(got, ",") != "tenant_00,tenant_01,tenant_02" {
+		t.Fatalf("pattern targets: %v, %v", got, err)
+	}
+	f, err = sdk.NewFleet(db.DB, db.Dialect, sdk.TargetFunc(func(ctx context.Context) ([]string, error) {
+		return []string{"other_01"}, nil
+	}), fleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Up(ctx)
+	if err != nil || len(res.Targets) != 1 || res.Targets[0].State != sdk.TargetApplied {
+		t.Fatalf("func targets: %v, %+v", err, res)
+	}
+	if _, err := db.DB.Exec("SELECT 1 FROM other_00.hoist_migrations"); err == nil {
+		t.Fatal("other_00, not listed, was migrated")
+	}
+}
