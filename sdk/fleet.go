@@ -74,8 +74,9 @@ func (p FailurePolicy) String() string {
 }
 
 // DefaultFleetConcurrency is how many targets a Fleet migrates at once
-// unless [WithFleetConcurrency] says otherwise; it is lowered to fit the
-// pool's MaxOpenConns, as each target holds a connection for its lock.
+// unless [WithFleetConcurrency] says otherwise. Either is lowered to half
+// the pool's MaxOpenConns, as each running target holds a connection for
+// its lock and may read through the pool besides.
 const DefaultFleetConcurrency = 4
 
 // FleetOption configures a [Fleet].
@@ -144,8 +145,10 @@ func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOptio
 			return nil, fmt.Errorf("hoist: %w", err)
 		}
 	}
-	if max := db.Stats().MaxOpenConnections; max > 0 && c.concurrency > max {
-		c.concurrency = max
+	// A target may hold its lock connection while its migrator reads
+	// through the pool: half the pool leaves each running target room.
+	if open := db.Stats().MaxOpenConnections; open > 0 && c.concurrency > open/2 {
+		c.concurrency = max(1, open/2)
 	}
 	f := &Fleet{db: db, dialect: d, targets: targets, cfg: c,
 		migrators: map[string]*Migrator{}, ensured: map[string]bool{}, ensuring: map[string]*sync.Mutex{}}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hoistdb/hoist/sdk"
@@ -285,5 +286,63 @@ func TestFleetTargets(t *testing.T) {
 	}
 	if _, err := db.DB.Exec("SELECT 1 FROM other_00.hoist_migrations"); err == nil {
 		t.Fatal("other_00, not listed, was migrated")
+	}
+}
+
+// TestFleetCancelBetweenTargets: a context cancelled while the second
+// tenant migrates stops the run there. The first tenant is reported
+// applied, the second with a Result that matches its history (failed
+// with the context's error, or applied if its commit won the race), the rest not reached and untouched; the next run
+// completes the fleet.
+func TestFleetCancelBetweenTargets(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	names := createSchemas(t, db, "tenant", 5)
+	ctx, cancel := context.WithCancel(testContext(t))
+	var calls atomic.Int32
+	cancelling := sdk.GoMigration(5, "cancel_on_second_tenant",
+		func(ctx context.Context, tx sdk.Tx) error {
+			if calls.Add(1) == 2 {
+				cancel()
+			}
+			return nil
+		}, nil)
+	opts := sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, cancelling), quiet())
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), opts, sdk.WithFleetConcurrency(1), sdk.WithFailurePolicy(sdk.FleetContinue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Up(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up: %v; want context.Canceled", err)
+	}
+	want := []sdk.TargetState{sdk.TargetApplied, sdk.TargetFailed, sdk.TargetNotReached, sdk.TargetNotReached, sdk.TargetNotReached}
+	for i, tr := range res.Targets {
+		// Cancelled in its last migration, tenant_01 may have committed
+		// it or not: either is fine as long as it is reported truly.
+		if i == 1 && tr.State == sdk.TargetApplied {
+			continue
+		}
+		if tr.State != want[i] {
+			t.Fatalf("%s: %v; want %v", tr.Target, tr.State, want[i])
+		}
+	}
+	if got := historyCount(t, db.DB, "tenant_01"); got != len(res.Targets[1].Result.Applied) {
+		t.Fatalf("tenant_01: the Result lists %d applied, its history %d", len(res.Targets[1].Result.Applied), got)
+	}
+	for _, s := range names[2:] {
+		var reg sql.NullString
+		if err := db.DB.QueryRow("SELECT to_regclass('" + s + ".hoist_migrations')::text").Scan(&reg); err != nil || reg.Valid {
+			t.Fatalf("%s, not reached, has a history table (%v)", s, err)
+		}
+	}
+	res, err = f.Up(testContext(t))
+	if err != nil || res.Count(sdk.TargetUpToDate)+res.Count(sdk.TargetApplied) != len(names) {
+		t.Fatalf("the next run: %v", err)
+	}
+	for _, s := range names {
+		if got := historyCount(t, db.DB, s); got != fleetMigrationCount+1 {
+			t.Fatalf("%s has %d applied rows after the next run", s, got)
+		}
 	}
 }
