@@ -185,6 +185,11 @@ func (f *Fleet) newTarget(schema string) (*Migrator, error) {
 			return nil, fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets do not support such migrations yet", mig)
 		}
 	}
+	for _, sd := range m.seeds {
+		if sd.noTransaction {
+			return nil, fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets do not support such seeders yet", sd.name)
+		}
+	}
 	if m.scripter == nil {
 		return nil, fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())
 	}

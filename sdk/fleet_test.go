@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
@@ -344,5 +345,36 @@ func TestFleetCancelBetweenTargets(t *testing.T) {
 		if got := historyCount(t, db.DB, s); got != fleetMigrationCount+1 {
 			t.Fatalf("%s has %d applied rows after the next run", s, got)
 		}
+	}
+}
+
+// TestNewFleetRefuses: what a fleet cannot run under the tenant's search
+// path, or cannot name, fails at NewFleet, naming it, before anything is
+// sent.
+func TestNewFleetRefuses(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	noTx := fstest.MapFS{"0001_index.sql": {Data: []byte("-- +hoist up\n-- +hoist no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n")}}
+	noTxSeed := fstest.MapFS{"01_users.sql": {Data: []byte("-- +hoist no-transaction\nINSERT INTO users VALUES (1);\n")}}
+	for _, tc := range []struct {
+		name    string
+		targets sdk.Targets
+		opts    []sdk.FleetOption
+		want    string
+	}{
+		{"no-transaction migration", sdk.TargetList("a"), []sdk.FleetOption{sdk.WithTargetOptions(sdk.WithFS(noTx))}, "0001"},
+		{"no-transaction seeder", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(noTxSeed))}, "01_users"},
+		{"dotted schema", sdk.TargetList("a.b"), []sdk.FleetOption{fleetOptions()}, `"a.b"`},
+		{"bad pattern", sdk.TargetPattern("tenant_["), []sdk.FleetOption{fleetOptions()}, "tenant_["},
+		{"no targets", sdk.Targets{}, []sdk.FleetOption{fleetOptions()}, "no targets"},
+		{"zero concurrency", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithFleetConcurrency(0)}, "WithFleetConcurrency"},
+	} {
+		_, err := sdk.NewFleet(db.DB, db.Dialect, tc.targets, tc.opts...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: NewFleet: %v; want an error naming %s", tc.name, err, tc.want)
+		}
+	}
+	if _, err := sdk.NewFleet(testkit.SQLite(t).DB, testkit.SQLite(t).Dialect, sdk.TargetList("a"), fleetOptions()); err == nil {
+		t.Error("NewFleet on SQLite succeeded; fleets of schemas are PostgreSQL's")
 	}
 }
