@@ -272,7 +272,8 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 }
 
 // Ensure migrates one tenant's schema, creating the schema first if it
-// does not exist, and remembers its success: later calls for the same
+// does not exist, then runs the seeders given in [WithTargetOptions]
+// (a Once seeder runs once per tenant), and remembers its success: later calls for the same
 // tenant send nothing. It is meant for lazy migration per request and for
 // creating a new tenant in one call. Concurrent calls for one tenant run
 // once.
@@ -306,6 +307,11 @@ func (f *Fleet) Ensure(ctx context.Context, schema string) (*Result, error) {
 	res, err := m.Up(ctx)
 	if err != nil {
 		return res, err
+	}
+	if len(m.seeds) > 0 {
+		if _, err := m.Seed(ctx); err != nil {
+			return res, fmt.Errorf("hoist: seeding schema %s: %w", schema, err)
+		}
 	}
 	f.mu.Lock()
 	f.ensured[schema] = true

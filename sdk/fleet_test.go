@@ -230,7 +230,8 @@ func TestFleetNoopBootIsAFewStatements(t *testing.T) {
 }
 
 // TestFleetEnsure: Ensure creates a new tenant's schema and migrates it
-// in one call, then remembers: the second call sends nothing.
+// (and seeds it, given seeders) in one call, then remembers: the second
+// call sends nothing.
 func TestFleetEnsure(t *testing.T) {
 	t.Parallel()
 	db := testkit.Postgres(t)
@@ -253,6 +254,20 @@ func TestFleetEnsure(t *testing.T) {
 	}
 	if got := n.Load(); got != 0 {
 		t.Fatalf("a second Ensure sent %d statements; want none", got)
+	}
+	// With seeders, a new tenant is created, migrated and seeded in one
+	// call, its seed in its own schema.
+	seeds := fstest.MapFS{"10_owner.sql": {Data: []byte("-- +hoist once\nINSERT INTO users (id, name) VALUES (2, 'owner');\n")}}
+	seeded, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(seeds)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seeded.Ensure(ctx, "tenant_seeded"); err != nil {
+		t.Fatal(err)
+	}
+	var owners int
+	if err := db.DB.QueryRow("SELECT count(*) FROM tenant_seeded.users WHERE name = 'owner'").Scan(&owners); err != nil || owners != 1 {
+		t.Fatalf("tenant_seeded.users: %d owners, %v; want the seed's row", owners, err)
 	}
 	if _, err := f.Ensure(ctx, "bad.name"); err == nil {
 		t.Fatal("Ensure of a dotted schema name succeeded")
