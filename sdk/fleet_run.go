@@ -116,6 +116,10 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 			res.Targets[i].State, res.Targets[i].Err = TargetFailed, err
 			continue
 		}
+		if scan[s].noSchema {
+			res.Targets[i].State, res.Targets[i].Err = TargetFailed, fmt.Errorf("hoist: schema %s does not exist; create it, or use Fleet.Ensure, which does", s)
+			continue
+		}
 		if st, ok := scan[s]; ok && st.known && st.boot(m) == bootDone {
 			res.Targets[i].State = TargetUpToDate
 			continue
@@ -127,6 +131,9 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 		stopped atomic.Bool
 		sem     = make(chan struct{}, f.cfg.concurrency)
 	)
+	// A target that failed before any ran (a missing schema) stops the
+	// run as a failed migration would.
+	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
 	for _, i := range work {
 		if stopped.Load() || ctx.Err() != nil {
 			break
@@ -179,13 +186,19 @@ type TargetStatus struct {
 	FailedAt int64
 	// Changed: an applied migration's file no longer matches its checksum.
 	Changed bool
+	// NoSchema: the schema does not exist.
+	NoSchema bool
 }
 
 // UpToDate says whether nothing is pending, failed or changed.
-func (s TargetStatus) UpToDate() bool { return s.Pending == 0 && s.FailedAt == 0 && !s.Changed }
+func (s TargetStatus) UpToDate() bool {
+	return s.Pending == 0 && s.FailedAt == 0 && !s.Changed && !s.NoSchema
+}
 
 func (s TargetStatus) String() string {
 	switch {
+	case s.NoSchema:
+		return "no schema"
 	case s.FailedAt != 0:
 		return fmt.Sprintf("failed at %d", s.FailedAt)
 	case s.Changed:
@@ -220,9 +233,10 @@ func (f *Fleet) Status(ctx context.Context) ([]TargetStatus, error) {
 
 // targetScan is what fleetScan read of one target's history.
 type targetScan struct {
-	known   bool // the history was read (or is known to be missing)
-	missing bool // no history table
-	rows    []scanRow
+	known    bool // the history was read (or is known to be missing)
+	missing  bool // no history table
+	noSchema bool // no such schema
+	rows     []scanRow
 }
 
 type scanRow struct {
@@ -254,7 +268,7 @@ func (t targetScan) boot(m *Migrator) bootState {
 }
 
 func (t targetScan) status(m *Migrator, target string) TargetStatus {
-	s := TargetStatus{Target: target, Pending: len(m.migrations)}
+	s := TargetStatus{Target: target, Pending: len(m.migrations), NoSchema: t.noSchema}
 	if !t.known || t.missing {
 		return s
 	}
@@ -274,7 +288,7 @@ func (t targetScan) status(m *Migrator, target string) TargetStatus {
 const fleetScanChunk = 500
 
 // scan reads the history of every target: one catalog query per chunk
-// of targets finds which have a history table, one UNION ALL query per
+// of targets finds which schemas exist and which have a history table, one UNION ALL query per
 // chunk reads those tables. A chunk whose UNION ALL fails (a table
 // dropped in between) is left unknown, for each target's own boot.
 func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan, error) {
@@ -284,20 +298,28 @@ func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan
 		lits := make([]string, len(chunk))
 		for i, s := range chunk {
 			lits[i] = quoteLiteral(s)
-			out[s] = targetScan{known: true, missing: true}
 		}
-		rows, err := f.db.QueryContext(ctx, "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = "+quoteLiteral(DefaultTable)+" AND c.relkind IN ('r', 'p') AND n.nspname IN ("+strings.Join(lits, ", ")+")")
+		for _, s := range chunk {
+			out[s] = targetScan{known: true, missing: true, noSchema: true}
+		}
+		rows, err := f.db.QueryContext(ctx, "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = "+quoteLiteral(DefaultTable)+" AND c.relkind IN ('r', 'p')) FROM pg_namespace n WHERE n.nspname IN ("+strings.Join(lits, ", ")+")")
 		if err != nil {
 			return nil, fmt.Errorf("hoist: fleet: finding the targets' history tables: %w", err)
 		}
 		var have []string
 		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
+			var (
+				s       string
+				history bool
+			)
+			if err := rows.Scan(&s, &history); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			have = append(have, s)
+			out[s] = targetScan{known: true, missing: true}
+			if history {
+				have = append(have, s)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -303,6 +303,28 @@ func TestFleetTargets(t *testing.T) {
 	if _, err := db.DB.Exec("SELECT 1 FROM other_00.hoist_migrations"); err == nil {
 		t.Fatal("other_00, not listed, was migrated")
 	}
+	// A listed schema that does not exist fails alone, named, and Status
+	// says so; the others are migrated.
+	f, err = sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList("ghost", "other_00"), fleetOptions(), sdk.WithFailurePolicy(sdk.FleetContinue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = f.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "schema ghost does not exist") || res.Targets[0].State != sdk.TargetFailed || res.Targets[1].State != sdk.TargetApplied {
+		t.Fatalf("Up with a missing schema: %v, %+v", err, res.Targets)
+	}
+	createSchemas(t, db, "spare", 1)
+	stop, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList("ghost", "spare_00"), fleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := stop.Up(ctx); err == nil || res.Targets[1].State != sdk.TargetNotReached {
+		t.Fatalf("Up with a missing schema, stopping at the first failure: %v, %+v", err, res.Targets)
+	}
+	st, err := f.Status(ctx)
+	if err != nil || st[0].String() != "no schema" || !st[1].UpToDate() {
+		t.Fatalf("Status with a missing schema: %v, %v", st, err)
+	}
 }
 
 // TestFleetCancelBetweenTargets: a context cancelled while the second
