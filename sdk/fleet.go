@@ -86,6 +86,19 @@ type fleetConfig struct {
 	concurrency int
 	policy      FailurePolicy
 	opts        []Option
+	progress    func(TargetResult, int, int)
+}
+
+// WithFleetProgress calls fn as each target of [Fleet.Up] ends, with its
+// outcome, how many targets have ended and how many there are: enough
+// for a line such as "[412/1000] tenant_0412 applied 3". Calls come one
+// at a time, from the goroutines that run the targets; the targets found
+// up to date by the first reading are reported first, together.
+func WithFleetProgress(fn func(t TargetResult, done, total int)) FleetOption {
+	return func(c *fleetConfig) error {
+		c.progress = fn
+		return nil
+	}
 }
 
 // WithFleetConcurrency sets how many targets are migrated at once.

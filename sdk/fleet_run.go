@@ -130,7 +130,23 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 		wg      sync.WaitGroup
 		stopped atomic.Bool
 		sem     = make(chan struct{}, f.cfg.concurrency)
+		pmu     sync.Mutex
+		ended   int
 	)
+	report := func(t *TargetResult) {
+		if f.cfg.progress == nil {
+			return
+		}
+		pmu.Lock()
+		defer pmu.Unlock()
+		ended++
+		f.cfg.progress(*t, ended, len(res.Targets))
+	}
+	for i := range res.Targets {
+		if res.Targets[i].State != TargetNotReached {
+			report(&res.Targets[i])
+		}
+	}
 	// A target that failed before any ran (a missing schema) stops the
 	// run as a failed migration would.
 	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
@@ -162,6 +178,7 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 			default:
 				t.State = TargetUpToDate
 			}
+			report(t)
 		}(&res.Targets[i])
 	}
 	wg.Wait()

@@ -58,12 +58,19 @@ func TestFleetTwoPoolsShareTheWork(t *testing.T) {
 	names := createSchemas(t, db, "tenant", 20)
 	other, _ := openCounting(t, db)
 	var (
-		wg      sync.WaitGroup
-		results [2]*sdk.FleetResult
-		errs    [2]error
+		wg       sync.WaitGroup
+		results  [2]*sdk.FleetResult
+		errs     [2]error
+		progress [2][]int
 	)
 	for i, pool := range []*sql.DB{db.DB, other} {
-		f, err := sdk.NewFleet(pool, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions(), sdk.WithFleetConcurrency(3))
+		f, err := sdk.NewFleet(pool, db.Dialect, sdk.TargetPattern("tenant_*"), fleetOptions(), sdk.WithFleetConcurrency(3),
+			sdk.WithFleetProgress(func(tr sdk.TargetResult, done, total int) {
+				progress[i] = append(progress[i], done)
+				if total != len(names) || tr.Target == "" {
+					t.Errorf("progress: %+v %d/%d", tr, done, total)
+				}
+			}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,6 +95,16 @@ func TestFleetTwoPoolsShareTheWork(t *testing.T) {
 			}
 			if tr.Result != nil {
 				applied += len(tr.Result.Applied)
+			}
+		}
+	}
+	for i := range progress {
+		if len(progress[i]) != len(names) {
+			t.Fatalf("fleet %d reported progress %v; want once per target", i, progress[i])
+		}
+		for j, done := range progress[i] {
+			if done != j+1 {
+				t.Fatalf("fleet %d reported progress %v; want 1..%d, once per target", i, progress[i], len(names))
 			}
 		}
 	}
