@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -171,14 +172,16 @@ func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOptio
 	return f, nil
 }
 
-// checkSchemaName refuses a name that cannot stand for one schema in a
-// history table's dotted name.
+// checkSchemaName refuses a name that cannot stand for one schema in the
+// history table's name, which WithTable keeps to plain identifiers.
 func checkSchemaName(s string) error {
-	if s == "" || strings.ContainsAny(s, ".\x00") {
-		return fmt.Errorf("hoist: fleet target %q: a schema name must be non-empty, without a dot", s)
+	if !schemaName.MatchString(s) || len(s+"."+DefaultTable) > 63 {
+		return fmt.Errorf("hoist: fleet target %q: a schema name must be letters, digits and underscores, not starting with a digit, at most %d characters", s, 62-len(DefaultTable))
 	}
 	return nil
 }
+
+var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // newTarget builds the Migrator of schema. Its migration transactions
 // start with SET LOCAL search_path, so that the migrations' unqualified

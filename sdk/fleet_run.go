@@ -243,7 +243,17 @@ func (f *Fleet) Status(ctx context.Context) ([]TargetStatus, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = scan[s].status(m, s)
+		t := scan[s]
+		if !t.known { // its chunk changed under the query: read it alone
+			one, err := f.scan(ctx, []string{s})
+			if err != nil {
+				return nil, err
+			}
+			if t = one[s]; !t.known {
+				return nil, fmt.Errorf("hoist: fleet: reading the history of %s failed", s)
+			}
+		}
+		out[i] = t.status(m, s)
 	}
 	return out, nil
 }
@@ -385,6 +395,8 @@ func (f *Fleet) scanRows(ctx context.Context, query string, out map[string]targe
 	return rows.Err()
 }
 
-// quoteLiteral is a PostgreSQL string literal (standard_conforming_strings
-// on, the default since 9.1).
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// quoteLiteral is a PostgreSQL escape string literal, which reads the
+// same whatever standard_conforming_strings says.
+func quoteLiteral(s string) string {
+	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+}

@@ -419,6 +419,7 @@ func TestNewFleetRefuses(t *testing.T) {
 		{"no-transaction migration", sdk.TargetList("a"), []sdk.FleetOption{sdk.WithTargetOptions(sdk.WithFS(noTx))}, "0001"},
 		{"no-transaction seeder", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(noTxSeed))}, "01_users"},
 		{"dotted schema", sdk.TargetList("a.b"), []sdk.FleetOption{fleetOptions()}, `"a.b"`},
+		{"quoted schema", sdk.TargetList(`Tenant 'O\Brien"`), []sdk.FleetOption{fleetOptions()}, `a schema name must be letters`},
 		{"bad pattern", sdk.TargetPattern("tenant_["), []sdk.FleetOption{fleetOptions()}, "tenant_["},
 		{"no targets", sdk.Targets{}, []sdk.FleetOption{fleetOptions()}, "no targets"},
 		{"zero concurrency", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithFleetConcurrency(0)}, "WithFleetConcurrency"},
