@@ -433,3 +433,33 @@ func TestNewFleetRefuses(t *testing.T) {
 		t.Error("NewFleet on SQLite succeeded; fleets of schemas are PostgreSQL's")
 	}
 }
+
+// TestFleetTenantAddedWhileRunning: a schema created while a pattern
+// fleet runs is not part of that run (its targets were listed at the
+// start) and is migrated by the next one.
+func TestFleetTenantAddedWhileRunning(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	names := createSchemas(t, db, "tenant", 3)
+	adding := sdk.GoMigration(5, "add_tenant", func(ctx context.Context, tx sdk.Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS tenant_late")
+		return err
+	}, nil)
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetPattern("tenant_*"),
+		sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, adding), quiet()), sdk.WithFleetConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Up(ctx)
+	if err != nil || len(res.Targets) != len(names) || res.Count(sdk.TargetApplied) != len(names) {
+		t.Fatalf("first Up: %v, %+v", err, res)
+	}
+	res, err = f.Up(ctx)
+	if err != nil || len(res.Targets) != len(names)+1 || res.Count(sdk.TargetApplied) != 1 || res.Targets[len(names)].Target != "tenant_late" {
+		t.Fatalf("second Up: %v, %+v", err, res)
+	}
+	if got := historyCount(t, db.DB, "tenant_late"); got != fleetMigrationCount+1 {
+		t.Fatalf("tenant_late has %d applied rows", got)
+	}
+}
