@@ -205,6 +205,10 @@ type TargetStatus struct {
 	Changed bool
 	// NoSchema: the schema does not exist.
 	NoSchema bool
+	// LockedBy describes the session holding the target's migration lock
+	// (see [dialect.Lock]), for a target that is not up to date; "" when
+	// nobody holds it.
+	LockedBy string
 }
 
 // UpToDate says whether nothing is pending, failed or changed.
@@ -216,6 +220,8 @@ func (s TargetStatus) String() string {
 	switch {
 	case s.NoSchema:
 		return "no schema"
+	case s.LockedBy != "":
+		return "locked by " + s.LockedBy
 	case s.FailedAt != 0:
 		return fmt.Sprintf("failed at %d", s.FailedAt)
 	case s.Changed:
@@ -254,8 +260,32 @@ func (f *Fleet) Status(ctx context.Context) ([]TargetStatus, error) {
 			}
 		}
 		out[i] = t.status(m, s)
+		if !out[i].UpToDate() && !out[i].NoSchema {
+			if out[i].LockedBy, err = f.holder(ctx, m); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// holder describes who holds the lock of a target that is not up to
+// date, "" when nobody does: one query or two per such target, none for
+// the targets that are up to date. Under [LockLease] it says nothing.
+func (f *Fleet) holder(ctx context.Context, m *Migrator) (string, error) {
+	if m.lock.mode == LockLease {
+		return "", nil
+	}
+	conn, err := f.db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("hoist: fleet: connecting to ask for the lock of %s: %w", m.table, err)
+	}
+	defer conn.Close()
+	h, err := f.dialect.NewLock(conn, m.table).Holder(ctx)
+	if err != nil {
+		return "", fmt.Errorf("hoist: fleet: asking who holds the lock of %s: %w", m.table, err)
+	}
+	return h, nil
 }
 
 // targetScan is what fleetScan read of one target's history.

@@ -463,3 +463,45 @@ func TestFleetTenantAddedWhileRunning(t *testing.T) {
 		t.Fatalf("tenant_late has %d applied rows", got)
 	}
 }
+
+// TestFleetStatusLockedBy: a target being migrated by another session
+// shows in Status as locked by that session; the others do not.
+func TestFleetStatusLockedBy(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	names := createSchemas(t, db, "tenant", 2)
+	started, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free) // a failed test must not leave the runner blocked
+	blocking := sdk.GoMigration(5, "block", func(ctx context.Context, tx sdk.Tx) error {
+		close(started)
+		<-release
+		return nil
+	}, nil)
+	opts := sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, blocking), quiet())
+	other, _ := openCounting(t, db)
+	runner, err := sdk.NewFleet(other, db.Dialect, sdk.TargetList(names[0]), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := runner.Up(ctx); done <- err }()
+	<-started
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Status(ctx)
+	free()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(st[0].String(), "locked by pid ") || st[1].String() != fmt.Sprintf("pending %d", fleetMigrationCount+1) {
+		t.Fatalf("Status while tenant_00 is migrated: %q, %q; want tenant_00 locked by a pid, tenant_01 pending", st[0], st[1])
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
