@@ -2,14 +2,48 @@ package sdk_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"log"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/hoistdb/hoist/dialect/postgres"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
 )
+
+// ExampleNewFleet migrates every tenant_* schema at boot, then creates
+// and migrates a new tenant on its first request.
+func ExampleNewFleet() {
+	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	fleet, err := sdk.NewFleet(db, postgres.New(), sdk.TargetPattern("tenant_*"),
+		sdk.WithTargetOptions(sdk.WithFS(migrationsFS)),
+		sdk.WithFleetConcurrency(8),
+		sdk.WithFailurePolicy(sdk.FleetContinue),
+		sdk.WithFleetProgress(func(t sdk.TargetResult, done, total int) {
+			log.Printf("[%d/%d] %s %v", done, total, t.Target, t.State)
+		}))
+	if err != nil {
+		log.Fatal(err) // a bad migration file or option; nothing was sent
+	}
+	res, err := fleet.Up(ctx)
+	if err != nil {
+		log.Printf("%d of %d tenants failed: %v", res.Count(sdk.TargetFailed), len(res.Targets), err)
+	}
+	// Later, in a request for a tenant that may be new:
+	if _, err := fleet.Ensure(ctx, "tenant_0412"); err != nil {
+		log.Print(err)
+	}
+}
 
 // TestFleetTenantAddedWhileRunning: a schema created while a pattern
 // fleet runs is not part of that run (its targets were listed at the
