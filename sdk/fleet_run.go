@@ -1,0 +1,432 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TargetState is what a fleet run did to one target.
+type TargetState int
+
+const (
+	// TargetNotReached: the run stopped (a failure under
+	// [FleetStopAtFirst], or a cancelled context) before it began this
+	// target, which is as it was.
+	TargetNotReached TargetState = iota
+	// TargetUpToDate: nothing was pending, or another migrator applied it.
+	TargetUpToDate
+	// TargetApplied: this run applied migrations to the target.
+	TargetApplied
+	// TargetFailed: the target's run failed; Err says why, and Result
+	// lists what was applied before.
+	TargetFailed
+)
+
+func (s TargetState) String() string {
+	switch s {
+	case TargetNotReached:
+		return "not reached"
+	case TargetUpToDate:
+		return "up to date"
+	case TargetApplied:
+		return "applied"
+	case TargetFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("TargetState(%d)", int(s))
+}
+
+// TargetResult is one target's outcome in a [FleetResult].
+type TargetResult struct {
+	Target string
+	State  TargetState
+	Result *Result // nil unless the target's own run began
+	Err    error
+}
+
+// FleetResult is the outcome of [Fleet.Up], one entry per target in the
+// order the targets were listed.
+type FleetResult struct {
+	Targets  []TargetResult
+	Duration time.Duration
+}
+
+// Count returns how many targets ended in state s.
+func (r *FleetResult) Count(s TargetState) int {
+	n := 0
+	for _, t := range r.Targets {
+		if t.State == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Err joins the errors of the failed targets, each naming its target,
+// and says how many targets were not reached; nil when every target is
+// up to date.
+func (r *FleetResult) Err() error {
+	var errs []error
+	for _, t := range r.Targets {
+		if t.State == TargetFailed {
+			errs = append(errs, fmt.Errorf("fleet target %s: %w", t.Target, t.Err))
+		}
+	}
+	if n := r.Count(TargetNotReached); n > 0 {
+		errs = append(errs, fmt.Errorf("hoist: fleet: %d of %d targets not reached", n, len(r.Targets)))
+	}
+	return errors.Join(errs...)
+}
+
+// Up migrates every target, at most the fleet's concurrency at once, each
+// under its own lock with the boot protocol of [Migrator.Up]. It first
+// reads the history of every target in a few queries (fleetScan), and
+// runs only the targets that are not clearly up to date: a no-op boot of
+// the whole fleet sends a handful of queries, not one per target.
+//
+// Under [FleetStopAtFirst] a failure starts no further target; a
+// cancelled ctx starts none either, and the targets already running
+// report their own true outcome ([Migrator.Up]). The error is
+// [FleetResult.Err]; the FleetResult is never nil.
+func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
+	start := time.Now()
+	res := &FleetResult{}
+	names, err := f.Targets(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Targets = make([]TargetResult, len(names))
+	for i, s := range names {
+		res.Targets[i].Target = s
+	}
+	scan, err := f.scan(ctx, names)
+	if err != nil {
+		return res, err
+	}
+	var work []int
+	for i, s := range names {
+		m, err := f.Migrator(s)
+		if err != nil {
+			res.Targets[i].State, res.Targets[i].Err = TargetFailed, err
+			continue
+		}
+		if scan[s].noSchema {
+			res.Targets[i].State, res.Targets[i].Err = TargetFailed, fmt.Errorf("hoist: schema %s does not exist; create it, or use Fleet.Ensure, which does", s)
+			continue
+		}
+		if st, ok := scan[s]; ok && st.known && st.boot(m) == bootDone {
+			res.Targets[i].State = TargetUpToDate
+			continue
+		}
+		work = append(work, i)
+	}
+	var (
+		wg      sync.WaitGroup
+		stopped atomic.Bool
+		sem     = make(chan struct{}, f.cfg.concurrency)
+		pmu     sync.Mutex
+		ended   int
+	)
+	report := func(t *TargetResult) {
+		if f.cfg.progress == nil {
+			return
+		}
+		pmu.Lock()
+		defer pmu.Unlock()
+		ended++
+		f.cfg.progress(*t, ended, len(res.Targets))
+	}
+	for i := range res.Targets {
+		if res.Targets[i].State != TargetNotReached {
+			report(&res.Targets[i])
+		}
+	}
+	// A target that failed before any ran (a missing schema) stops the
+	// run as a failed migration would.
+	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
+	for _, i := range work {
+		if stopped.Load() || ctx.Err() != nil {
+			break
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if stopped.Load() || ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(t *TargetResult) {
+			defer func() { <-sem; wg.Done() }()
+			m, _ := f.Migrator(t.Target) // built above
+			r, err := m.Up(ctx)
+			t.Result = r
+			switch {
+			case err != nil:
+				t.State, t.Err = TargetFailed, err
+				if f.cfg.policy == FleetStopAtFirst {
+					stopped.Store(true)
+				}
+			case len(r.Applied) > 0:
+				t.State = TargetApplied
+			default:
+				t.State = TargetUpToDate
+			}
+			report(t)
+		}(&res.Targets[i])
+	}
+	wg.Wait()
+	res.Duration = time.Since(start)
+	if err := res.Err(); err != nil {
+		if ctx.Err() != nil {
+			err = errors.Join(err, context.Cause(ctx))
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// TargetStatus is one row of [Fleet.Status].
+type TargetStatus struct {
+	Target string
+	// Pending counts the migrations not applied to the target; all of
+	// them where it has no history table yet.
+	Pending int
+	// FailedAt is the version of a failed (or running) history row, 0
+	// when none.
+	FailedAt int64
+	// Changed: an applied migration's file no longer matches its checksum.
+	Changed bool
+	// NoSchema: the schema does not exist.
+	NoSchema bool
+	// LockedBy describes the session holding the target's migration lock
+	// (see [dialect.Lock]), for a target that is not up to date; "" when
+	// nobody holds it.
+	LockedBy string
+}
+
+// UpToDate says whether nothing is pending, failed or changed.
+func (s TargetStatus) UpToDate() bool {
+	return s.Pending == 0 && s.FailedAt == 0 && !s.Changed && !s.NoSchema
+}
+
+func (s TargetStatus) String() string {
+	switch {
+	case s.NoSchema:
+		return "no schema"
+	case s.LockedBy != "":
+		return "locked by " + s.LockedBy
+	case s.FailedAt != 0:
+		return fmt.Sprintf("failed at %d", s.FailedAt)
+	case s.Changed:
+		return "changed"
+	case s.Pending > 0:
+		return fmt.Sprintf("pending %d", s.Pending)
+	}
+	return "up to date"
+}
+
+// Status reads the state of every target in the same few queries as the
+// start of [Fleet.Up], taking no lock: a matrix of targets × state.
+func (f *Fleet) Status(ctx context.Context) ([]TargetStatus, error) {
+	names, err := f.Targets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scan, err := f.scan(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TargetStatus, len(names))
+	for i, s := range names {
+		m, err := f.Migrator(s)
+		if err != nil {
+			return nil, err
+		}
+		t := scan[s]
+		if !t.known { // its chunk changed under the query: read it alone
+			one, err := f.scan(ctx, []string{s})
+			if err != nil {
+				return nil, err
+			}
+			if t = one[s]; !t.known {
+				return nil, fmt.Errorf("hoist: fleet: reading the history of %s failed", s)
+			}
+		}
+		out[i] = t.status(m, s)
+		if !out[i].UpToDate() && !out[i].NoSchema {
+			if out[i].LockedBy, err = f.holder(ctx, m); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// holder describes who holds the lock of a target that is not up to
+// date, "" when nobody does: one query or two per such target, none for
+// the targets that are up to date. Under [LockLease] it says nothing.
+func (f *Fleet) holder(ctx context.Context, m *Migrator) (string, error) {
+	if m.lock.mode == LockLease {
+		return "", nil
+	}
+	conn, err := f.db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("hoist: fleet: connecting to ask for the lock of %s: %w", m.table, err)
+	}
+	defer conn.Close()
+	h, err := f.dialect.NewLock(conn, m.table).Holder(ctx)
+	if err != nil {
+		return "", fmt.Errorf("hoist: fleet: asking who holds the lock of %s: %w", m.table, err)
+	}
+	return h, nil
+}
+
+// targetScan is what fleetScan read of one target's history.
+type targetScan struct {
+	known    bool // the history was read (or is known to be missing)
+	missing  bool // no history table
+	noSchema bool // no such schema
+	rows     []scanRow
+}
+
+type scanRow struct {
+	version  int64
+	state    string
+	checksum []byte
+}
+
+// signed is the row as the boot query reads it: the version, negated
+// unless the row records an applied migration with a checksum.
+func (r scanRow) signed() int64 {
+	if r.state == string(StateApplied) && r.checksum != nil {
+		return r.version
+	}
+	return -r.version
+}
+
+// boot decides the target's boot state from its scanned rows with the
+// rules of a single Migrator's boot (up.go).
+func (t targetScan) boot(m *Migrator) bootState {
+	if t.missing {
+		return bootPending
+	}
+	var b bootCount
+	for _, r := range t.rows {
+		countBootRow(m, &b, r.signed(), r.checksum, math.MaxInt64)
+	}
+	return m.bootResult(b, math.MaxInt64)
+}
+
+func (t targetScan) status(m *Migrator, target string) TargetStatus {
+	s := TargetStatus{Target: target, Pending: len(m.migrations), NoSchema: t.noSchema}
+	if !t.known || t.missing {
+		return s
+	}
+	var b bootCount
+	for _, r := range t.rows {
+		if r.signed() < 0 && (s.FailedAt == 0 || r.version < s.FailedAt) {
+			s.FailedAt = r.version
+		}
+		countBootRow(m, &b, r.signed(), r.checksum, math.MaxInt64)
+	}
+	s.Pending = len(m.migrations) - b.applied
+	s.Changed = b.check && s.FailedAt == 0
+	return s
+}
+
+// fleetScanChunk bounds the schemas of one catalog or UNION ALL query.
+const fleetScanChunk = 500
+
+// scan reads the history of every target: one catalog query per chunk
+// of targets finds which schemas exist and which have a history table, one UNION ALL query per
+// chunk reads those tables. A chunk whose UNION ALL fails (a table
+// dropped in between) is left unknown, for each target's own boot.
+func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan, error) {
+	out := make(map[string]targetScan, len(names))
+	for lo := 0; lo < len(names); lo += fleetScanChunk {
+		chunk := names[lo:min(lo+fleetScanChunk, len(names))]
+		lits := make([]string, len(chunk))
+		for i, s := range chunk {
+			lits[i] = quoteLiteral(s)
+		}
+		for _, s := range chunk {
+			out[s] = targetScan{known: true, missing: true, noSchema: true}
+		}
+		rows, err := f.db.QueryContext(ctx, "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = "+quoteLiteral(DefaultTable)+" AND c.relkind IN ('r', 'p')) FROM pg_namespace n WHERE n.nspname IN ("+strings.Join(lits, ", ")+")")
+		if err != nil {
+			return nil, fmt.Errorf("hoist: fleet: finding the targets' history tables: %w", err)
+		}
+		var have []string
+		for rows.Next() {
+			var (
+				s       string
+				history bool
+			)
+			if err := rows.Scan(&s, &history); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[s] = targetScan{known: true, missing: true}
+			if history {
+				have = append(have, s)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(have) == 0 {
+			continue
+		}
+		parts := make([]string, len(have))
+		for i, s := range have {
+			parts[i] = "SELECT " + quoteLiteral(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s+"."+DefaultTable)
+			out[s] = targetScan{known: true}
+		}
+		if err := f.scanRows(ctx, strings.Join(parts, " UNION ALL "), out); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			for _, s := range have {
+				out[s] = targetScan{}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f *Fleet) scanRows(ctx context.Context, query string, out map[string]targetScan) error {
+	rows, err := f.db.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			s   string
+			r   scanRow
+			sum []byte
+		)
+		if err := rows.Scan(&s, &r.version, &r.state, &sum); err != nil {
+			return err
+		}
+		r.checksum = sum
+		t := out[s]
+		t.rows = append(t.rows, r)
+		out[s] = t
+	}
+	return rows.Err()
+}
+
+// quoteLiteral is a PostgreSQL escape string literal, which reads the
+// same whatever standard_conforming_strings says.
+func quoteLiteral(s string) string {
+	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+}
