@@ -69,6 +69,43 @@ func Example() {
 	// nothing to do
 }
 
+// A database changed by hand, here an index added outside the
+// migrations, shows as drift, with the SQL that undoes the change.
+func ExampleMigrator_Drift() {
+	db, done := exampleDB()
+	defer done()
+	ctx := context.Background()
+
+	m, err := sdk.New(db, sqlite.New(), sdk.WithFS(migrationsFS), silent)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		log.Fatal(err)
+	}
+	d, err := m.Drift(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d)
+
+	if _, err := db.ExecContext(ctx, "CREATE INDEX users_name_idx ON users (name)"); err != nil {
+		log.Fatal(err)
+	}
+	d, err = m.Drift(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(d)
+	// Output:
+	// no drift: the database is what its migrations make
+	// the database differs from what its migrations make (up to 2):
+	//   index users_name_idx on users is not in the migrations
+	//
+	// SQL that makes the database what the migrations say:
+	// DROP INDEX "users_name_idx";
+}
+
 func ExampleGoMigration() {
 	db, done := exampleDB()
 	defer done()
