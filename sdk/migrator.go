@@ -175,6 +175,10 @@ func (m *Migrator) Migrations() []Migration { return slices.Clone(m.migrations) 
 // Table returns the history table's name.
 func (m *Migrator) Table() string { return m.table }
 
+// DB returns the database the Migrator works on, for code that works
+// next to it, such as the mounted command's migrate:generate.
+func (m *Migrator) DB() *sql.DB { return m.db }
+
 // Dialect returns the dialect the Migrator was built with.
 func (m *Migrator) Dialect() dialect.Dialect { return m.dialect }
 

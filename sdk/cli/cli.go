@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/sdk/schema"
 )
 
 // Factory builds the Migrator that a command works on, from the
@@ -78,13 +79,36 @@ func WithTarget(url string) Option {
 	}
 }
 
+// WithModels gives migrate:generate the application's models as values,
+// read with [schema.FromModels] (the same mapping as from source:
+// docs/schema.md), instead of parsing the models directory: a tree
+// mounted over the application's Migrator ([Command]) then generates
+// migrations from the structs compiled into it, as
+// `myapp migrate:generate --name add_phone`. Pass each model as a value
+// or a pointer (User{}, &Post{}). Without it, migrate:generate parses
+// --models as the hoist command does.
+func WithModels(models ...any) Option {
+	return func(t *tree) error {
+		if len(models) == 0 {
+			return errors.New("cli: WithModels: no models")
+		}
+		ms, err := schema.FromModels(models...)
+		if err != nil {
+			return fmt.Errorf("cli: WithModels: %w", err)
+		}
+		t.models = ms
+		return nil
+	}
+}
+
 // tree builds and runs one command tree.
 type tree struct {
 	name    string
 	version string
 	factory Factory
-	fixed   *sdk.Migrator // Command: the application's own Migrator
-	target  *DataSource   // WithTarget: the fixed Migrator's database
+	fixed   *sdk.Migrator  // Command: the application's own Migrator
+	target  *DataSource    // WithTarget: the fixed Migrator's database
+	models  *schema.Models // WithModels: compiled-in models
 
 	// The outside world, replaced by tests.
 	env      envFunc

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hoistdb/hoist/dialect"
 	"github.com/hoistdb/hoist/sdk/schema"
 )
 
@@ -30,7 +31,9 @@ func (t *tree) generateCmd() *cobra.Command {
 		Long: `Compare the models (the Go structs in the models directory, read from source
 with their db and hoist tags; see docs/schema.md) with the database and write
 a new SQL migration, <version>_<name>.sql, whose up makes the database match
-the models and whose down undoes it, for the configured engine.
+the models and whose down undoes it, for the configured engine. Commands
+mounted in an application with cli.WithModels compare its compiled-in
+models instead.
 
 --from database (the default) compares with the live database. --from
 migrations replays the migrations into a scratch database on the same
@@ -56,9 +59,6 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 	noRenames := cmd.Flags().Bool("no-rename-detection", false, "write a dropped and an added column as such, unless renamed_from says otherwise")
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
-		if c.tree.fixed != nil {
-			return usagef("migrate:generate runs in the hoist command, which reads the models from source")
-		}
 		fileName := snake(*name)
 		if fileName == "" {
 			return usagef("the name %q has no letters or digits", *name)
@@ -66,31 +66,21 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 		if *from != "database" && *from != "migrations" {
 			return usagef("--from %s: want database or migrations", *from)
 		}
-		models, err := schema.FromSource(c.cfg.Models)
-		if err != nil {
-			return fmt.Errorf("%w (--models or HOIST_MODELS names the models directory)", err)
+		if c.tree.fixed != nil && *from == "migrations" {
+			return usagef("--from migrations runs in the hoist command, which can replay the migrations in a scratch database")
 		}
-		if len(models.Schema.Tables) == 0 {
-			return fmt.Errorf("no models in %s: a model is an exported struct with db or hoist tags", c.display(c.cfg.Models))
-		}
-		var db *sql.DB
-		d, err := c.cfg.dataSource()
+		models, err := c.models()
 		if err != nil {
 			return err
 		}
-		if *from == "migrations" {
-			var drop func()
-			db, drop, err = c.replay(0)
-			if drop != nil {
-				defer drop()
-			}
-		} else {
-			db, _, err = c.cfg.Open(c.ctx)
+		db, dl, drop, err := c.generateDB(*from == "migrations")
+		if drop != nil {
+			defer drop()
 		}
 		if err != nil {
 			return err
 		}
-		cs, err := schema.Compare(c.ctx, db, d.Dialect, models.Schema, schema.DiffOptions{
+		cs, err := schema.Compare(c.ctx, db, dl, models.Schema, schema.DiffOptions{
 			DropTables: *dropTables, NoRenameDetection: *noRenames, Renames: models.Renames})
 		if err != nil {
 			return err
@@ -103,7 +93,7 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 			c.out.println("schema is up to date")
 			return nil
 		}
-		script, err := cs.Render(d.Dialect)
+		script, err := cs.Render(dl)
 		if err != nil {
 			return err
 		}
@@ -127,7 +117,7 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 			text, err = cs.GoFile(packageName(dir), varName, v, fileName, models.Schema)
 			path = filepath.Join(dir, goFileName(version+"_"+fileName))
 		} else {
-			text, err = cs.SQLFile(d.Dialect)
+			text, err = cs.SQLFile(dl)
 		}
 		if err != nil {
 			return err
@@ -167,6 +157,49 @@ Nothing to change: "schema is up to date", no file, exit 0.`,
 		return nil
 	})
 	return cmd
+}
+
+// models returns the models given with WithModels, or else those of the
+// models directory, read from source.
+func (c *command) models() (*schema.Models, error) {
+	if c.tree.models != nil {
+		return c.tree.models, nil
+	}
+	models, err := schema.FromSource(c.cfg.Models)
+	if err != nil {
+		if c.tree.fixed != nil {
+			return nil, fmt.Errorf("%w (--models names the models directory; or mount the commands with cli.WithModels)", err)
+		}
+		return nil, fmt.Errorf("%w (--models or HOIST_MODELS names the models directory)", err)
+	}
+	if len(models.Schema.Tables) == 0 {
+		return nil, fmt.Errorf("no models in %s: a model is an exported struct with db or hoist tags", c.display(c.cfg.Models))
+	}
+	return models, nil
+}
+
+// generateDB returns the database migrate:generate compares the models
+// with, and its dialect: the application's (a mounted tree), the
+// configured one, or a scratch database with the migrations replayed
+// (scratch), with the function that drops it.
+func (c *command) generateDB(scratch bool) (*sql.DB, dialect.Dialect, func(), error) {
+	if c.tree.fixed != nil {
+		m, err := c.migrator()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return m.DB(), m.Dialect(), nil, nil
+	}
+	d, err := c.cfg.dataSource()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if scratch {
+		db, drop, err := c.replay(0)
+		return db, d.Dialect, drop, err
+	}
+	db, _, err := c.cfg.Open(c.ctx)
+	return db, d.Dialect, nil, err
 }
 
 // replay migrates a scratch database on the configured server (a
