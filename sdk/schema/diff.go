@@ -22,8 +22,12 @@ type DiffOptions struct {
 }
 
 // Rename says that column From of Table is called To in the desired
-// schema (a model's renamed_from). A hint whose From is gone and whose
-// To exists is already applied and ignored.
+// schema (a model's renamed_from), or, with Table empty, that table From
+// is (a model's RenamedFrom method). A hint whose From is gone and whose
+// To exists is already applied and ignored; so is a table hint whose
+// From is still desired or whose To already exists. Tables are renamed
+// only from a hint, never guessed: a table missing and one new are a
+// creation (and a drop, with DropTables).
 type Rename struct{ Table, From, To string }
 
 // Changeset is what [Diff] found: the changes that make the live schema
@@ -54,6 +58,10 @@ func (c *Changeset) Empty() bool { return len(c.Up) == 0 }
 func Diff(desired, live *Schema, opts DiffOptions) (*Changeset, error) {
 	d := &differ{desired: desired, live: live, opts: opts}
 	d.enums()
+	// The changeset keeps the live schema as it is, since its up begins
+	// with the renames; the tables compare under their new names.
+	full := live
+	live = d.renameTables(live)
 	var created, dropped []*TableDef
 	for _, t := range desired.Tables {
 		if lt := live.Table(t.Name); lt == nil {
@@ -100,7 +108,7 @@ func Diff(desired, live *Schema, opts DiffOptions) (*Changeset, error) {
 	if len(d.errs) > 0 {
 		return nil, errors.Join(d.errs...)
 	}
-	cs := &Changeset{Notes: d.notes, Warnings: d.warnings, desired: desired, live: live}
+	cs := &Changeset{Notes: d.notes, Warnings: d.warnings, desired: desired, live: full}
 	// Existing tables change before new ones are created, so that a
 	// table SQLite must rebuild is not yet referenced by a new one; keys
 	// to new tables follow their creation.
@@ -234,6 +242,35 @@ func (d *differ) table(want, live *TableDef) {
 	}
 	d.indexes(want, live, renamed)
 	d.foreignKeys(want, live, renamed)
+}
+
+// renameTables renames the tables that the table hints of d.opts.Renames
+// name, where they apply, and returns live with those tables under their
+// new names, the foreign keys that refer to them too; live itself when
+// no hint applies. The engines carry the references along with the
+// table, so the keys are not changes.
+func (d *differ) renameTables(live *Schema) *Schema {
+	out := live
+	for _, r := range d.opts.Renames {
+		if r.Table != "" || r.From == "" || r.To == "" || r.From == r.To ||
+			out.Table(r.From) == nil || out.Table(r.To) != nil || d.desired.Table(r.To) == nil || d.desired.Table(r.From) != nil {
+			continue
+		}
+		if out == live {
+			out = live.Clone()
+		}
+		out.Table(r.From).Name = r.To
+		for _, t := range out.Tables {
+			for _, fk := range t.ForeignKeys {
+				if fk.RefTable == r.From {
+					fk.RefTable = r.To
+				}
+			}
+		}
+		d.renames = append(d.renames, pair{RenameTable{From: r.From, To: r.To}, RenameTable{From: r.To, To: r.From}})
+		d.notes = append(d.notes, fmt.Sprintf("renamed: table %s -> %s (RenamedFrom)", r.From, r.To))
+	}
+	return out
 }
 
 // matchRenames returns the renames of one table, new name to old: the

@@ -24,10 +24,11 @@ type Models struct {
 // reflection, [FromSource] through go/parser), so that one mapping
 // turns either into tables.
 type model struct {
-	goName string
-	table  string
-	fields []modelField
-	where  string // for errors: the type, or file:line
+	goName      string
+	table       string
+	renamedFrom string // RenamedFrom(): the table's former name
+	fields      []modelField
+	where       string // for errors: the type, or file:line
 }
 
 type modelField struct {
@@ -67,6 +68,9 @@ func mapModels(models []model) (*Models, error) {
 			continue
 		}
 		out.Schema.Tables = append(out.Schema.Tables, t)
+		if m.renamedFrom != "" && m.renamedFrom != m.table {
+			out.Renames = append(out.Renames, Rename{From: m.renamedFrom, To: m.table})
+		}
 		out.Renames = append(out.Renames, renames...)
 	}
 	for _, p := range pending {

@@ -13,7 +13,9 @@ import (
 // string method returns, else the snake_case plural of the struct's
 // name; the column is the db tag, else the snake_case field name; db:"-"
 // skips a field; embedded structs lend their fields. Options come in a
-// hoist tag: hoist:"pk;autoincrement;size:255;unique;fk:users.id".
+// hoist tag: hoist:"pk;autoincrement;size:255;unique;fk:users.id". A
+// RenamedFrom() string method names the table's former name, so that
+// [Diff] renames it instead of creating a new one.
 func FromModels(models ...any) (*Models, error) {
 	var ms []model
 	for _, v := range models {
@@ -35,18 +37,27 @@ func reflectModel(v any) (model, error) {
 		return model{}, fmt.Errorf("schema: model %T is not a struct", v)
 	}
 	m := model{goName: rt.Name(), table: tableName(rt.Name()), where: rt.String()}
+	if name, ok := stringMethod(rt, "TableName"); ok {
+		m.table = name
+	}
+	m.renamedFrom, _ = stringMethod(rt, "RenamedFrom")
+	m.fields = reflectFields(rt, m.where)
+	return m, nil
+}
+
+// stringMethod calls the method name() string of rt's zero value, on the
+// value or a pointer to it, and reports whether rt has one.
+func stringMethod(rt reflect.Type, name string) (string, bool) {
 	for _, t := range []reflect.Type{rt, reflect.PointerTo(rt)} {
-		if meth, ok := t.MethodByName("TableName"); ok && meth.Type.NumIn() == 1 && meth.Type.NumOut() == 1 && meth.Type.Out(0).Kind() == reflect.String {
+		if meth, ok := t.MethodByName(name); ok && meth.Type.NumIn() == 1 && meth.Type.NumOut() == 1 && meth.Type.Out(0).Kind() == reflect.String {
 			recv := reflect.New(rt)
 			if t == rt {
 				recv = recv.Elem()
 			}
-			m.table = recv.Method(meth.Index).Call(nil)[0].String()
-			break
+			return recv.Method(meth.Index).Call(nil)[0].String(), true
 		}
 	}
-	m.fields = reflectFields(rt, m.where)
-	return m, nil
+	return "", false
 }
 
 func reflectFields(rt reflect.Type, where string) []modelField {

@@ -17,8 +17,8 @@ import (
 // FromSource reads the model structs of the Go package in dir from its
 // source, without building it, for the hoist command, which cannot load
 // the application's types: the same mapping as [FromModels]. A model is
-// an exported struct type with at least one db or hoist tag. TableName
-// and Values methods count when they return a literal (return "users";
+// an exported struct type with at least one db or hoist tag. TableName,
+// RenamedFrom and Values methods count when they return a literal (return "users";
 // return []string{"A", "B"} or constants); an enum type without Values
 // takes its constants in the order they are declared. Test files are
 // left out.
@@ -27,7 +27,7 @@ func FromSource(dir string) (*Models, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema: reading models: %w", err)
 	}
-	src := &source{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}, tables: map[string]string{},
+	src := &source{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}, tables: map[string]string{}, renamedFrom: map[string]string{},
 		values: map[string][]ast.Expr{}, consts: map[string]string{}, constsOf: map[string][]string{}, embedded: map[string]bool{}}
 	var files []*ast.File
 	for _, e := range entries {
@@ -60,6 +60,7 @@ func FromSource(dir string) (*Models, error) {
 				if t, ok := src.tables[ts.Name.Name]; ok {
 					m.table = t
 				}
+				m.renamedFrom = src.renamedFrom[ts.Name.Name]
 				m.fields = src.fields(st, imports, 0)
 				ms = append(ms, m)
 			}
@@ -69,17 +70,18 @@ func FromSource(dir string) (*Models, error) {
 }
 
 type source struct {
-	fset     *token.FileSet
-	types    map[string]*ast.TypeSpec
-	tables   map[string]string     // TableName() results by type
-	values   map[string][]ast.Expr // Values() literal elements by type
-	consts   map[string]string     // string constants by name
-	constsOf map[string][]string   // string constants of a type, in order
-	embedded map[string]bool       // structs embedded in others: parts, not models
+	fset        *token.FileSet
+	types       map[string]*ast.TypeSpec
+	tables      map[string]string     // TableName() results by type
+	renamedFrom map[string]string     // RenamedFrom() results by type
+	values      map[string][]ast.Expr // Values() literal elements by type
+	consts      map[string]string     // string constants by name
+	constsOf    map[string][]string   // string constants of a type, in order
+	embedded    map[string]bool       // structs embedded in others: parts, not models
 }
 
 // collect records the file's type declarations, string constants and
-// the literal results of TableName and Values methods.
+// the literal results of TableName, RenamedFrom and Values methods.
 func (s *source) collect(f *ast.File) {
 	for _, decl := range f.Decls {
 		switch d := decl.(type) {
@@ -133,6 +135,10 @@ func (s *source) collect(f *ast.File) {
 			case "TableName":
 				if v, ok := stringLit(ret.Results[0]); ok {
 					s.tables[id.Name] = v
+				}
+			case "RenamedFrom":
+				if v, ok := stringLit(ret.Results[0]); ok {
+					s.renamedFrom[id.Name] = v
 				}
 			case "Values":
 				if cl, ok := ret.Results[0].(*ast.CompositeLit); ok {

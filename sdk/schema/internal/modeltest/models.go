@@ -81,3 +81,8 @@ type Category struct {
 
 // TableName names the table.
 func (Category) TableName() string { return "taxonomy" }
+
+// RenamedFrom names the table's former name: Diff renames categories to
+// taxonomy instead of creating taxonomy. A pointer receiver, which
+// FromModels finds as well.
+func (*Category) RenamedFrom() string { return "categories" }
