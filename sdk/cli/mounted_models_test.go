@@ -116,3 +116,79 @@ func TestWithModelsRefusesBadModels(t *testing.T) {
 		t.Errorf("WithModels(42): %v; want an error", err)
 	}
 }
+
+// mountedAccount is the users table of usersTable under a new name.
+type mountedAccount struct {
+	ID    int64  `db:"id" hoist:"pk;autoincrement"`
+	Name  string `db:"name" hoist:"size:100"`
+	Email string `db:"email" hoist:"size:255"`
+}
+
+func (mountedAccount) TableName() string   { return "accounts" }
+func (mountedAccount) RenamedFrom() string { return "users" }
+
+// TestMountedGenerateRenamesTable: a model whose RenamedFrom names the
+// users table makes the mounted migrate:generate write a rename, on each
+// engine; applied, the row of users is in accounts; rolled back, users
+// is back with it.
+func TestMountedGenerateRenamesTable(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *testkit.DB, _ string) {
+		ctx := t.Context()
+		engine := map[string]string{"pgx": "postgres", "mysql": "mysql", "sqlite": "sqlite"}[db.Driver]
+		first := fstest.MapFS{"0001_create_users.sql": {Data: []byte("-- +hoist up\n" + usersTable[engine] + ";\n-- +hoist down\nDROP TABLE users;\n")}}
+		m, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(first), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DB.ExecContext(ctx, "INSERT INTO users (name, email) VALUES ('Ann', 'ann@example.com')"); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		root, err := cli.Command(m, cli.WithName("myapp"), cli.WithModels(mountedAccount{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		root.SetArgs([]string{"migrate:generate", "--name", "rename users", "--output", dir})
+		root.SetOut(&out)
+		root.SetErr(&out)
+		if code := cli.Execute(ctx, root); code != 0 {
+			t.Fatalf("mounted migrate:generate: exit %d\n%s", code, &out)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*_rename_users.sql"))
+		if len(files) != 1 {
+			t.Fatalf("wrote %v; want one *_rename_users.sql", files)
+		}
+		text, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := string(text); !strings.Contains(s, "renamed: table users -> accounts") || !strings.Contains(s, "RENAME") || strings.Contains(s, "CREATE TABLE") || strings.Contains(s, "DROP TABLE") {
+			t.Fatalf("the generated file is not a rename:\n%s", s)
+		}
+		both := fstest.MapFS{"0001_create_users.sql": first["0001_create_users.sql"], filepath.Base(files[0]): {Data: text}}
+		m2, err := sdk.New(db.DB, db.Dialect, sdk.WithFS(both), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m2.Up(ctx); err != nil {
+			t.Fatalf("applying the rename: %v\n%s", err, text)
+		}
+		var email string
+		if err := db.DB.QueryRowContext(ctx, "SELECT email FROM accounts WHERE name = 'Ann'").Scan(&email); err != nil || email != "ann@example.com" {
+			t.Fatalf("after the up, accounts has %q, %v; want the row of users", email, err)
+		}
+		if d, err := m2.Drift(ctx); err != nil || d.Drifted {
+			t.Fatalf("Drift after the generated migration: %v, %+v; want none", err, d)
+		}
+		if _, err := m2.Rollback(ctx, sdk.RollbackOptions{Steps: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DB.QueryRowContext(ctx, "SELECT email FROM users WHERE name = 'Ann'").Scan(&email); err != nil || email != "ann@example.com" {
+			t.Fatalf("after the down, users has %q, %v; want the row back", email, err)
+		}
+	})
+}
