@@ -209,3 +209,32 @@ func TestDriftNeedsTheAbility(t *testing.T) {
 func engineOf(db *testkit.DB) string {
 	return map[string]string{"pgx": "postgres", "mysql": "mysql", "sqlite": "sqlite"}[db.Driver]
 }
+
+// TestDriftPostgresSearchPath: on PostgreSQL the replay's schema is
+// alone on the search path, so a migration that names a table made
+// outside the migrations fails, with a message that says why, and the
+// live table is not touched.
+func TestDriftPostgresSearchPath(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	if _, err := db.DB.ExecContext(ctx, "CREATE TABLE legacy (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"0001_alter_legacy.sql": {Data: []byte("-- +hoist up\nALTER TABLE legacy ADD COLUMN note TEXT;\n-- +hoist down\nALTER TABLE legacy DROP COLUMN note;\n")}}
+	m := newMigrator(t, db, sdk.WithFS(fsys))
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB.ExecContext(ctx, "ALTER TABLE legacy DROP COLUMN note"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Drift(ctx)
+	if err == nil || !strings.Contains(err.Error(), "alone on the search path") {
+		t.Fatalf("Drift replaying a migration of a table made outside the migrations: %v; want the search path explained", err)
+	}
+	var n int
+	if err := db.DB.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'legacy' AND column_name = 'note'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the replay changed the live table legacy (%d, %v)", n, err)
+	}
+}

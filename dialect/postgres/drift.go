@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/hoistdb/hoist/sdk"
@@ -70,8 +71,23 @@ func (*Dialect) ScratchReplay(ctx context.Context, db *sql.DB, outside bool, fn 
 	if _, err := q.ExecContext(ctx, "SET search_path TO "+name); err != nil {
 		return err
 	}
-	if outside {
-		return fn(q, conn)
+	if !outside {
+		return notOnPath(fn(q, nil))
 	}
-	return fn(q, nil)
+	return notOnPath(fn(q, conn))
+}
+
+// notOnPath adds to a replay that failed for a name the engine could
+// not find (undefined_table, undefined_function, undefined_object) why
+// that may be: the scratch schema is alone on the search path.
+func notOnPath(err error) error {
+	var coded interface{ SQLState() string }
+	if err == nil || !errors.As(err, &coded) {
+		return err
+	}
+	switch coded.SQLState() {
+	case sqlStateUndefinedTable, "42883", "42704":
+		return fmt.Errorf("%w\n(the migrations are replayed in a schema of their own, alone on the search path: a table made outside the migrations, or a function or type of an extension installed in another schema, is found there only when qualified with its schema, such as public.uuid_generate_v4())", err)
+	}
+	return err
 }
