@@ -22,10 +22,11 @@ func (t *tree) driftCmd() *cobra.Command {
 		Long: `Replay the applied migrations (up to the newest applied version) in a scratch
 place reached through the database's own connection, removed afterwards (a
 schema of its own on PostgreSQL, a database on MySQL/MariaDB, :memory: for
-SQLite), and compare its schema with the database's: a table, column, index, foreign
-key or enum changed by hand shows as a difference, with the SQL that would
-make the database what the migrations say. Comments and check constraints
-are not compared. Exit status 1 when they differ, 0 when they agree.`,
+SQLite), and compare its schema with the database's: a table, column, index,
+foreign key or enum changed by hand shows as a difference, with the SQL that
+would make the database what the migrations say. Comments and check
+constraints are not compared. Exit status 1 when they differ, 0 when they
+agree.`,
 		Example: `  hoist migrate:drift
   hoist migrate:drift --json`,
 		Args: noArgs,
