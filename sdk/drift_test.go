@@ -111,6 +111,12 @@ func TestDrift(t *testing.T) {
 		if d, err := m.Drift(ctx); err != nil || d.Drifted {
 			t.Fatalf("Drift after running its SQL: %v, %+v; want no drift", err, d)
 		}
+		if engineOf(db) == "postgres" { // schemas are the database's own; MySQL's databases are the server's
+			var n int
+			if err := db.DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'hoist\_scratch\_%'`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%d scratch schemas left (%v)", n, err)
+			}
+		}
 	})
 }
 
