@@ -85,6 +85,7 @@ type tree struct {
 	factory Factory
 	fixed   *sdk.Migrator // Command: the application's own Migrator
 	target  *DataSource   // WithTarget: the fixed Migrator's database
+	fleet   FleetFactory  // WithFleet: migrate --tenants and migrate:status --tenants
 
 	// The outside world, replaced by tests.
 	env      envFunc
