@@ -229,6 +229,9 @@ func readConfig(file string, env envFunc) (map[string]string, error) {
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if section, key, dotted := strings.Cut(k.Value, "."); dotted && isKey(k.Value) {
+			return nil, fmt.Errorf("%s:%d: unknown key %q; write it as %s in the %s: section", file, k.Line, k.Value, key, section)
+		}
 		if !isSection(k.Value) {
 			if err := readValue(file, k, v, k.Value, values, env); err != nil {
 				return nil, err

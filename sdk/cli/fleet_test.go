@@ -304,6 +304,7 @@ func TestFleetBadInput(t *testing.T) {
 		yaml      string
 		code      int
 		want      string
+		broken    bool // a second migration file does not parse
 	}{
 		{name: "no_match", url: pg.DSN, args: []string{"migrate", "--tenants", "nobody_*"}, code: 1,
 			want: "hoist: no tenant matches the pattern nobody_* (given by --tenants): nothing was migrated; check the pattern, or create the tenants first"},
@@ -331,6 +332,8 @@ func TestFleetBadInput(t *testing.T) {
 			want: "hoist: fleets of MySQL/MariaDB databases are not supported yet: --tenants works on the schemas of a PostgreSQL database"},
 		{name: "sqlite", url: "sqlite:app.db", args: []string{"migrate:status", "--tenants", "t*"}, code: 2,
 			want: "hoist: fleets of SQLite files are not supported yet"},
+		{name: "broken_file", url: pg.DSN, args: []string{"migrate", "--tenants", "t*"}, code: 1, broken: true,
+			want: "hoist: migrate runs nothing while a migration file is broken: fix it, or move it out of migrations"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -342,6 +345,9 @@ func TestFleetBadInput(t *testing.T) {
 			write(t, filepath.Join(s.dir, "migrations"), "0001_a.sql", "-- +hoist up\nCREATE TABLE a (id INT);\n")
 			if tc.yaml != "" {
 				write(t, s.dir, "hoist.yaml", tc.yaml)
+			}
+			if tc.broken {
+				write(t, filepath.Join(s.dir, "migrations"), "0002_b.sql", "-- +hoist down\nDROP TABLE a;\n")
 			}
 			r := s.run(tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
