@@ -25,6 +25,10 @@ func (c *command) migrateFleet(asJSON bool) error {
 	c.warnBroken()
 	c.progress.startFleet()
 	res, err := f.Up(c.ctx)
+	c.progress.mu.Lock()
+	c.progress.clearLive()
+	c.progress.flushUpToDate()
+	c.progress.mu.Unlock()
 	c.progress.finish(nil)
 	if err != nil && res.Count(sdk.TargetNotReached) == len(res.Targets) {
 		return err // listing or reading the tenants failed: nothing ran
@@ -104,7 +108,9 @@ func oneLine(err error) string {
 }
 
 // tenantDone prints the line of a tenant that ended (WithFleetProgress):
-// "[ 3/20] tenant_03 applied 4 migrations (12.3ms)".
+// "[ 3/20] tenant_03 applied 4 migrations (12.3ms)". The tenants that
+// the fleet's first reading found up to date, reported first, together,
+// make one line: "[987/1000] 987 tenants up to date".
 func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
@@ -112,10 +118,15 @@ func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 		return
 	}
 	pr.clearLive()
-	width := len(fmt.Sprint(total))
-	count := pr.p.paint(dim, fmt.Sprintf("[%*d/%d]", width, done, total))
-	pr.p.println(count + " " + t.Target + " " + pr.tenantState(t))
+	if t.State == sdk.TargetUpToDate && t.Result == nil {
+		pr.upToDate++
+		pr.lastDone, pr.lastTotal = done, total
+	} else {
+		pr.flushUpToDate()
+		pr.p.println(pr.count(done, total) + " " + t.Target + " " + pr.tenantState(t))
+	}
 	if done < total {
+		count := pr.count(done, total)
 		pr.current = func(d time.Duration) string {
 			return count + " " + pr.p.paint(dim, "migrating the other tenants … "+elapsed(d))
 		}
@@ -123,6 +134,21 @@ func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 	} else {
 		pr.current = nil
 	}
+}
+
+// count is "[ 3/20]", dim.
+func (pr *progress) count(done, total int) string {
+	return pr.p.paint(dim, fmt.Sprintf("[%*d/%d]", len(fmt.Sprint(total)), done, total))
+}
+
+// flushUpToDate prints the line of the tenants found up to date that
+// is yet to be printed, if any. The caller holds pr.mu.
+func (pr *progress) flushUpToDate() {
+	if pr.upToDate == 0 {
+		return
+	}
+	pr.p.println(pr.count(pr.lastDone, pr.lastTotal) + " " + pr.p.paint(dim, plural(pr.upToDate, "tenant")+" up to date"))
+	pr.upToDate = 0
 }
 
 func (pr *progress) tenantState(t sdk.TargetResult) string {

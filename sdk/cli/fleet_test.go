@@ -202,7 +202,8 @@ func TestFleetMigrateContinues(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = s.ok("migrate", "--tenants", "fleetcmd_*", "--on-failure", "continue")
-	if !strings.Contains(r.stdout, "fleetcmd_07 applied 2 migrations (") || !strings.HasSuffix(r.stdout, ": 1 applied, 14 up to date\n") {
+	if !strings.HasPrefix(r.stdout, "[14/15] 14 tenants up to date\n[15/15] fleetcmd_07 applied 2 migrations (") ||
+		!strings.HasSuffix(r.stdout, ": 1 applied, 14 up to date\n") {
 		t.Errorf("migrate after the fix: %s", r)
 	}
 	if r := s.ok("migrate:status", "--tenants", "fleetcmd_*", "--exit-code"); !strings.HasSuffix(r.stdout, "15 tenants: 15 up to date\n") {

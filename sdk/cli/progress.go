@@ -27,11 +27,15 @@ type progress struct {
 	// fleet is set while a fleet runs: its targets' migrations run at
 	// once, so the lines are per target (fleetLine), the engine's events
 	// are left out, and each distinct warning is printed once.
-	fleet   bool
-	warned  map[string]bool
-	printed map[step]bool
-	total   int // migrations the run is expected to run, 0 when unknown
-	started int // migrations started so far
+	fleet  bool
+	warned map[string]bool
+	// upToDate counts the tenants found up to date whose line is yet to
+	// be printed, lastDone and lastTotal the count of the last
+	// (cmd_fleet.go).
+	upToDate, lastDone, lastTotal int
+	printed                       map[step]bool
+	total                         int // migrations the run is expected to run, 0 when unknown
+	started                       int // migrations started so far
 
 	current func(elapsed time.Duration) string // the live line's text; nil: none
 	since   time.Time                          // when current began
