@@ -88,3 +88,48 @@ func TestFleetInterrupted(t *testing.T) {
 		t.Errorf("the next run: %s", r)
 	}
 }
+
+// TestFleetTwoProcesses: two `hoist migrate --tenants` processes on the
+// same fleet at once both succeed, and every tenant is migrated by
+// exactly one of them: the other waits for that tenant's lock and finds
+// it up to date.
+func TestFleetTwoProcesses(t *testing.T) {
+	t.Parallel()
+	s, db := fleetSession(t)
+	if _, err := db.DB.Exec("DROP TABLE fleetcmd_07.b"); err != nil {
+		t.Fatal(err)
+	}
+	var procs [2]*exec.Cmd
+	var outs [2]bytes.Buffer
+	for i := range procs {
+		procs[i] = exec.Command(s.bin, "migrate", "--tenants", "fleetcmd_*", "--concurrency", "3")
+		procs[i].Dir, procs[i].Env = s.dir, s.env
+		procs[i].Stdout, procs[i].Stderr = &outs[i], &outs[i]
+		if err := procs[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = procs[i].Process.Kill() })
+	}
+	applied := 0
+	for i, p := range procs {
+		if err := p.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, &outs[i])
+			continue
+		}
+		var a, u int
+		out := outs[i].String()
+		line := out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:]
+		if _, err := fmt.Sscanf(line[strings.Index(line, ": ")+2:], "%d applied, %d up to date", &a, &u); err != nil || a+u != fleetTenants {
+			t.Errorf("process %d's summary %q: %v", i, line, err)
+		}
+		applied += a
+	}
+	if applied != fleetTenants {
+		t.Errorf("the two processes applied %d tenants together, want %d, each once", applied, fleetTenants)
+	}
+	for i := range fleetTenants {
+		if n := rowCount(t, db, fmt.Sprintf("fleetcmd_%02d.hoist_migrations", i)); n != 3 {
+			t.Errorf("fleetcmd_%02d has %d history rows, want 3", i, n)
+		}
+	}
+}
