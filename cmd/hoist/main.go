@@ -42,7 +42,7 @@ func main() {
 
 // run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root, err := cli.New(cli.FromFiles, cli.WithVersion(version()))
+	root, err := cli.New(cli.FromFiles, cli.WithFleet(cli.FleetFromFiles), cli.WithVersion(version()))
 	if err != nil {
 		fmt.Fprintln(stderr, "hoist:", err)
 		return cli.ExitFailure

@@ -109,6 +109,7 @@ type tree struct {
 	fixed   *sdk.Migrator  // Command: the application's own Migrator
 	target  *DataSource    // WithTarget: the fixed Migrator's database
 	models  *schema.Models // WithModels: compiled-in models
+	fleet   FleetFactory   // WithFleet: migrate --tenants and migrate:status --tenants
 
 	// The outside world, replaced by tests.
 	env      envFunc

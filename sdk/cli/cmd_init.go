@@ -93,6 +93,13 @@ factories: factories
 # lock_timeout: 5m
 # allow_out_of_order: false
 # checksum_policy: strict
+
+# A fleet: migrate and migrate:status work on every tenant schema whose
+# name matches the pattern (docs/fleets.md); --tenants '' turns it off.
+# fleet:
+#   tenants: "tenant_*"
+#   concurrency: 4
+#   on_failure: stop
 `, name, filepath.ToSlash(migrations), filepath.ToSlash(seeds))
 }
 

@@ -36,7 +36,16 @@ oldest pending one (use --to to apply the ones before it as well).`,
 	if t.fixed == nil {
 		create = cmd.Flags().Bool("create-database", false, "create the database first when it does not exist (PostgreSQL, MySQL; for SQLite its directory)")
 	}
+	t.fleetFlags(cmd, true)
 	cmd.RunE = t.action(func(c *command, args []string) error {
+		if fleet, err := c.onFleet(); err != nil {
+			return err
+		} else if fleet {
+			if err := c.fleetRefuses(args, "to", "dry-run", "seed", "create-database"); err != nil {
+				return err
+			}
+			return c.migrateFleet(*asJSON)
+		}
 		toSet := c.cobra.Flags().Changed("to")
 		switch {
 		case toSet && len(args) > 0:

@@ -31,8 +31,14 @@ pending or failed: a deploy gate.`,
 	}
 	asJSON := jsonFlag(cmd)
 	exitCode := cmd.Flags().Bool("exit-code", false, "exit with status 1 when a migration is pending or failed")
+	t.fleetFlags(cmd, false)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		c.readOnly = true
+		if fleet, err := c.onFleet(); err != nil {
+			return err
+		} else if fleet {
+			return c.statusFleet(*asJSON, *exitCode)
+		}
 		m, err := c.migrator()
 		if err != nil {
 			return err

@@ -53,8 +53,15 @@ type Config struct {
 	// ChecksumPolicy says what to do about edited applied migrations;
 	// default [sdk.ChecksumStrict].
 	ChecksumPolicy sdk.ChecksumPolicy
+	// Tenants, FleetConcurrency and FailurePolicy are the fleet settings
+	// of migrate and migrate:status (config_fleet.go): the section
+	// fleet: {tenants, concurrency, on_failure} in hoist.yaml.
+	Tenants          string
+	FleetConcurrency int
+	FailurePolicy    sdk.FailurePolicy
 
-	cmd *command // nil outside a command run
+	cmd  *command          // nil outside a command run
+	from map[string]string // where each setting's value came from, by key
 }
 
 // setting is one configuration key with its flag and variables.
@@ -110,6 +117,9 @@ var settings = []setting{
 		}},
 	ddlLockTimeoutSetting,
 	ddlRetriesSetting,
+	tenantsSetting,
+	fleetConcurrencySetting,
+	failurePolicySetting,
 }
 
 // envFunc looks up an environment variable, as os.LookupEnv does.
@@ -128,7 +138,7 @@ func loadConfig(flags *pflag.FlagSet, env envFunc, cwd string) (*Config, error) 
 			return nil, err
 		}
 	}
-	c := &Config{File: file}
+	c := &Config{File: file, from: map[string]string{}}
 	for _, s := range settings {
 		v, base, where := s.def, cwd, "default"
 		if file != "" {
@@ -153,6 +163,7 @@ func loadConfig(flags *pflag.FlagSet, env envFunc, cwd string) (*Config, error) 
 		if err := s.set(c, v); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
+		c.from[s.key] = where
 	}
 	return c, nil
 }
@@ -218,25 +229,58 @@ func readConfig(file string, env envFunc) (map[string]string, error) {
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if !isKey(k.Value) {
-			return nil, fmt.Errorf("%s:%d: unknown key %q; known keys: %s", file, k.Line, k.Value, knownKeys())
+		if section, key, dotted := strings.Cut(k.Value, "."); dotted && isKey(k.Value) {
+			return nil, fmt.Errorf("%s:%d: unknown key %q; write it as %s in the %s: section", file, k.Line, k.Value, key, section)
 		}
+		if !isSection(k.Value) {
+			if err := readValue(file, k, v, k.Value, values, env); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// A section (fleet:) holds settings of its own, named
+		// "<section>.<key>".
 		if _, dup := values[k.Value]; dup {
 			return nil, fmt.Errorf("%s:%d: %s is given twice", file, k.Line, k.Value)
 		}
-		if v.Kind != yaml.ScalarNode {
-			return nil, fmt.Errorf("%s:%d: %s takes a single value, not a list or a mapping", file, v.Line, k.Value)
-		}
-		val := v.Value
+		values[k.Value] = ""
 		if v.Tag == "!!null" {
-			val = ""
+			continue
 		}
-		if val, err = expand(val, env); err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %w", file, v.Line, k.Value, err)
+		if v.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s:%d: %s takes a mapping of %s, not a single value or a list", file, v.Line, k.Value, sectionKeys(k.Value))
 		}
-		values[k.Value] = val
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			if err := readValue(file, v.Content[j], v.Content[j+1], k.Value+"."+v.Content[j].Value, values, env); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return values, nil
+}
+
+// readValue reads the value v of the setting key (k is its key node)
+// into values.
+func readValue(file string, k, v *yaml.Node, key string, values map[string]string, env envFunc) error {
+	if !isKey(key) {
+		return fmt.Errorf("%s:%d: unknown key %q; known keys: %s", file, k.Line, key, knownKeys())
+	}
+	if _, dup := values[key]; dup {
+		return fmt.Errorf("%s:%d: %s is given twice", file, k.Line, key)
+	}
+	if v.Kind != yaml.ScalarNode {
+		return fmt.Errorf("%s:%d: %s takes a single value, not a list or a mapping", file, v.Line, key)
+	}
+	val := v.Value
+	if v.Tag == "!!null" {
+		val = ""
+	}
+	val, err := expand(val, env)
+	if err != nil {
+		return fmt.Errorf("%s:%d: %s: %w", file, v.Line, key, err)
+	}
+	values[key] = val
+	return nil
 }
 
 func isKey(k string) bool {
@@ -248,10 +292,42 @@ func isKey(k string) bool {
 	return false
 }
 
+// isSection reports whether k is a section of hoist.yaml: the first part
+// of dotted keys such as fleet.tenants.
+func isSection(k string) bool {
+	for _, s := range settings {
+		if strings.HasPrefix(s.key, k+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionKeys lists the keys of a section, without its name.
+func sectionKeys(section string) string {
+	var keys []string
+	for _, s := range settings {
+		if k, ok := strings.CutPrefix(s.key, section+"."); ok {
+			keys = append(keys, k)
+		}
+	}
+	return strings.Join(keys, ", ")
+}
+
+// knownKeys lists the keys of hoist.yaml, a section as
+// "fleet (tenants, concurrency, on_failure)".
 func knownKeys() string {
-	keys := make([]string, len(settings))
-	for i, s := range settings {
-		keys[i] = s.key
+	var keys []string
+	seen := map[string]bool{}
+	for _, s := range settings {
+		section, _, dotted := strings.Cut(s.key, ".")
+		switch {
+		case !dotted:
+			keys = append(keys, s.key)
+		case !seen[section]:
+			seen[section] = true
+			keys = append(keys, section+" ("+sectionKeys(section)+")")
+		}
 	}
 	return strings.Join(keys, ", ")
 }

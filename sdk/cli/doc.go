@@ -24,6 +24,16 @@
 // settings (--database-url, --table, ...) with its compiled-in sources
 // writes a Factory of its own around [Config.Open] and [Config.Options].
 //
+// # Fleets
+//
+// With [WithFleet], migrate and migrate:status take --tenants PATTERN
+// (or the fleet section of hoist.yaml) and work on every tenant schema
+// that matches, through the [sdk.Fleet] a [FleetFactory] builds: the
+// hoist command is New(FromFiles, WithFleet([FleetFromFiles])), and an
+// application passes a FleetFactory over its own database and sources.
+// A run prints a line per tenant, a summary, and exits with status 1
+// listing the failed tenants with their errors; docs/fleets.md.
+//
 // [Execute] runs a tree, prints an error as one message and returns the
 // exit status: 0 ok, 1 failure, 2 usage (a wrong command, flag, argument
 // or setting).

@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/hoistdb/hoist/dialect/postgres"
 	"github.com/hoistdb/hoist/dialect/sqlite"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/sdk/cli"
@@ -134,6 +135,31 @@ func ExampleWithModels() {
 	// DROP INDEX "users_email_key";
 	//
 	// ALTER TABLE "users" DROP COLUMN "email";
+}
+
+// An application with a schema per tenant mounts the commands with a
+// FleetFactory, so that `myapp migrate --tenants 'tenant_*'` and
+// `myapp migrate:status --tenants 'tenant_*'` work on its tenants with its
+// compiled-in migrations. The command passes the pattern and its options
+// (--concurrency, --on-failure, its progress lines).
+func ExampleWithFleet() {
+	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := sdk.New(db, postgres.New(), sdk.WithFS(migrationsFS))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fleet := func(ctx context.Context, cfg *cli.Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error) {
+		return sdk.NewFleet(db, postgres.New(), sdk.TargetPattern(pattern),
+			append(opts, sdk.WithTargetOptions(sdk.WithFS(migrationsFS)))...)
+	}
+	root, err := cli.Command(m, cli.WithName("myapp"), cli.WithFleet(fleet))
+	if err != nil {
+		log.Fatal(err)
+	}
+	os.Exit(cli.Execute(context.Background(), root))
 }
 
 func ExampleParseURL() {

@@ -21,7 +21,26 @@ import (
 // no .sql file, is no source. Go migrations cannot be read from disk:
 // mount the commands in the application for those (see [Command]).
 func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
-	opts := cfg.Options()
+	opts, err := fileSources(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	db, d, err := cfg.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.cmd != nil {
+		cfg.cmd.warnGoMigrations()
+	}
+	return sdk.New(db, d.Dialect, append(cfg.Options(), opts...)...)
+}
+
+// fileSources returns the options that read the SQL migrations in
+// cfg.Migrations and, with seeds, the SQL seeds in cfg.Seeds. Broken
+// migration files are left out for a command that only reads, and
+// refused otherwise.
+func fileSources(cfg *Config, seeds bool) ([]sdk.Option, error) {
+	var opts []sdk.Option
 	has, err := hasSQL(cfg.Migrations)
 	if err != nil {
 		return nil, err
@@ -43,19 +62,15 @@ func FromFiles(ctx context.Context, cfg *Config) (*sdk.Migrator, error) {
 			opts = append(opts, sdk.WithFS(fsys))
 		}
 	}
+	if !seeds {
+		return opts, nil
+	}
 	if has, err := hasSQL(cfg.Seeds); err != nil {
 		return nil, err
 	} else if has {
 		opts = append(opts, sdk.WithSeedFS(os.DirFS(cfg.Seeds)))
 	}
-	db, d, err := cfg.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.cmd != nil {
-		cfg.cmd.warnGoMigrations()
-	}
-	return sdk.New(db, d.Dialect, opts...)
+	return opts, nil
 }
 
 // hasSQL reports whether dir holds a .sql file; a missing dir holds none.

@@ -21,12 +21,21 @@ import (
 // other log lines (lock waits off a terminal, warnings) go to standard
 // error.
 type progress struct {
-	mu      sync.Mutex
-	p       *printer
-	quiet   bool // --json: no progress lines, warnings still go to stderr
-	printed map[step]bool
-	total   int // migrations the run is expected to run, 0 when unknown
-	started int // migrations started so far
+	mu    sync.Mutex
+	p     *printer
+	quiet bool // --json: no progress lines, warnings still go to stderr
+	// fleet is set while a fleet runs: its targets' migrations run at
+	// once, so the lines are per target (fleetLine), the engine's events
+	// are left out, and each distinct warning is printed once.
+	fleet  bool
+	warned map[string]bool
+	// upToDate counts the tenants found up to date whose line is yet to
+	// be printed, lastDone and lastTotal the count of the last
+	// (cmd_fleet.go).
+	upToDate, lastDone, lastTotal int
+	printed                       map[step]bool
+	total                         int // migrations the run is expected to run, 0 when unknown
+	started                       int // migrations started so far
 
 	current func(elapsed time.Duration) string // the live line's text; nil: none
 	since   time.Time                          // when current began
@@ -191,12 +200,28 @@ func (pr *progress) note(r slog.Record) {
 		sep = " "
 		return true
 	})
+	if pr.fleet {
+		if pr.warned[b.String()] {
+			pr.showLive()
+			return
+		}
+		if pr.warned == nil {
+			pr.warned = map[string]bool{}
+		}
+		pr.warned[b.String()] = true
+	}
 	fmt.Fprintln(pr.p.errw, b.String())
 	pr.showLive()
 }
 
 // event feeds pr from the engine's progress events ([sdk.WithProgress]).
 func (pr *progress) event(_ context.Context, e sdk.Event) {
+	pr.mu.Lock()
+	fleet := pr.fleet
+	pr.mu.Unlock()
+	if fleet {
+		return
+	}
 	switch e.Kind {
 	case sdk.EventMigrating:
 		pr.mu.Lock()

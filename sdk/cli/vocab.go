@@ -14,6 +14,10 @@ var vocabulary = strings.NewReplacer(
 	"WithChecksumPolicy", "--checksum-policy (HOIST_CHECKSUM_POLICY)",
 	"WithLockTimeout", "--lock-timeout (HOIST_LOCK_TIMEOUT)",
 	"WithAllowOutOfOrder", "--allow-out-of-order (HOIST_ALLOW_OUT_OF_ORDER)",
+	"WithFailurePolicy(FleetContinue)", "--on-failure continue (HOIST_FLEET_ON_FAILURE=continue)",
+	"WithFailurePolicy(FleetStopAtFirst)", "--on-failure stop (HOIST_FLEET_ON_FAILURE=stop)",
+	"WithFailurePolicy", "--on-failure (HOIST_FLEET_ON_FAILURE)",
+	"WithFleetConcurrency", "--concurrency (HOIST_FLEET_CONCURRENCY)",
 	"sdk.WithTable", "--table (HOIST_TABLE)",
 	"WithTable", "--table (HOIST_TABLE)",
 )

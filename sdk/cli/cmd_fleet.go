@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// migrate --tenants and migrate:status --tenants: the same commands on a
+// fleet of tenants (fleet.go builds it). Their JSON documents are in
+// docs/command.md.
+
+// migrateFleet runs every tenant's pending migrations, printing a line
+// per tenant as it ends and a summary; the failed tenants are listed
+// with their errors in the command's error.
+func (c *command) migrateFleet(asJSON bool) error {
+	f, err := c.buildFleet(c.progress.tenantDone)
+	if err != nil {
+		return err
+	}
+	c.warnBroken()
+	c.progress.startFleet()
+	res, err := f.Up(c.ctx)
+	c.progress.mu.Lock()
+	c.progress.clearLive()
+	c.progress.flushUpToDate()
+	c.progress.mu.Unlock()
+	c.progress.finish(nil)
+	if err != nil && res.Count(sdk.TargetNotReached) == len(res.Targets) {
+		return err // listing or reading the tenants failed: nothing ran
+	}
+	if len(res.Targets) == 0 {
+		return c.noTenants("nothing was migrated")
+	}
+	if asJSON {
+		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, res)); jerr != nil {
+			return jerr
+		}
+	} else {
+		c.out.println(c.fleetSummary(res))
+	}
+	if err == nil {
+		return nil
+	}
+	return c.fleetError(res, err)
+}
+
+// fleetSummary is the last line of migrate --tenants.
+func (c *command) fleetSummary(res *sdk.FleetResult) string {
+	parts := []string{fmt.Sprintf("%d applied", res.Count(sdk.TargetApplied)), fmt.Sprintf("%d up to date", res.Count(sdk.TargetUpToDate))}
+	if n := res.Count(sdk.TargetFailed); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if n := res.Count(sdk.TargetNotReached); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not reached", n))
+	}
+	head := fmt.Sprintf("%s matching %s", plural(len(res.Targets), "tenant"), c.cfg.Tenants)
+	sgr := green
+	if res.Count(sdk.TargetFailed)+res.Count(sdk.TargetNotReached) > 0 {
+		sgr = red
+	}
+	return fmt.Sprintf("%s in %s: %s", c.out.paint(sgr, head), duration(res.Duration), strings.Join(parts, ", "))
+}
+
+// fleetError lists the failed tenants with their errors, each on a line
+// of its own, and says why tenants were not reached.
+func (c *command) fleetError(res *sdk.FleetResult, err error) error {
+	failed := res.Count(sdk.TargetFailed)
+	var lines []string
+	if failed > 0 {
+		lines = append(lines, fmt.Sprintf("%d of %s failed:", failed, plural(len(res.Targets), "tenant")))
+	}
+	for _, t := range res.Targets {
+		if t.State == sdk.TargetFailed {
+			lines = append(lines, t.Target+": "+oneLine(t.Err))
+		}
+	}
+	if n := res.Count(sdk.TargetNotReached); n > 0 {
+		why := "the run was interrupted"
+		if c.ctx.Err() == nil && c.cfg.FailurePolicy == sdk.FleetStopAtFirst {
+			why = "the run stops at the first failure (--on-failure stop); --on-failure continue migrates the others"
+		}
+		lines = append(lines, fmt.Sprintf("%s not reached: %s", plural(n, "tenant"), why))
+	}
+	if len(lines) == 0 { // an error no tenant accounts for
+		return err
+	}
+	if ctxErr := c.ctx.Err(); ctxErr != nil {
+		return errors.Join(errors.New(strings.Join(lines, "\n")), context.Cause(c.ctx))
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// oneLine is an error's message on one line, without the engine's
+// "hoist: " prefixes.
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimPrefix(strings.TrimSpace(l), "hoist: "); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// tenantDone prints the line of a tenant that ended (WithFleetProgress):
+// "[ 3/20] tenant_03 applied 4 migrations (12.3ms)". The tenants that
+// the fleet's first reading found up to date, reported first, together,
+// make one line: "[987/1000] 987 tenants up to date".
+func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.quiet {
+		return
+	}
+	pr.clearLive()
+	if t.State == sdk.TargetUpToDate && t.Result == nil {
+		pr.upToDate++
+		pr.lastDone, pr.lastTotal = done, total
+	} else {
+		pr.flushUpToDate()
+		pr.p.println(pr.count(done, total) + " " + t.Target + " " + pr.tenantState(t))
+	}
+	if done < total {
+		count := pr.count(done, total)
+		pr.current = func(d time.Duration) string {
+			return count + " " + pr.p.paint(dim, "migrating the other tenants … "+elapsed(d))
+		}
+		pr.showLive()
+	} else {
+		pr.current = nil
+	}
+}
+
+// count is "[ 3/20]", dim.
+func (pr *progress) count(done, total int) string {
+	return pr.p.paint(dim, fmt.Sprintf("[%*d/%d]", len(fmt.Sprint(total)), done, total))
+}
+
+// flushUpToDate prints the line of the tenants found up to date that
+// is yet to be printed, if any. The caller holds pr.mu.
+func (pr *progress) flushUpToDate() {
+	if pr.upToDate == 0 {
+		return
+	}
+	pr.p.println(pr.count(pr.lastDone, pr.lastTotal) + " " + pr.p.paint(dim, plural(pr.upToDate, "tenant")+" up to date"))
+	pr.upToDate = 0
+}
+
+func (pr *progress) tenantState(t sdk.TargetResult) string {
+	switch t.State {
+	case sdk.TargetApplied:
+		return pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+	case sdk.TargetUpToDate:
+		return pr.p.paint(dim, "up to date")
+	case sdk.TargetFailed:
+		var me *sdk.MigrationError
+		if errors.As(t.Err, &me) && me.Version != 0 {
+			where := ""
+			switch {
+			case me.File != "" && me.Line > 0:
+				where = fmt.Sprintf(" (%s:%d)", me.File, me.Line)
+			case me.File != "":
+				where = " (" + me.File + ")"
+			}
+			return pr.p.paint(red, fmt.Sprintf("failed at %d %s", me.Version, me.Name)) + where
+		}
+		msg := oneLine(t.Err)
+		if len(msg) > 120 {
+			msg = msg[:117] + "..."
+		}
+		return pr.p.paint(red, "failed") + ": " + msg
+	}
+	return t.State.String()
+}
+
+// startFleet shows a live line on a terminal until the first tenant
+// ends.
+func (pr *progress) startFleet() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.setLive(func(d time.Duration) string { return pr.p.paint(dim, "migrating the tenants … "+elapsed(d)) })
+}
+
+// statusFleet prints the state of every tenant: a table of tenants and
+// states, or the JSON document.
+func (c *command) statusFleet(asJSON, exitCode bool) error {
+	f, err := c.buildFleet(nil)
+	if err != nil {
+		return err
+	}
+	c.warnBroken()
+	rows, err := f.Status(c.ctx)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return c.noTenants("nothing to show")
+	}
+	doc := fleetStatusJSON(c.cfg.Tenants, rows, c.broken)
+	if asJSON {
+		if err := c.out.json(doc); err != nil {
+			return err
+		}
+	} else {
+		table := [][]cell{header("TENANT", "STATE")}
+		for _, r := range rows {
+			table = append(table, []cell{{text: r.Target}, tenantStateCell(r)})
+		}
+		c.out.table("", table)
+		c.out.println(doc.Summary.String())
+	}
+	if exitCode && doc.Summary.UpToDate < doc.Summary.Tenants {
+		return silentError{fmt.Sprintf("%d of %s not up to date", doc.Summary.Tenants-doc.Summary.UpToDate, plural(doc.Summary.Tenants, "tenant"))}
+	}
+	return nil
+}
+
+func tenantStateCell(s sdk.TargetStatus) cell {
+	switch tenantState(s) {
+	case "up_to_date":
+		return painted(green, s.String())
+	case "pending", "changed", "locked":
+		return painted(yellow, s.String())
+	}
+	return painted(red, s.String())
+}
+
+// tenantState is the state of a tenant in the JSON document: the first
+// of no_schema, locked, failed, changed, pending and up_to_date that
+// holds, as [sdk.TargetStatus.String] decides.
+func tenantState(s sdk.TargetStatus) string {
+	switch {
+	case s.NoSchema:
+		return "no_schema"
+	case s.LockedBy != "":
+		return "locked"
+	case s.FailedAt != 0:
+		return "failed"
+	case s.Changed:
+		return "changed"
+	case s.Pending > 0:
+		return "pending"
+	}
+	return "up_to_date"
+}

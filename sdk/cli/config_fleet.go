@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// The fleet settings of migrate and migrate:status: the section
+//
+//	fleet:
+//	  tenants: "tenant_*"
+//	  concurrency: 8
+//	  on_failure: continue
+//
+// of hoist.yaml, the flags --tenants, --concurrency and --on-failure, and
+// the variables HOIST_FLEET_TENANTS, HOIST_FLEET_CONCURRENCY and
+// HOIST_FLEET_ON_FAILURE. The flags exist only in a tree that can build a
+// fleet ([WithFleet]).
+var (
+	tenantsSetting = setting{key: "fleet.tenants", flag: "tenants", env: []string{"HOIST_FLEET_TENANTS"},
+		set: func(c *Config, v string) error {
+			if _, err := path.Match(v, ""); err != nil {
+				return fmt.Errorf("%q is not a pattern such as tenant_* (%v)", v, err)
+			}
+			c.Tenants = v
+			return nil
+		}}
+	fleetConcurrencySetting = setting{key: "fleet.concurrency", flag: "concurrency", env: []string{"HOIST_FLEET_CONCURRENCY"},
+		def: strconv.Itoa(sdk.DefaultFleetConcurrency),
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a whole number of at least 1", v)
+			}
+			c.FleetConcurrency = n
+			return nil
+		}}
+	failurePolicySetting = setting{key: "fleet.on_failure", flag: "on-failure", env: []string{"HOIST_FLEET_ON_FAILURE"},
+		def: "stop",
+		set: func(c *Config, v string) error {
+			p, ok := failurePolicies[strings.ToLower(v)]
+			if !ok {
+				return fmt.Errorf("%q is not stop or continue", v)
+			}
+			c.FailurePolicy = p
+			return nil
+		}}
+)
+
+// failurePolicies are the values of --on-failure.
+var failurePolicies = map[string]sdk.FailurePolicy{"stop": sdk.FleetStopAtFirst, "continue": sdk.FleetContinue}
+
+// policyName is the --on-failure value of p.
+func policyName(p sdk.FailurePolicy) string {
+	if p == sdk.FleetContinue {
+		return "continue"
+	}
+	return "stop"
+}
+
+// tenantsSource says where the fleet's pattern came from: "--tenants",
+// "HOIST_FLEET_TENANTS" or "fleet.tenants in <file>".
+func (c *Config) tenantsSource() string {
+	w := c.source(tenantsSetting.key)
+	if file, _, ok := strings.Cut(w, ": "+tenantsSetting.key); ok && c.cmd != nil {
+		return tenantsSetting.key + " in " + c.cmd.display(file)
+	}
+	return w
+}
+
+// source says where the value of the setting key came from: its flag
+// (--tenants), its variable, "<file>: <key>", or "default".
+func (c *Config) source(key string) string {
+	if w, ok := c.from[key]; ok {
+		return w
+	}
+	return "default"
+}

@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// The JSON documents of migrate --tenants and migrate:status --tenants
+// (docs/command.md). As the others, every field is always present and
+// lists are [] rather than null.
+
+type jsonFleetRun struct {
+	Pattern    string           `json:"pattern"`
+	DurationMS float64          `json:"duration_ms"`
+	Tenants    []jsonTenantRun  `json:"tenants"`
+	Summary    jsonFleetSummary `json:"summary"`
+}
+
+type jsonTenantRun struct {
+	Tenant string `json:"tenant"`
+	// State is applied, up_to_date, failed or not_reached.
+	State      string           `json:"state"`
+	Batch      int              `json:"batch"`
+	DurationMS float64          `json:"duration_ms"`
+	Migrations []jsonApply      `json:"migrations"`
+	Error      *jsonTenantError `json:"error"`
+}
+
+// jsonTenantError is why a tenant failed; version, name, file and line
+// are set when a migration failed (0 and "" otherwise).
+type jsonTenantError struct {
+	Message string `json:"message"`
+	Version int64  `json:"version"`
+	Name    string `json:"name"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+}
+
+type jsonFleetSummary struct {
+	Tenants    int `json:"tenants"`
+	Applied    int `json:"applied"`
+	UpToDate   int `json:"up_to_date"`
+	Failed     int `json:"failed"`
+	NotReached int `json:"not_reached"`
+}
+
+var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.TargetUpToDate: "up_to_date",
+	sdk.TargetFailed: "failed", sdk.TargetNotReached: "not_reached"}
+
+func fleetRunJSON(pattern string, res *sdk.FleetResult) jsonFleetRun {
+	out := jsonFleetRun{Pattern: pattern, DurationMS: ms(res.Duration), Tenants: []jsonTenantRun{}}
+	for _, t := range res.Targets {
+		run := runJSON(t.Result)
+		j := jsonTenantRun{Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
+			Migrations: run.Migrations}
+		if t.Err != nil {
+			j.Error = &jsonTenantError{Message: oneLine(t.Err)}
+			var me *sdk.MigrationError
+			if errors.As(t.Err, &me) {
+				j.Error.Version, j.Error.Name, j.Error.File, j.Error.Line = me.Version, me.Name, me.File, me.Line
+			}
+		}
+		out.Tenants = append(out.Tenants, j)
+	}
+	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
+		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
+	return out
+}
+
+type jsonFleetStatus struct {
+	Pattern string               `json:"pattern"`
+	Tenants []jsonTenantStatus   `json:"tenants"`
+	Broken  []brokenFile         `json:"broken"`
+	Summary jsonFleetStatusCount `json:"summary"`
+}
+
+type jsonTenantStatus struct {
+	Tenant string `json:"tenant"`
+	// State is up_to_date, pending, failed, changed, locked or
+	// no_schema (tenantState).
+	State    string `json:"state"`
+	Pending  int    `json:"pending"`
+	FailedAt int64  `json:"failed_at"`
+	Changed  bool   `json:"changed"`
+	LockedBy string `json:"locked_by"`
+	NoSchema bool   `json:"no_schema"`
+}
+
+// jsonFleetStatusCount counts the tenants by state.
+type jsonFleetStatusCount struct {
+	Tenants  int `json:"tenants"`
+	UpToDate int `json:"up_to_date"`
+	Pending  int `json:"pending"`
+	Failed   int `json:"failed"`
+	Changed  int `json:"changed"`
+	Locked   int `json:"locked"`
+	NoSchema int `json:"no_schema"`
+}
+
+// String is the summary line of migrate:status --tenants.
+func (s jsonFleetStatusCount) String() string {
+	parts := []string{fmt.Sprintf("%d up to date", s.UpToDate)}
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{s.Pending, "pending"}, {s.Failed, "failed"}, {s.Changed, "changed"}, {s.Locked, "locked"}, {s.NoSchema, "without a schema"}} {
+		if x.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	return plural(s.Tenants, "tenant") + ": " + strings.Join(parts, ", ")
+}
+
+func fleetStatusJSON(pattern string, rows []sdk.TargetStatus, broken []brokenFile) jsonFleetStatus {
+	out := jsonFleetStatus{Pattern: pattern, Tenants: []jsonTenantStatus{}, Broken: append([]brokenFile{}, broken...)}
+	for _, r := range rows {
+		state := tenantState(r)
+		out.Tenants = append(out.Tenants, jsonTenantStatus{Tenant: r.Target, State: state, Pending: r.Pending,
+			FailedAt: r.FailedAt, Changed: r.Changed, LockedBy: r.LockedBy, NoSchema: r.NoSchema})
+		out.Summary.Tenants++
+		switch state {
+		case "up_to_date":
+			out.Summary.UpToDate++
+		case "pending":
+			out.Summary.Pending++
+		case "failed":
+			out.Summary.Failed++
+		case "changed":
+			out.Summary.Changed++
+		case "locked":
+			out.Summary.Locked++
+		case "no_schema":
+			out.Summary.NoSchema++
+		}
+	}
+	return out
+}
