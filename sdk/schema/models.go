@@ -39,10 +39,10 @@ type modelField struct {
 
 // fieldType is a Go field type reduced to what the mapping needs.
 type fieldType struct {
-	// kind is one of int64, int32, int16, bool, string, float64,
-	// float32, time, uuid, json, bytes, enum, or "" for a type the
-	// mapping does not know (a decimal Scanner type, say), which then
-	// needs a type: option.
+	// kind is the name of the field type's row in goTypes (int64,
+	// time.Time, []byte, ...), enum, or "" for a type the mapping does
+	// not know (a decimal Scanner type, say), which then needs a type:
+	// option.
 	kind     string
 	nullable bool
 	enum     string   // the enum type's name, for kind enum
@@ -230,7 +230,8 @@ func parseTag(tag string) (map[string]string, error) {
 
 var typeOption = regexp.MustCompile(`^([a-z ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$`)
 
-// columnType maps a Go type, or the type: option, to the column's type.
+// columnType maps a Go type through goTypes, or the type: option, to
+// the column's type.
 func columnType(col *ColumnDef, ft fieldType, opts map[string]string) error {
 	if spec, ok := opts["type"]; ok {
 		m := typeOption.FindStringSubmatch(strings.ToLower(strings.TrimSpace(spec)))
@@ -262,44 +263,24 @@ func columnType(col *ColumnDef, ft fieldType, opts map[string]string) error {
 		}
 		return nil
 	}
-	switch ft.kind {
-	case "int64":
-		col.Type = TypeBigInt
-	case "int32":
-		col.Type = TypeInteger
-	case "int16":
-		col.Type = TypeSmallInt
-	case "bool":
-		col.Type = TypeBoolean
-	case "float64":
-		col.Type = TypeDouble
-	case "float32":
-		col.Type = TypeFloat
-	case "time":
-		col.Type = TypeTimestamp
-	case "uuid":
-		col.Type = TypeUUID
-	case "json":
-		col.Type = TypeJSON
-	case "bytes":
-		col.Type = TypeBinary
-	case "enum":
+	_, enumOpt := opts["enum"]
+	switch g := goTypeSpelled(ft.kind); {
+	case ft.kind == "enum":
 		col.Type, col.Enum, col.Values = TypeEnum, ft.enum, slices.Clone(ft.values)
-	case "string":
-		if name, ok := opts["enum"]; ok {
-			col.Type, col.Enum = TypeEnum, name
-			return nil
-		}
-		col.Type = TypeText
-		if size, ok := opts["size"]; ok {
+	case g == nil:
+		return fmt.Errorf("type %s has no column type: give one with hoist:\"type:...\" (a decimal Scanner: type:decimal(10,2)), or db:\"-\" for a field that is no column", ft.spelled)
+	case enumOpt && g.name == "string":
+		col.Type, col.Enum = TypeEnum, opts["enum"]
+		return nil
+	default:
+		col.Type = g.col
+		if size, ok := opts["size"]; ok && g.sized != "" {
 			n, err := strconv.Atoi(size)
 			if err != nil || n <= 0 {
 				return fmt.Errorf("size:%s: want a positive number", size)
 			}
-			col.Type, col.Length = TypeString, n
+			col.Type, col.Length = g.sized, n
 		}
-	default:
-		return fmt.Errorf("type %s has no column type: give one with hoist:\"type:...\" (a decimal Scanner: type:decimal(10,2)), or db:\"-\" for a field that is no column", ft.spelled)
 	}
 	if _, ok := opts["size"]; ok && col.Type != TypeString {
 		return fmt.Errorf("size applies to string fields, not %s", ft.spelled)

@@ -92,19 +92,6 @@ func reflectFields(rt reflect.Type, where string) []modelField {
 
 var scannerType = reflect.TypeFor[sql.Scanner]()
 
-// nullTypes are database/sql's nullable wrappers and the kind of what
-// they wrap.
-var nullTypes = map[reflect.Type]string{
-	reflect.TypeFor[sql.NullString]():  "string",
-	reflect.TypeFor[sql.NullInt64]():   "int64",
-	reflect.TypeFor[sql.NullInt32]():   "int32",
-	reflect.TypeFor[sql.NullInt16]():   "int16",
-	reflect.TypeFor[sql.NullBool]():    "bool",
-	reflect.TypeFor[sql.NullFloat64](): "float64",
-	reflect.TypeFor[sql.NullTime]():    "time",
-	reflect.TypeFor[sql.NullByte]():    "int16",
-}
-
 // reflectType reduces a field's type to the mapping's terms.
 func reflectType(t reflect.Type) fieldType {
 	ft := fieldType{spelled: t.String()}
@@ -113,8 +100,8 @@ func reflectType(t reflect.Type) fieldType {
 		ft.nullable, ft.spelled = true, t.String()
 		return ft
 	}
-	if k, ok := nullTypes[t]; ok {
-		ft.kind, ft.nullable = k, true
+	if g := goTypeNull(t.Name()); g != nil && t.PkgPath() == "database/sql" {
+		ft.kind, ft.nullable = g.name, true
 		return ft
 	}
 	if t.PkgPath() == "database/sql" && strings.HasPrefix(t.Name(), "Null[") {
@@ -124,15 +111,8 @@ func reflectType(t reflect.Type) fieldType {
 			return inner
 		}
 	}
-	switch t.PkgPath() + "." + t.Name() {
-	case "time.Time":
-		ft.kind = "time"
-		return ft
-	case "github.com/google/uuid.UUID":
-		ft.kind = "uuid"
-		return ft
-	case "encoding/json.RawMessage":
-		ft.kind = "json"
+	if g := goTypeAt(t.PkgPath(), t.Name()); g != nil {
+		ft.kind = g.name
 		return ft
 	}
 	if t.Kind() == reflect.String && t.Name() != "string" {
@@ -145,25 +125,12 @@ func reflectType(t reflect.Type) fieldType {
 	if reflect.PointerTo(t).Implements(scannerType) {
 		return ft // a Scanner: only with a type: option
 	}
-	switch t.Kind() {
-	case reflect.Int64, reflect.Int, reflect.Uint32:
-		ft.kind = "int64"
-	case reflect.Int32, reflect.Uint16:
-		ft.kind = "int32"
-	case reflect.Int16, reflect.Int8, reflect.Uint8:
-		ft.kind = "int16"
-	case reflect.Bool:
-		ft.kind = "bool"
-	case reflect.String:
-		ft.kind = "string"
-	case reflect.Float64:
-		ft.kind = "float64"
-	case reflect.Float32:
-		ft.kind = "float32"
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			ft.kind = "bytes"
-		}
+	spelled := t.Kind().String() // int, uint8, ...: as the predeclared type of that kind
+	if t.Kind() == reflect.Slice {
+		spelled = "[]" + t.Elem().Kind().String()
+	}
+	if g := goTypeSpelled(spelled); g != nil {
+		ft.kind = g.name
 	}
 	return ft
 }

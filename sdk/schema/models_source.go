@@ -254,16 +254,6 @@ func (s *source) fields(st *ast.StructType, imports map[string]string, depth int
 	return out
 }
 
-// sqlNulls are database/sql's nullable wrappers by name.
-var sqlNulls = map[string]string{"NullString": "string", "NullInt64": "int64", "NullInt32": "int32", "NullInt16": "int16",
-	"NullBool": "bool", "NullFloat64": "float64", "NullTime": "time", "NullByte": "int16"}
-
-// builtinKinds are the kinds of Go's predeclared types, as FromModels
-// reads them.
-var builtinKinds = map[string]string{"int64": "int64", "int": "int64", "uint32": "int64", "int32": "int32", "uint16": "int32",
-	"int16": "int16", "int8": "int16", "uint8": "int16", "byte": "int16", "bool": "bool", "string": "string",
-	"float64": "float64", "float32": "float32"}
-
 // fieldType reduces a field's type expression to the mapping's terms,
 // as reflectType does for a compiled type.
 func (s *source) fieldType(e ast.Expr, imports map[string]string, depth int) fieldType {
@@ -280,21 +270,17 @@ func (s *source) fieldType(e ast.Expr, imports map[string]string, depth int) fie
 			return inner
 		}
 	case *ast.SelectorExpr:
-		switch selectorPath(x, imports) + "." + x.Sel.Name {
-		case "time.Time":
-			ft.kind = "time"
-		case "github.com/google/uuid.UUID":
-			ft.kind = "uuid"
-		case "encoding/json.RawMessage":
-			ft.kind = "json"
-		default:
-			if k, ok := sqlNulls[x.Sel.Name]; ok && selectorPath(x, imports) == "database/sql" {
-				ft.kind, ft.nullable = k, true
-			}
+		path := selectorPath(x, imports)
+		if g := goTypeAt(path, x.Sel.Name); g != nil {
+			ft.kind = g.name
+		} else if g := goTypeNull(x.Sel.Name); g != nil && path == "database/sql" {
+			ft.kind, ft.nullable = g.name, true
 		}
 	case *ast.ArrayType:
-		if id, ok := x.Elt.(*ast.Ident); ok && x.Len == nil && (id.Name == "byte" || id.Name == "uint8") {
-			ft.kind = "bytes"
+		if id, ok := x.Elt.(*ast.Ident); ok && x.Len == nil {
+			if g := goTypeSpelled("[]" + id.Name); g != nil {
+				ft.kind = g.name
+			}
 		}
 	case *ast.Ident:
 		if ts := s.types[x.Name]; ts != nil && depth < 8 {
@@ -312,7 +298,9 @@ func (s *source) fieldType(e ast.Expr, imports map[string]string, depth int) fie
 			under.spelled = ft.spelled
 			return under
 		}
-		ft.kind = builtinKinds[x.Name]
+		if g := goTypeSpelled(x.Name); g != nil {
+			ft.kind = g.name
+		}
 	}
 	return ft
 }
