@@ -260,7 +260,7 @@ func finishFile(path string, src []byte) ([]byte, error) {
 	})
 	have := importNames(f)
 	var edits []edit
-	for _, path := range []string{"database/sql", "encoding/json", "time", "github.com/google/uuid"} {
+	for _, path := range goTypeImports() {
 		name := path[strings.LastIndex(path, "/")+1:]
 		_, imported := have[name]
 		switch {

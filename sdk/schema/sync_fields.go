@@ -225,18 +225,9 @@ func (sy *syncer) wantFieldType(spelled string) fieldType {
 		base = strings.TrimSuffix(inner, "]")
 		ft.nullable = true
 	}
-	switch base {
-	case "int64", "int32", "int16", "bool", "string", "float64", "float32":
-		ft.kind = base
-	case "time.Time":
-		ft.kind = "time"
-	case "uuid.UUID":
-		ft.kind = "uuid"
-	case "json.RawMessage":
-		ft.kind = "json"
-	case "[]byte":
-		ft.kind = "bytes"
-	default:
+	if g := goTypeSpelled(base); g != nil {
+		ft.kind = g.name
+	} else {
 		for _, e := range sy.newEnums {
 			if e.Name == base {
 				ft.kind, ft.enum, ft.values = "enum", base, e.Values

@@ -2,12 +2,11 @@ package schema
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 )
 
-// goField is the Go type and hoist tag that map back to col: the
-// reverse of the mapping in models.go (docs/schema.md has the table).
+// goField is the Go type and hoist tag that map back to col: goTypes
+// read from right to left (docs/schema.md has the table).
 func (sy *syncer) goField(model string, t *TableDef, col *ColumnDef) (typ, tag string) {
 	var opts []string
 	pk := slices.Contains(t.PrimaryKey, col.Name)
@@ -20,39 +19,13 @@ func (sy *syncer) goField(model string, t *TableDef, col *ColumnDef) (typ, tag s
 	if col.AutoIncrement {
 		opts = append(opts, "autoincrement")
 	}
-	switch col.Type {
-	case TypeBigInt:
-		typ = "int64"
-	case TypeInteger:
-		typ = "int32"
-	case TypeSmallInt:
-		typ = "int16"
-	case TypeBoolean:
-		typ = "bool"
-	case TypeText:
-		typ = "string"
-	case TypeString:
-		typ = "string"
-		opts = append(opts, "size:"+strconv.Itoa(col.Length))
-	case TypeDouble:
-		typ = "float64"
-	case TypeFloat:
-		typ = "float32"
-	case TypeTimestamp:
-		typ = "time.Time"
-	case TypeDate, TypeTime:
-		typ = "time.Time"
-		opts = append(opts, "type:"+string(col.Type))
-	case TypeBinary:
-		typ = "[]byte"
-	case TypeUUID:
-		typ = "uuid.UUID"
-	case TypeJSON:
-		typ = "json.RawMessage"
-	case TypeDecimal:
-		typ = "string"
-		opts = append(opts, "type:decimal("+strconv.Itoa(col.Precision)+","+strconv.Itoa(col.Scale)+")")
-	case TypeEnum:
+	switch g, opt := goTypeOf(col); {
+	case g != nil:
+		typ = g.name
+		if opt != "" {
+			opts = append(opts, opt)
+		}
+	case col.Type == TypeEnum:
 		typ = sy.enumTypes[t.Name+"."+col.Name]
 		if col.Enum != "" && col.Enum != typ {
 			opts = append(opts, "enum:"+col.Enum)
