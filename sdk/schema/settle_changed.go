@@ -1,0 +1,111 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"github.com/hoistdb/hoist/dialect"
+)
+
+// settleChanged returns what [Settle] returns for desired, settling
+// only what can differ from live. A table or enum that desired, as the
+// catalogue would keep it ([Inspector.Catalogued]), describes exactly
+// as live holds it (it prints the same, and [Diff] finds nothing
+// between the two) is taken from live: settling reads back what the
+// catalogue keeps, which is what live is. The rest (new tables,
+// changed ones, the tables whose enum changed) is created in the
+// scratch place with the enums it uses and the tables it references,
+// these without their own foreign keys so that the references stop
+// there, and read back. On a database that matches its models but for
+// a handful of tables, that is a handful of tables instead of all of
+// them (every table costs the engine a file or two and a round trip),
+// and no scratch place at all when nothing differs.
+func settleChanged(ctx context.Context, db *sql.DB, dl dialect.Dialect, desired, live *Schema, opts DiffOptions) (*Schema, error) {
+	ins, ok := dl.(Inspector)
+	if !ok {
+		return Settle(ctx, db, dl, desired) // which says what is missing
+	}
+	cat := ins.Catalogued(desired)
+	changedEnums := map[string]bool{}
+	for _, e := range cat.Enums {
+		if l := live.Enum(e.Name); l == nil || l.String() != e.String() {
+			changedEnums[e.Name] = true
+		}
+	}
+	changed := map[string]bool{}
+	for _, t := range cat.Tables {
+		if !sameTable(t, live.Table(t.Name), opts) || slices.ContainsFunc(t.Columns, func(c *ColumnDef) bool { return changedEnums[c.Enum] }) {
+			changed[t.Name] = true
+		}
+	}
+	if len(changed) == len(desired.Tables) {
+		return Settle(ctx, db, dl, desired)
+	}
+
+	part := &Schema{}
+	used := map[string]bool{}
+	for _, t := range desired.Tables {
+		if changed[t.Name] {
+			part.Tables = append(part.Tables, t)
+		}
+	}
+	for _, t := range slices.Clone(part.Tables) {
+		for _, fk := range t.ForeignKeys {
+			if changed[fk.RefTable] || used[fk.RefTable] {
+				continue
+			}
+			if rt := desired.Table(fk.RefTable); rt != nil {
+				used[rt.Name] = true
+				ref := rt.Clone()
+				ref.ForeignKeys = nil
+				part.Tables = append(part.Tables, ref)
+			}
+		}
+	}
+	for _, e := range desired.Enums {
+		if changedEnums[e.Name] || slices.ContainsFunc(part.Tables, func(t *TableDef) bool {
+			return slices.ContainsFunc(t.Columns, func(c *ColumnDef) bool { return c.Enum == e.Name })
+		}) {
+			part.Enums = append(part.Enums, e)
+		}
+	}
+
+	settled := &Schema{}
+	if len(part.Tables) > 0 || len(part.Enums) > 0 {
+		var err error
+		if settled, err = Settle(ctx, db, dl, part); err != nil {
+			return nil, err
+		}
+	}
+	out := &Schema{}
+	for _, t := range cat.Tables {
+		if changed[t.Name] {
+			out.Tables = append(out.Tables, settled.Table(t.Name))
+		} else {
+			out.Tables = append(out.Tables, live.Table(t.Name).Clone())
+		}
+	}
+	for _, e := range cat.Enums {
+		if s := settled.Enum(e.Name); s != nil {
+			out.Enums = append(out.Enums, s)
+		} else {
+			l := live.Enum(e.Name)
+			out.Enums = append(out.Enums, &EnumDef{Name: l.Name, Values: slices.Clone(l.Values)})
+		}
+	}
+	out.Sort()
+	return out, nil
+}
+
+// sameTable reports whether want, a desired table as the catalogue
+// would keep it, is live exactly: both print the same and Diff finds
+// nothing between them (it compares an unknown type's spelling, which
+// String leaves out).
+func sameTable(want, live *TableDef, opts DiffOptions) bool {
+	if live == nil || want.String() != live.String() {
+		return false
+	}
+	cs, err := Diff(&Schema{Tables: []*TableDef{want}}, &Schema{Tables: []*TableDef{live}}, opts)
+	return err == nil && cs.Empty()
+}
