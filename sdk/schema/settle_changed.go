@@ -15,9 +15,9 @@ import (
 // between the two) is taken from live: settling reads back what the
 // catalogue keeps, which is what live is. The rest (new tables,
 // changed ones, the tables whose enum changed) is created in the
-// scratch place with the enums it uses and the tables it references,
-// these without their own foreign keys so that the references stop
-// there, and read back. On a database that matches its models but for
+// scratch place with the enums it uses and what it references of the
+// other tables (see referencedOnly: their keys, not their own foreign
+// keys, so that the references stop there), and read back. On a database that matches its models but for
 // a handful of tables, that is a handful of tables instead of all of
 // them (every table costs the engine a file or two and a round trip),
 // and no scratch place at all when nothing differs.
@@ -44,23 +44,25 @@ func settleChanged(ctx context.Context, db *sql.DB, dl dialect.Dialect, desired,
 	}
 
 	part := &Schema{}
-	used := map[string]bool{}
+	referenced := map[string][]string{} // unchanged table: the columns referenced
+	var order []string
 	for _, t := range desired.Tables {
-		if changed[t.Name] {
-			part.Tables = append(part.Tables, t)
+		if !changed[t.Name] {
+			continue
+		}
+		part.Tables = append(part.Tables, t)
+		for _, fk := range t.ForeignKeys {
+			if !changed[fk.RefTable] {
+				if _, ok := referenced[fk.RefTable]; !ok {
+					order = append(order, fk.RefTable)
+				}
+				referenced[fk.RefTable] = append(referenced[fk.RefTable], fk.RefColumns...)
+			}
 		}
 	}
-	for _, t := range slices.Clone(part.Tables) {
-		for _, fk := range t.ForeignKeys {
-			if changed[fk.RefTable] || used[fk.RefTable] {
-				continue
-			}
-			if rt := desired.Table(fk.RefTable); rt != nil {
-				used[rt.Name] = true
-				ref := rt.Clone()
-				ref.ForeignKeys = nil
-				part.Tables = append(part.Tables, ref)
-			}
+	for _, name := range order {
+		if rt := desired.Table(name); rt != nil {
+			part.Tables = append(part.Tables, referencedOnly(rt, referenced[name]))
 		}
 	}
 	for _, e := range desired.Enums {
@@ -96,6 +98,31 @@ func settleChanged(ctx context.Context, db *sql.DB, dl dialect.Dialect, desired,
 	}
 	out.Sort()
 	return out, nil
+}
+
+// referencedOnly returns what the scratch place needs of a table that
+// only other tables' foreign keys need: its primary key and the
+// referenced columns, without self-numbering or defaults, and the indexes on those
+// alone (a key needs a unique index on the columns it references, MySQL
+// any index that begins with them), without foreign keys, checks or
+// comments. Every index and column left out is a file or a statement
+// less for the engine.
+func referencedOnly(t *TableDef, columns []string) *TableDef {
+	keep := func(name string) bool { return slices.Contains(t.PrimaryKey, name) || slices.Contains(columns, name) }
+	out := &TableDef{Name: t.Name, PrimaryKey: slices.Clone(t.PrimaryKey)}
+	for _, c := range t.Columns {
+		if keep(c.Name) {
+			c = c.Clone()
+			c.AutoIncrement, c.Default, c.Comment = false, nil, ""
+			out.Columns = append(out.Columns, c)
+		}
+	}
+	for _, ix := range t.Indexes {
+		if !slices.ContainsFunc(ix.Columns, func(c string) bool { return !keep(c) }) {
+			out.Indexes = append(out.Indexes, &IndexDef{Name: ix.Name, Columns: slices.Clone(ix.Columns), Unique: ix.Unique})
+		}
+	}
+	return out
 }
 
 // sameTable reports whether want, a desired table as the catalogue
