@@ -101,14 +101,22 @@ func settleChanged(ctx context.Context, db *sql.DB, dl dialect.Dialect, desired,
 }
 
 // referencedOnly returns what the scratch place needs of a table that
-// only other tables' foreign keys need: its primary key and the
-// referenced columns, without self-numbering or defaults, and the indexes on those
-// alone (a key needs a unique index on the columns it references, MySQL
-// any index that begins with them), without foreign keys, checks or
-// comments. Every index and column left out is a file or a statement
-// less for the engine.
+// only other tables' foreign keys need: its primary key, the referenced
+// columns and the indexes on them (a key needs a unique index on the
+// columns it references, MySQL any index that begins with them) with
+// their columns, without self-numbering or defaults, and without
+// foreign keys, checks or comments. Every index and column left out is
+// a file or a statement less for the engine.
 func referencedOnly(t *TableDef, columns []string) *TableDef {
-	keep := func(name string) bool { return slices.Contains(t.PrimaryKey, name) || slices.Contains(columns, name) }
+	kept := append(slices.Clone(t.PrimaryKey), columns...)
+	for _, ix := range t.Indexes {
+		// MySQL takes any index that begins with the referenced columns,
+		// such as one on (email, name) for a key to email.
+		if slices.ContainsFunc(ix.Columns, func(c string) bool { return slices.Contains(columns, c) }) {
+			kept = append(kept, ix.Columns...)
+		}
+	}
+	keep := func(name string) bool { return slices.Contains(kept, name) }
 	out := &TableDef{Name: t.Name, PrimaryKey: slices.Clone(t.PrimaryKey)}
 	for _, c := range t.Columns {
 		if keep(c.Name) {
