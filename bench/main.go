@@ -40,7 +40,7 @@ type config struct {
 	childTimeout time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "diff", "generate"}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -167,6 +167,13 @@ func run() int {
 			res.Parse = runParse(cfg.Reps, r.logf)
 			continue
 		}
+		if w == "diff" {
+			var err error
+			if res.Diff, err = runDiff(cfg.Reps, r.logf); err != nil {
+				r.logf("diff: %v", err)
+			}
+			continue
+		}
 		for _, k := range cfg.Kinds {
 			srv, ok := servers[k]
 			if !ok {
@@ -190,6 +197,8 @@ func run() int {
 				r.migrated(ctx, srv)
 			case "inspect":
 				r.inspect(ctx, srv)
+			case "generate":
+				r.generate(ctx, srv)
 			}
 		}
 	}

@@ -24,6 +24,9 @@ type results struct {
 	Templates map[kind]string `json:",omitempty"`
 	// Inspect is workload 7, per engine.
 	Inspect []inspectResult `json:",omitempty"`
+	// Diff is workload 8 (no engine); Generate workload 9, per engine.
+	Diff     []diffResult     `json:",omitempty"`
+	Generate []generateResult `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -427,6 +430,7 @@ func writeReport(w io.Writer, r *results) {
 	if len(r.Inspect) > 0 {
 		r.inspectReport(w)
 	}
+	r.schemaDiffReport(w)
 	r.problems(w)
 }
 

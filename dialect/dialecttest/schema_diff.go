@@ -20,8 +20,10 @@ import (
 // nothing afterwards, and its down restores the schema; renames are
 // detected only when unambiguous and hints override; enums grow and
 // refuse to shrink; indexes, unique indexes and foreign key actions
-// change; tables are dropped only when asked; and random changes of
-// random schemas apply and roll back (see diffRandom).
+// change; tables are dropped only when asked; random changes of
+// random schemas apply and roll back (see diffRandom); and
+// [schema.Compare], which settles only the tables that can differ,
+// finds exactly what settling the whole schema finds (diffPartial).
 func RunSchemaDiff(t *testing.T, d dialect.Dialect, open func(t testing.TB) *testkit.DB) {
 	t.Helper()
 	t.Run("identical", func(t *testing.T) { t.Parallel(); diffIdentical(t, d, open) })
@@ -33,6 +35,7 @@ func RunSchemaDiff(t *testing.T, d dialect.Dialect, open func(t testing.TB) *tes
 	t.Run("inline_unique", func(t *testing.T) { t.Parallel(); diffInlineUnique(t, d, open) })
 	t.Run("cycle", func(t *testing.T) { t.Parallel(); diffCycle(t, d, open) })
 	t.Run("random", func(t *testing.T) { t.Parallel(); diffRandom(t, d, open) })
+	t.Run("partial_settle", func(t *testing.T) { t.Parallel(); diffPartial(t, d, open) })
 }
 
 // differ runs the steps of a diff test on one database.
@@ -140,7 +143,7 @@ func diffIdentical(t *testing.T, d dialect.Dialect, open func(t testing.TB) *tes
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs, script := x.diff(x.settle(described), schema.DiffOptions{DropTables: true})
+		cs, script, _ := x.compare(described, schema.DiffOptions{DropTables: true})
 		if !cs.Empty() || len(script.Up) > 0 || len(script.Down) > 0 {
 			t.Fatalf("case %d: identical schemas differ: %v\nup:\n%s", i, cs.Up, joined(script.Up))
 		}

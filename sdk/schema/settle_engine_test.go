@@ -69,3 +69,35 @@ func TestSettleWithoutPrivilege(t *testing.T) {
 		}
 	})
 }
+
+// TestSettleNamesTheFailingStatement: when the engine refuses a
+// statement of the desired schema, the error names that statement, also
+// on PostgreSQL, where Settle sends all of them in one round trip.
+func TestSettleNamesTheFailingStatement(t *testing.T) {
+	t.Parallel()
+	col := func(name string, typ schema.Type, raw string) *schema.ColumnDef {
+		return &schema.ColumnDef{Name: name, Type: typ, Raw: raw}
+	}
+	desired := &schema.Schema{Tables: []*schema.TableDef{
+		{Name: "a_ok", Columns: []*schema.ColumnDef{col("id", schema.TypeBigInt, "")}},
+		{Name: "b_bad", Columns: []*schema.ColumnDef{col("id", schema.TypeBigInt, ""), col("x", schema.TypeOther, "no_such_type_hoist")}},
+		{Name: "c_ok", Columns: []*schema.ColumnDef{col("id", schema.TypeBigInt, "")}},
+	}}
+	ctx := context.Background()
+	for _, e := range engines[:2] { // SQLite takes any type name
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			db := e.open(t)
+			_, err := schema.Settle(ctx, db.DB, e.d, desired)
+			if err == nil {
+				t.Fatal("Settle of a column of an unknown type succeeded")
+			}
+			msg := err.Error()
+			i := strings.Index(msg, "\nstatement: ")
+			if !strings.HasPrefix(msg, "schema: creating the desired schema in a scratch place: ") || i < 0 ||
+				!strings.Contains(msg[i:], "b_bad") || strings.Contains(msg[i:], "a_ok") || strings.Contains(msg[i:], "c_ok") {
+				t.Fatalf("Settle = %v, want the error with the one statement that failed", err)
+			}
+		})
+	}
+}
