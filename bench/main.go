@@ -40,7 +40,7 @@ type config struct {
 	childTimeout time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "wait"}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -165,6 +165,10 @@ func run() int {
 	for _, w := range cfg.Workloads {
 		if w == "parse" {
 			res.Parse = runParse(cfg.Reps, r.logf)
+			continue
+		}
+		if w == "wait" {
+			res.Wait = r.wait(ctx)
 			continue
 		}
 		for _, k := range cfg.Kinds {
