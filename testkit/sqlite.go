@@ -64,7 +64,6 @@ type sqliteServer struct {
 // it alone while it runs. A kept database has none: it goes after a day.
 const ownerLockFile = "owner.lock"
 
-
 func (s *sqliteServer) create(_ context.Context, name string) (string, error) {
 	dir, err := s.mkdir(os.TempDir(), name)
 	if err != nil {
