@@ -136,8 +136,25 @@ func (p *clonePool) take(ctx context.Context) (c pooledClone, ok bool) {
 		return c, true
 	default:
 	}
-	c, err := p.claimShelved(ctx)
-	return c, err == nil && c.db != nil
+	if c, err := p.claimShelved(ctx); err == nil && c.db != nil {
+		return c, true
+	}
+	// The pool's own workers may have claimed the last clones of the
+	// shelf, or be making clones: one of theirs comes sooner than a clone
+	// made now.
+	for {
+		p.mu.Lock()
+		filling := p.filling
+		p.mu.Unlock()
+		select {
+		case c := <-p.ready:
+			return c, true
+		case <-time.After(20 * time.Millisecond):
+		}
+		if filling == 0 {
+			return pooledClone{}, false
+		}
+	}
 }
 
 // setTemplate tells the pool the name of its template, which lets it
