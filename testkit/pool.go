@@ -32,14 +32,18 @@ type clonePool struct {
 	sh  shelfStore
 	key string
 
-	// size is how many clones the pool keeps ready.
-	size  int
-	ready chan pooledClone
+	// fixed is set when HOIST_TEST_POOL gives the size.
+	fixed bool
+	ready chan pooledClone // at most maxPoolSize
 	// takes counts the clones Migrated asked for, the demand that the
 	// shelf is topped up to when the binary ends.
 	takes atomic.Int64
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// size is how many clones the pool keeps ready. A take that finds
+	// none doubles it, up to maxPoolSize: the tests ask for more than
+	// the pool holds.
+	size    int
 	tpl     string // the template's name, once this binary knows it
 	filling int    // fill goroutines running
 	closed  bool
@@ -67,20 +71,28 @@ const (
 	exitFillTimeout = 20 * time.Second
 )
 
-// poolSize is how many clones a pool keeps ready: HOIST_TEST_POOL when
-// set (0 turns pools off), else what an earlier binary left on the shelf
-// (what it used), at least the CPU count, at most maxPoolSize, and never
-// more connections than the server's budget for this binary: slots tests
-// of up to defaultMaxOpenConns connections.
-func poolSize(slots, shelved int) int {
+// poolSize is how many clones a pool keeps ready at first, and whether
+// that is fixed: HOIST_TEST_POOL when set (0 turns pools off), else what
+// an earlier binary left on the shelf (what it used), at least the CPU
+// count, at most maxPoolSize.
+func poolSize(shelved int) (n int, fixed bool) {
 	if v, err := strconv.Atoi(os.Getenv("HOIST_TEST_POOL")); err == nil && v >= 0 {
-		return v
+		return v, true
 	}
-	n := min(max(runtime.NumCPU(), shelved), maxPoolSize)
+	return min(max(runtime.NumCPU(), shelved), maxPoolSize), false
+}
+
+// poolCap bounds a pool's size by the server's connection budget for
+// this binary (each ready clone holds a connection): half of what slots
+// tests of up to defaultMaxOpenConns connections may hold.
+func poolCap(slots, fixed int) int {
+	if fixed > 0 {
+		return fixed
+	}
 	if slots > 0 {
-		n = min(n, slots*defaultMaxOpenConns/2)
+		return max(min(maxPoolSize, slots*defaultMaxOpenConns/2), 1)
 	}
-	return n
+	return maxPoolSize
 }
 
 // shelfTarget is how many clones the pool leaves on the shelf when the
@@ -90,6 +102,8 @@ func (p *clonePool) shelfTarget() int {
 	if v, err := strconv.Atoi(os.Getenv("HOIST_TEST_POOL")); err == nil && v >= 0 {
 		return v
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return min(max(int(p.takes.Load()), p.size), maxShelf)
 }
 
@@ -111,11 +125,17 @@ func poolFor(t testing.TB, e *engine, srv server, key string) *clonePool {
 	if l := srv.limiter(); l != nil {
 		slots = l.max
 	}
-	size := poolSize(slots, len(shelved))
+	size, fixed := poolSize(len(shelved))
 	if size == 0 {
+		pools.Store(e.name+" "+key, (*clonePool)(nil)) // off: ask the shelf once
 		return nil
 	}
-	p := &clonePool{e: e, srv: srv, sh: sh, key: key, size: size, ready: make(chan pooledClone, size)}
+	limit := poolCap(slots, 0)
+	if fixed {
+		limit = size
+	}
+	size = min(size, limit)
+	p := &clonePool{e: e, srv: srv, sh: sh, key: key, size: size, fixed: fixed, ready: make(chan pooledClone, limit)}
 	if v, loaded := pools.LoadOrStore(e.name+" "+key, p); loaded {
 		return v.(*clonePool)
 	}
@@ -135,6 +155,11 @@ func (p *clonePool) take(ctx context.Context) (c pooledClone, ok bool) {
 	case c := <-p.ready:
 		return c, true
 	default:
+	}
+	if !p.fixed {
+		p.mu.Lock()
+		p.size = min(2*p.size, cap(p.ready))
+		p.mu.Unlock()
 	}
 	if c, err := p.claimShelved(ctx); err == nil && c.db != nil {
 		return c, true
@@ -210,7 +235,7 @@ func (p *clonePool) connect(ctx context.Context, name, dsn string) (pooledClone,
 func (p *clonePool) fill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for !p.closed && p.filling < fillWorkers && len(p.ready)+p.filling < cap(p.ready) {
+	for !p.closed && p.filling < fillWorkers && len(p.ready)+p.filling < p.size {
 		p.filling++
 		p.fills.Add(1)
 		go func() {
@@ -230,7 +255,7 @@ func (p *clonePool) fillOne() bool {
 	p.mu.Lock()
 	tpl, closed := p.tpl, p.closed
 	// The other workers are making one each.
-	full := len(p.ready)+p.filling > cap(p.ready)
+	full := len(p.ready)+p.filling > p.size
 	p.mu.Unlock()
 	if closed || full {
 		return false
@@ -266,11 +291,19 @@ func (p *clonePool) fillOne() bool {
 // pool, puts the clones it holds back on the shelf, and tops the shelf
 // up to what this binary used, for the next binary; on a server that
 // ends with this binary, it only closes them.
-func (p *clonePool) close() { p.done.Do(func() { p.stop(true) }) }
+func (p *clonePool) close() {
+	if p != nil { // a set whose pool is off
+		p.done.Do(func() { p.stop(true) })
+	}
+}
 
 // discard stops the pool and drops the clones it holds, shelving none:
 // for a set of migrations that goes away.
-func (p *clonePool) discard() { p.done.Do(func() { p.stop(false) }) }
+func (p *clonePool) discard() {
+	if p != nil {
+		p.done.Do(func() { p.stop(false) })
+	}
+}
 
 func (p *clonePool) stop(shelve bool) {
 	p.mu.Lock()

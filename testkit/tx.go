@@ -99,10 +99,16 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (se *
 	v, _ := shared.LoadOrStore(e.name+" "+key, &sharedEntry{conns: make(chan struct{}, defaultMaxOpenConns), idle: make(chan driver.Conn, defaultMaxOpenConns)})
 	se = v.(*sharedEntry)
 	se.once.Do(func() {
+		// A clone from the pool or the shelf when there is one: the
+		// tests of a binary's first moments wait for it.
+		var db *sql.DB
 		name := newDatabaseName(time.Now())
-		se.dsn, se.err = cloneMigrated(t, e, srv, req, name)
+		se.dsn, name, db, se.err = migratedClone(t, e, srv, req, name)
 		if se.err != nil {
 			return
+		}
+		if db != nil {
+			_ = db.Close()
 		}
 		t.Logf("testkit: MigratedTx: %s database %s is shared by this test binary's MigratedTx tests of this migration set", e.title, name)
 		atExit(func() {
