@@ -83,14 +83,12 @@ func poolSize(shelved int) (n int, fixed bool) {
 }
 
 // poolCap bounds a pool's size by the server's connection budget for
-// this binary (each ready clone holds a connection): half of what slots
-// tests of up to defaultMaxOpenConns connections may hold.
-func poolCap(slots, fixed int) int {
-	if fixed > 0 {
-		return fixed
-	}
+// this binary, since each ready clone holds a connection: a quarter of
+// what slots tests of up to defaultMaxOpenConns connections may hold
+// (10 on a server of 100 connections), the rest being the tests' own.
+func poolCap(slots int) int {
 	if slots > 0 {
-		return max(min(maxPoolSize, slots*defaultMaxOpenConns/2), 1)
+		return max(min(maxPoolSize, slots*defaultMaxOpenConns/4), 1)
 	}
 	return maxPoolSize
 }
@@ -130,7 +128,7 @@ func poolFor(t testing.TB, e *engine, srv server, key string) *clonePool {
 		pools.Store(e.name+" "+key, (*clonePool)(nil)) // off: ask the shelf once
 		return nil
 	}
-	limit := poolCap(slots, 0)
+	limit := poolCap(slots)
 	if fixed {
 		limit = size
 	}
