@@ -40,7 +40,7 @@ type config struct {
 	childTimeout time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "diff", "generate"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "diff", "generate", "wait"}
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -172,6 +172,10 @@ func run() int {
 			if res.Diff, err = runDiff(cfg.Reps, r.logf); err != nil {
 				r.logf("diff: %v", err)
 			}
+			continue
+		}
+		if w == "wait" {
+			res.Wait = r.wait(ctx)
 			continue
 		}
 		for _, k := range cfg.Kinds {

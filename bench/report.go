@@ -27,6 +27,8 @@ type results struct {
 	// Diff is workload 8 (no engine); Generate workload 9, per engine.
 	Diff     []diffResult     `json:",omitempty"`
 	Generate []generateResult `json:",omitempty"`
+	// Wait is workload 10, per server and arm.
+	Wait []*waitResult `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -431,6 +433,9 @@ func writeReport(w io.Writer, r *results) {
 		r.inspectReport(w)
 	}
 	r.schemaDiffReport(w)
+	if len(r.Wait) > 0 {
+		waitReport(w, r.Wait)
+	}
 	r.problems(w)
 }
 

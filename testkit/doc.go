@@ -30,9 +30,10 @@
 // call, in this test binary or another one on the same server, copies it
 // (PostgreSQL: CREATE DATABASE ... TEMPLATE; MySQL: a replay of the
 // template's schema and rows; SQLite: a file copy). A new set of
-// migrations gets a new template. Once a template exists, a few clones
-// of it are kept ready in the background (HOIST_TEST_POOL), so that a
-// test usually gets a database that already exists.
+// migrations gets a new template. Clones of it are kept ready and
+// connected in the background (HOIST_TEST_POOL), and those no test used
+// are left on the server for the next test binary, so that a test
+// usually gets a database that already exists.
 //
 // [MigratedTx] is cheaper still for tests that only read and write rows:
 // the tests of a binary share one migrated database, each inside a

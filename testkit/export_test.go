@@ -96,8 +96,9 @@ func SharedServers(t testing.TB) bool {
 }
 
 // DropTemplateAtEnd drops, when t ends, the template that Migrated builds
-// for opts on the engine called engineName: tests that make sets of
-// migrations of their own leave no template behind.
+// for opts on the engine called engineName, with its pool and the clones
+// on its shelf: tests that make sets of migrations of their own leave no
+// template behind.
 func DropTemplateAtEnd(t testing.TB, engineName string, opts ...sdk.Option) {
 	t.Helper()
 	e, srv := engineNamed(t, engineName)
@@ -110,6 +111,12 @@ func DropTemplateAtEnd(t testing.TB, engineName string, opts ...sdk.Option) {
 			return
 		}
 		templates.Delete(e.name + " " + key)
+		if v, ok := pools.LoadAndDelete(e.name + " " + key); ok {
+			v.(*clonePool).discard()
+		}
+		if err := dropShelf(ctx, srv, key); err != nil {
+			t.Errorf("drop the shelf: %v", err)
+		}
 		name, ok, err := st.findTemplate(ctx, key, func(context.Context, string) (bool, error) { return true, nil })
 		switch {
 		case err != nil:

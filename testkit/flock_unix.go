@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// flockWorks says that lockFile locks.
+const flockWorks = true
+
 // lockFile takes an exclusive flock on path, creating the file, polling
 // until ctx ends, and returns its release. The lock dies with the process
 // that holds it, so a killed test binary never leaves it taken.

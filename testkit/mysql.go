@@ -75,6 +75,7 @@ func mysqlFromEnv(ctx context.Context) (server, error) {
 		return nil, err
 	}
 	srv.sweep(ctx, time.Now())
+	srv.sweepShelf(ctx, time.Now())
 	return srv, nil
 }
 
@@ -119,6 +120,9 @@ type mysqlServer struct {
 	from    string   // the provider, for where
 	// temporary is set for the servers that testkit started.
 	temporary bool
+
+	lockOnce sync.Once
+	lockConn *lockConn // see locks
 }
 
 // connectMySQL connects to the server cfg names and reads what testkit
@@ -189,6 +193,9 @@ func (s *mysqlServer) dsn(name string) string {
 func (s *mysqlServer) drop(ctx context.Context, name string) error {
 	if !ours(name) {
 		return fmt.Errorf("refusing to drop %q: not a testkit database", name)
+	}
+	if shelfKind(name) != "" {
+		return s.dropClone(ctx, shelfSibling(name, "pool"))
 	}
 	_, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+mysqlEngine.dialect.QuoteIdent(name))
 	return err

@@ -34,10 +34,11 @@ func serverHas(t *testing.T, srv server, name string) bool {
 }
 
 // TestClonePool: after the first Migrated of a set, its pool fills with
-// HOIST_TEST_POOL clones; the next Migrated gets one of them, migrated;
-// the pooled databases are named like test databases, so that a later
-// binary sweeps them if this one is killed; and closing the pool, as Main
-// does, drops the ones left.
+// HOIST_TEST_POOL connected clones; the next Migrated gets one of them,
+// migrated; closing the pool, as Main does, puts the clones no test used
+// on the server's shelf and leaves the used one off it; and a pool made
+// afterwards, as the next test binary's is, hands out a clone from the
+// shelf.
 func TestClonePool(t *testing.T) {
 	t.Setenv("HOIST_TEST_POOL", "2")
 	for _, c := range []struct {
@@ -46,9 +47,11 @@ func TestClonePool(t *testing.T) {
 	}{{"postgres", Postgres}, {"mysql", MySQL}} {
 		t.Run(c.name, func(t *testing.T) {
 			e, srv := engineNamed(t, c.name)
+			sh := srv.(shelfStore)
+			ctx := context.Background()
 			opts := []sdk.Option{sdk.WithFS(HundredMigrations(fmt.Sprintf("TestClonePool %d %d", os.Getpid(), time.Now().UnixNano())))}
 			DropTemplateAtEnd(t, c.name, opts...)
-			key, _, _, err := templateKey(context.Background(), e, srv.templates(), opts)
+			key, _, _, err := templateKey(ctx, e, srv.templates(), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,51 +66,82 @@ func TestClonePool(t *testing.T) {
 			if cap(p.ready) != 2 {
 				t.Errorf("pool of %d; want HOIST_TEST_POOL=2", cap(p.ready))
 			}
-			// Wait for the pool to fill (it clones in the background).
-			for deadline := time.Now().Add(2 * time.Minute); len(p.ready) < 2; time.Sleep(20 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the pool holds %d clones after 2 minutes; want 2", len(p.ready))
-				}
-			}
+			waitFull(t, p)
 			var pooled []string
 			for range 2 {
 				c := <-p.ready
 				pooled = append(pooled, c.name)
-				if !databaseName.MatchString(c.name) {
-					t.Errorf("pooled database %s is not named like a test database; the sweep would not drop it", c.name)
+				if shelfKind(c.name) == "" || !ours(c.name) {
+					t.Errorf("pooled database %s is not named as a shelf clone; a sweep would not know it", c.name)
 				}
 				p.ready <- c
 			}
 
 			db := Migrated(t, c.kind, opts...)
-			var current string
-			q := map[string]string{"postgres": "SELECT current_database()", "mysql": "SELECT DATABASE()"}[c.name]
-			if err := db.DB.QueryRowContext(context.Background(), q).Scan(&current); err != nil {
-				t.Fatal(err)
-			}
+			current := currentDatabase(t, db)
 			if !slices.Contains(pooled, current) {
 				t.Errorf("Migrated gave %s; want one of the pooled %v", current, pooled)
 			}
 			var rows int
-			if err := db.DB.QueryRowContext(context.Background(), "SELECT count(*) FROM t4").Scan(&rows); err != nil || rows != 3 {
+			if err := db.DB.QueryRowContext(ctx, "SELECT count(*) FROM t4").Scan(&rows); err != nil || rows != 3 {
 				t.Errorf("the pooled database's t4 has %d rows (%v); want the 3 the migrations insert", rows, err)
 			}
 
 			p.close()
-			for _, name := range pooled {
-				if name != current && serverHas(t, srv, name) {
-					t.Errorf("pooled database %s is still there after the pool closed", name)
-				}
-			}
 			if len(p.ready) != 0 {
 				t.Errorf("%d clones left in the closed pool", len(p.ready))
+			}
+			shelved, err := sh.shelved(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range pooled {
+				onShelf := slices.Contains(shelved, shelfSibling(name, "pool"))
+				if name == current && onShelf {
+					t.Errorf("the clone a test used, %s, is on the shelf", name)
+				}
+				if name != current && !onShelf {
+					t.Errorf("the clone no test used, %s, is not on the shelf %v", name, shelved)
+				}
+			}
+
+			// The next binary's pool starts from the shelf.
+			pools.Delete(e.name + " " + key)
+			next := currentDatabase(t, Migrated(t, c.kind, opts...))
+			if !slices.Contains(shelved, shelfSibling(next, "pool")) {
+				t.Errorf("the next pool's first clone is %s; want one from the shelf %v", next, shelved)
+			}
+			if v, ok := pools.Load(e.name + " " + key); ok {
+				v.(*clonePool).close()
 			}
 		})
 	}
 }
 
+// waitFull waits for the pool to fill (it fills in the background).
+func waitFull(t *testing.T, p *clonePool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); len(p.ready) < cap(p.ready); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool holds %d clones after 2 minutes; want %d", len(p.ready), cap(p.ready))
+		}
+	}
+}
+
+// currentDatabase returns the name of the database db is connected to.
+func currentDatabase(t *testing.T, db *DB) string {
+	t.Helper()
+	q := map[string]string{"postgres": "SELECT current_database()", "mysql": "SELECT DATABASE()"}[db.Dialect.Name()]
+	var name string
+	if err := db.DB.QueryRowContext(context.Background(), q).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // TestClonePoolNotForFailedTemplate: a set whose template cannot be
-// built gets no pool, so no clones of a bad template are made.
+// built gets no clones, pooled or shelved, so no clones of a bad
+// template are made.
 func TestClonePoolNotForFailedTemplate(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"postgres", "mysql"} {
@@ -123,11 +157,18 @@ func TestClonePoolNotForFailedTemplate(t *testing.T) {
 				t.Fatal(err)
 			}
 			dbName := newDatabaseName(time.Now())
-			if _, _, err := migratedClone(t, e, srv, &migratedRequest{opts: opts}, dbName); err == nil {
+			if _, _, _, err := migratedClone(t, e, srv, &migratedRequest{opts: opts}, dbName); err == nil {
 				t.Fatal("a set with a failing migration was cloned")
 			}
-			if _, ok := pools.Load(e.name + " " + key); ok {
-				t.Error("a pool exists for a template that failed to build")
+			if v, ok := pools.LoadAndDelete(e.name + " " + key); ok {
+				p := v.(*clonePool)
+				p.discard()
+				if p.tpl != "" {
+					t.Errorf("the pool of a template that failed to build knows template %s", p.tpl)
+				}
+			}
+			if shelved, err := srv.(shelfStore).shelved(context.Background(), key); err != nil || len(shelved) > 0 {
+				t.Errorf("clones of a template that failed to build are on the shelf: %v (%v)", shelved, err)
 			}
 			templates.Delete(e.name + " " + key)
 		})

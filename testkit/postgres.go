@@ -61,6 +61,7 @@ func postgresFromEnv(ctx context.Context) (server, error) {
 		return nil, err
 	}
 	srv.sweep(ctx, time.Now())
+	srv.sweepShelf(ctx, time.Now())
 	return srv, nil
 }
 
@@ -78,6 +79,9 @@ type postgresServer struct {
 	// strategy is the STRATEGY of CREATE DATABASE for clones, "" before
 	// PostgreSQL 15; strategyWhy says why, for the test log.
 	strategy, strategyWhy string
+
+	lockOnce sync.Once
+	lockConn *lockConn // see locks
 }
 
 // connectPostgres connects to the server base names and reads what
@@ -135,6 +139,9 @@ func (s *postgresServer) drop(ctx context.Context, name string) error {
 		}
 	}
 	_, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+q+" WITH (FORCE)")
+	if err == nil && shelfKind(name) == "held" {
+		s.locks().release(ctx, name)
+	}
 	return err
 }
 

@@ -53,7 +53,16 @@ var sqliteFiles = &sqliteServer{dirs: map[string]string{}}
 type sqliteServer struct {
 	mu   sync.Mutex
 	dirs map[string]string // database name → its directory
+	// owned holds the release of the lock on each test database's
+	// ownerLockFile.
+	owned map[string]func()
 }
+
+// ownerLockFile, in a test database's directory, is locked (flock) by the
+// test binary that uses the database, so that the next binary's sweep
+// removes the directory at once when that binary was killed, and leaves
+// it alone while it runs. A kept database has none: it goes after a day.
+const ownerLockFile = "owner.lock"
 
 func (s *sqliteServer) create(_ context.Context, name string) (string, error) {
 	dir, err := s.mkdir(os.TempDir(), name)
@@ -69,8 +78,21 @@ func (s *sqliteServer) mkdir(parent, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var unlock func()
+	if flockWorks && parent == os.TempDir() {
+		if unlock, err = lockFile(context.Background(), filepath.Join(dir, ownerLockFile)); err != nil {
+			_ = os.RemoveAll(dir)
+			return "", err
+		}
+	}
 	s.mu.Lock()
 	s.dirs[name] = dir
+	if unlock != nil {
+		if s.owned == nil {
+			s.owned = map[string]func(){}
+		}
+		s.owned[name] = unlock
+	}
 	s.mu.Unlock()
 	return dir, nil
 }
@@ -79,11 +101,30 @@ func (s *sqliteServer) drop(_ context.Context, name string) error {
 	s.mu.Lock()
 	dir, ok := s.dirs[name]
 	delete(s.dirs, name)
+	unlock := s.owned[name]
+	delete(s.owned, name)
 	s.mu.Unlock()
+	if unlock != nil {
+		unlock()
+	}
 	if !ok {
 		return nil
 	}
 	return os.RemoveAll(dir)
+}
+
+// disown removes a kept database's ownerLockFile, so that sweeps leave
+// it for a day.
+func (s *sqliteServer) disown(name string) {
+	s.mu.Lock()
+	dir := s.dirs[name]
+	unlock := s.owned[name]
+	delete(s.owned, name)
+	s.mu.Unlock()
+	if unlock != nil {
+		_ = os.Remove(filepath.Join(dir, ownerLockFile))
+		unlock()
+	}
 }
 
 func (*sqliteServer) redact(dsn string) string { return dsn }
@@ -108,8 +149,12 @@ func (s *sqliteServer) sweep(now time.Time) {
 	if entries, err := os.ReadDir(os.TempDir()); err == nil {
 		for _, d := range entries {
 			name, _, ok := cutLast(d.Name(), "_")
-			if d.IsDir() && ok && databaseName.MatchString(name) && expired(name, now) {
-				_ = os.RemoveAll(filepath.Join(os.TempDir(), d.Name()))
+			if !d.IsDir() || !ok || !databaseName.MatchString(name) {
+				continue
+			}
+			dir := filepath.Join(os.TempDir(), d.Name())
+			if expired(name, now) || ownerLockFree(dir) {
+				_ = os.RemoveAll(dir)
 			}
 		}
 	}
@@ -133,6 +178,24 @@ func (s *sqliteServer) sweep(now time.Time) {
 			_ = os.RemoveAll(filepath.Join(dir, d.Name()))
 		}
 	}
+}
+
+// ownerLockFree reports whether the test binary that used the database in
+// dir ended without removing it: its ownerLockFile is there and nobody
+// holds its lock.
+func ownerLockFree(dir string) bool {
+	path := filepath.Join(dir, ownerLockFile)
+	if _, err := os.Stat(path); !flockWorks || err != nil {
+		return false
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // one try
+	unlock, err := lockFile(ctx, path)
+	if err != nil {
+		return false
+	}
+	unlock()
+	return true
 }
 
 func cutLast(s, sep string) (before, after string, ok bool) {

@@ -82,7 +82,7 @@ func TestTemplateRebuiltWhenGone(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p, ok := pools.LoadAndDelete(e.name + " " + key); ok {
-				p.(*clonePool).close()
+				p.(*clonePool).discard()
 			}
 			db := Migrated(t, kind, opts...)
 			var n int

@@ -96,9 +96,12 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	name := newDatabaseName(time.Now())
-	var dsn string
+	var (
+		dsn string
+		db  *sql.DB // open already when it comes from a pool
+	)
 	if o.migrated != nil {
-		dsn, name, err = migratedClone(t, e, srv, o.migrated, name)
+		dsn, name, db, err = migratedClone(t, e, srv, o.migrated, name)
 	} else {
 		dsn, err = srv.create(ctx, name)
 	}
@@ -106,11 +109,12 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		release()
 		t.Fatalf("testkit: create %s database %s: %v", e.title, name, err)
 	}
-	db, err := sql.Open(e.driver, dsn)
-	if err != nil {
-		dropNow(t, e, srv, name)
-		release()
-		t.Fatalf("testkit: open %s database %s: %v", e.title, srv.redact(dsn), err)
+	if db == nil {
+		if db, err = sql.Open(e.driver, dsn); err != nil {
+			dropNow(t, e, srv, name)
+			release()
+			t.Fatalf("testkit: open %s database %s: %v", e.title, srv.redact(dsn), err)
+		}
 	}
 	db.SetMaxOpenConns(o.maxOpenConns)
 	t.Cleanup(func() {
@@ -123,7 +127,8 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 			if srv.disposable() {
 				note = "until the test binary exits and its server with it"
 			}
-			t.Logf("testkit: kept %s database %s (%s): %s", e.title, name, note, srv.redact(dsn))
+			kept, keptDSN := keepNow(t, e, srv, name, dsn)
+			t.Logf("testkit: kept %s database %s (%s): %s", e.title, kept, note, srv.redact(keptDSN))
 			return
 		}
 		dropNow(t, e, srv, name)
@@ -146,6 +151,36 @@ func dropNow(t testing.TB, e *engine, srv server, name string) {
 	if err := srv.drop(ctx, name); err != nil {
 		t.Errorf("testkit: drop %s database %s: %v", e.title, name, err)
 	}
+}
+
+// keepNow keeps a database for a failed test. A clone from a pool is
+// taken out of the pool's bookkeeping first (shelf.go), and an SQLite
+// database out of its binary's (ownerLockFile), so that the next
+// binary's sweep leaves it for a day like any kept database. It returns
+// the name and DSN the database is kept under.
+func keepNow(t testing.TB, e *engine, srv server, name, dsn string) (string, string) {
+	t.Helper()
+	if s, ok := srv.(*sqliteServer); ok {
+		s.disown(name)
+	}
+	sh, ok := srv.(shelfStore)
+	if !ok || shelfKind(name) == "" {
+		return name, dsn
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	kept, err := sh.keep(ctx, name)
+	if err != nil {
+		t.Errorf("testkit: keep %s database %s: %v", e.title, name, err)
+		return name, dsn
+	}
+	switch s := srv.(type) {
+	case *postgresServer:
+		dsn, _ = postgresDSN(s.base, kept)
+	case *mysqlServer:
+		dsn = s.dsn(kept)
+	}
+	return kept, dsn
 }
 
 // unavailable skips t, or fails it under HOIST_TEST_REQUIRE=1, with what

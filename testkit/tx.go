@@ -99,10 +99,16 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (se *
 	v, _ := shared.LoadOrStore(e.name+" "+key, &sharedEntry{conns: make(chan struct{}, defaultMaxOpenConns), idle: make(chan driver.Conn, defaultMaxOpenConns)})
 	se = v.(*sharedEntry)
 	se.once.Do(func() {
+		// A clone from the pool or the shelf when there is one: the
+		// tests of a binary's first moments wait for it.
+		var db *sql.DB
 		name := newDatabaseName(time.Now())
-		se.dsn, se.err = cloneMigrated(t, e, srv, req, name)
+		se.dsn, name, db, se.err = migratedClone(t, e, srv, req, name)
 		if se.err != nil {
 			return
+		}
+		if db != nil {
+			_ = db.Close()
 		}
 		t.Logf("testkit: MigratedTx: %s database %s is shared by this test binary's MigratedTx tests of this migration set", e.title, name)
 		atExit(func() {
@@ -117,16 +123,18 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (se *
 	if se.err != nil {
 		t.Fatalf("testkit: MigratedTx: create the shared %s database: %v", e.title, se.err)
 	}
-	// The test holds its top-level test's slot on the server, as for a
-	// database of its own, and one of the shared database's connections.
-	slot := srv.limiter().acquire(t)
+	// The test holds one of the shared database's connections, which
+	// bound what MigratedTx tests take of the server. It takes no slot of
+	// the server's limiter: a slot stands for a database of up to
+	// defaultMaxOpenConns connections, and waiting for one made every
+	// test beyond the slots wait for another test's whole work.
 	select {
 	case se.conns <- struct{}{}:
 	case <-time.After(time.Minute):
 		t.Logf("testkit: MigratedTx: waited a minute for one of %d connections to the shared database; going on over the bound", cap(se.conns))
-		return se, slot, true
+		return se, func() {}, true
 	}
-	return se, sync.OnceFunc(func() { <-se.conns; slot() }), true
+	return se, sync.OnceFunc(func() { <-se.conns }), true
 }
 
 // beginTx opens one connection to the database dsn names (or reuses an
@@ -144,12 +152,18 @@ func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, r
 		default:
 		}
 	}
+	reused := conn != nil
 	if conn == nil {
 		conn = connectTx(ctx, t, e, dsn, release)
 	}
 	p := &pinned{conn: conn, dialect: e.dialect, t: t}
 	begin := []string{"BEGIN"}
-	if e == mysqlEngine {
+	switch {
+	case e == mysqlEngine && reused:
+		// autocommit is off on a session kept from an earlier test: its
+		// ROLLBACK began the next transaction already.
+		begin = nil
+	case e == mysqlEngine:
 		// After an implicit commit that the statement check could not
 		// see (a stored procedure's DDL), what follows still runs in a
 		// transaction that is rolled back.
@@ -179,8 +193,18 @@ func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, r
 		}
 		// A rolled-back PostgreSQL session keeps nothing of the test
 		// (SET and temporary tables are transactional there) but its
-		// session advisory locks: release them and keep the session.
-		if err == nil && se != nil && e == postgresEngine && p.exec(rctx, "SELECT pg_advisory_unlock_all()") == nil {
+		// session advisory locks: release them and keep the session. A
+		// MySQL session keeps what a test set in it (session variables,
+		// user variables, temporary tables, named locks): keep it only
+		// when the test sent nothing that could (p.session).
+		keep := err == nil && se != nil && !t.Failed()
+		switch {
+		case keep && e == postgresEngine:
+			keep = p.exec(rctx, "SELECT pg_advisory_unlock_all()") == nil
+		case keep && e == mysqlEngine:
+			keep = !p.session
+		}
+		if keep {
 			select {
 			case se.idle <- conn:
 				return

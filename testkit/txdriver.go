@@ -24,6 +24,9 @@ type pinned struct {
 	t       testing.TB
 	// savepoints numbers the savepoints that BeginTx opens.
 	savepoints int
+	// session is set once the test sent a statement that may leave
+	// state in a MySQL session beyond its transaction (sessionState).
+	session bool
 }
 
 // exec runs a statement without arguments on the real connection.
@@ -40,6 +43,11 @@ func (p *pinned) exec(ctx context.Context, query string) error {
 // fails the test, naming the statement (the application may swallow the
 // error), and returns the error instead of sending it.
 func (p *pinned) check(query string) error {
+	if !p.session && p.dialect.Name() == "mysql" && sessionState(query) {
+		p.mu.Lock()
+		p.session = true
+		p.mu.Unlock()
+	}
 	stmt, why := txEnding(p.dialect, query)
 	if stmt == "" {
 		return nil

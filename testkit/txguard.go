@@ -109,3 +109,41 @@ func endsTx(words []string, mysql bool) string {
 	}
 	return ""
 }
+
+// sessionState reports whether SQL text sent in a MySQL MigratedTx test
+// may leave state in the session that a rollback does not undo, so that
+// the session is not handed to the next test: anything but plain
+// SELECT, INSERT, UPDATE, DELETE, REPLACE, WITH, VALUES, TABLE, SHOW,
+// EXPLAIN, DESCRIBE, DO and savepoints, and any of those that names a
+// user variable (@x) or a function with session effects (GET_LOCK,
+// SET_..., LAST_INSERT_ID with an argument). It errs on the side of a
+// new session, which only costs a connect.
+func sessionState(text string) bool {
+	start := true
+	for _, tok := range tokenizeSQL(text) {
+		word := strings.ToUpper(tok.text)
+		switch {
+		case word == ";":
+			start = true
+			continue
+		case word == "@":
+			return true
+		case start && isWordByte(word[0]) && !plainStatement[word]:
+			return true
+		}
+		start = false
+		switch word {
+		case "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS", "LAST_INSERT_ID", "SETVAL", "NEXTVAL", "LASTVAL":
+			return true
+		}
+	}
+	return false
+}
+
+// plainStatement holds the first words of the statements after which a
+// MySQL session is as it was, once rolled back.
+var plainStatement = map[string]bool{
+	"SELECT": true, "INSERT": true, "UPDATE": true, "DELETE": true, "REPLACE": true, "WITH": true, "VALUES": true,
+	"TABLE": true, "SHOW": true, "EXPLAIN": true, "DESCRIBE": true, "DESC": true, "DO": true,
+	"SAVEPOINT": true, "RELEASE": true, "ROLLBACK": true,
+}

@@ -39,3 +39,34 @@ func TestTxEnding(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionState: which statements keep a MySQL MigratedTx session
+// from being handed to the next test.
+func TestSessionState(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"SELECT * FROM users WHERE id = ?":                 false,
+		"INSERT INTO t (a) VALUES ('x@y.z')":               false,
+		"UPDATE t SET a = 1; DELETE FROM t":                false,
+		"ROLLBACK TO SAVEPOINT hoist_testkit_1":            false,
+		"SET SESSION sql_mode = ''":                        true,
+		"SELECT @x := 1":                                   true,
+		"CREATE TEMPORARY TABLE tmp (id INT)":              true,
+		"SELECT GET_LOCK('x', 1)":                          true,
+		"SELECT 1; SET @a = 2":                             true,
+		"-- a comment\nSELECT 1":                           false,
+		"CALL do_things()":                                 true,
+		"SELECT LAST_INSERT_ID(42)":                        true,
+		"/* hint */ INSERT INTO t SELECT * FROM u":         false,
+		"PREPARE s FROM 'SELECT 1'":                        true,
+		"HANDLER t OPEN":                                   true,
+		"USE other":                                        true,
+		"DELETE FROM t WHERE note = 'SET @x'; SELECT 1":    false,
+		"SELECT name FROM t WHERE name LIKE '%GET_LOCK%'":  false,
+		"INSERT INTO t VALUES (1); CREATE TEMPORARY TABLE": true,
+	} {
+		if got := sessionState(text); got != want {
+			t.Errorf("sessionState(%q) = %t, want %t", text, got, want)
+		}
+	}
+}
