@@ -24,6 +24,8 @@ type results struct {
 	Templates map[kind]string `json:",omitempty"`
 	// Inspect is workload 7, per engine.
 	Inspect []inspectResult `json:",omitempty"`
+	// Fleet is workload 8, per engine.
+	Fleet []fleetResult `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -426,6 +428,9 @@ func writeReport(w io.Writer, r *results) {
 	}
 	if len(r.Inspect) > 0 {
 		r.inspectReport(w)
+	}
+	if len(r.Fleet) > 0 {
+		r.fleetReport(w)
 	}
 	r.problems(w)
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hoistdb/hoist/dialect"
 )
@@ -28,6 +29,7 @@ type Fleet struct {
 	cfg     fleetConfig
 	kind    fleetKind
 	tmpl    *Migrator // the options and migrations every target shares
+	base    *Migrator // a fleet of schemas: what each target's Migrator copies
 
 	mu        sync.Mutex
 	migrators map[string]*Migrator   // by target, built on first use
@@ -220,38 +222,61 @@ var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // start with SET LOCAL search_path, so that the migrations' unqualified
 // names are the schema's; a migration that runs outside a transaction, or
 // ends its own, would not keep that setting and is refused.
+//
+// The migrations are read and checked once, for the first target (New);
+// every other target's Migrator is a copy of that one with its own table
+// and prologue, so that building the migrators of 1,000 schemas does not
+// parse the migration files 1,000 times.
 func (f *Fleet) newTarget(schema string) (*Migrator, error) {
 	if err := checkSchemaName(schema); err != nil {
 		return nil, err
 	}
-	opts := append(append([]Option(nil), f.cfg.opts...), WithTable(schema+"."+DefaultTable))
-	m, err := New(f.db, f.dialect, opts...)
-	if err != nil {
-		return nil, err
-	}
-	for _, mig := range m.migrations {
-		if mig.NoTransaction || mig.ownTx != "" {
-			return nil, fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets do not support such migrations yet", mig)
+	if f.base == nil {
+		if err := f.buildBase(); err != nil {
+			return nil, err
 		}
 	}
-	for _, sd := range m.seeds {
-		if sd.noTransaction {
-			return nil, fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets do not support such seeders yet", sd.name)
-		}
-	}
-	if m.scripter == nil {
-		return nil, fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())
-	}
+	m := *f.base
+	m.table = schema + "." + DefaultTable
 	set := "SET LOCAL search_path TO " + f.dialect.QuoteIdent(schema)
 	// The search path goes inside the ddllock wrapper, whose type the run
-	// looks for (ddlretry.go).
+	// looks for (ddlretry.go); each copy has its own switch of it.
 	if w, ok := m.scripter.(lockWaitScripter); ok {
 		w.Scripter = searchPathScripter{Scripter: w.Scripter, stmt: set}
+		w.on = new(atomic.Bool)
 		m.scripter = w
 	} else {
 		m.scripter = searchPathScripter{Scripter: m.scripter, stmt: set}
 	}
-	return m, nil
+	return &m, nil
+}
+
+// buildBase reads and checks the migrations and options of a fleet of
+// schemas once: the Migrator every target's is copied from.
+func (f *Fleet) buildBase() error {
+	// The longest schema name checkSchemaName allows: the names derived
+	// from the table are checked for the longest table a target can have.
+	longest := strings.Repeat("s", 62-len(DefaultTable))
+	opts := append(append([]Option(nil), f.cfg.opts...), WithTable(longest+"."+DefaultTable))
+	m, err := New(f.db, f.dialect, opts...)
+	if err != nil {
+		return err
+	}
+	for _, mig := range m.migrations {
+		if mig.NoTransaction || mig.ownTx != "" {
+			return fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such migrations (fleets of databases do)", mig)
+		}
+	}
+	for _, sd := range m.seeds {
+		if sd.noTransaction {
+			return fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such seeders (fleets of databases do)", sd.name)
+		}
+	}
+	if m.scripter == nil {
+		return fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())
+	}
+	f.base = m
+	return nil
 }
 
 // searchPathScripter adds SET LOCAL search_path to the prologue of every

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,42 +153,63 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	// A target that failed before any ran (a missing schema) stops the
 	// run as a failed migration would.
 	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
-	for _, i := range work {
-		if stopped.Load() || ctx.Err() != nil {
-			break
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if stopped.Load() || ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(t *TargetResult) {
-			defer func() { <-sem; wg.Done() }()
-			m, closeTarget, err := f.target(t.Target)
-			var r *Result
-			if err == nil {
-				r, err = m.Up(ctx)
-				closeTarget()
-				t.Result = r
+	// The first pass skips the targets whose lock another migrator holds
+	// (another replica migrating the same fleet), so that two replicas
+	// share the work instead of queueing behind each other's targets in
+	// the same order; the second pass waits for those locks, and mostly
+	// finds the targets up to date.
+	var (
+		busyMu sync.Mutex
+		busy   []int
+	)
+	run := func(pass []int, ctx, runCtx context.Context) {
+		for _, i := range pass {
+			if stopped.Load() || ctx.Err() != nil {
+				break
 			}
-			f.remember(t.Target, err)
-			switch {
-			case err != nil:
-				t.State, t.Err = TargetFailed, err
-				if f.cfg.policy == FleetStopAtFirst {
-					stopped.Store(true)
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if stopped.Load() || ctx.Err() != nil {
+				break
+			}
+			wg.Add(1)
+			go func(i int, t *TargetResult) {
+				defer func() { <-sem; wg.Done() }()
+				m, closeTarget, err := f.target(t.Target)
+				var r *Result
+				if err == nil {
+					r, err = m.Up(runCtx)
+					closeTarget()
 				}
-			case len(r.Applied) > 0:
-				t.State = TargetApplied
-			default:
-				t.State = TargetUpToDate
-			}
-			report(t)
-		}(&res.Targets[i])
+				if errors.Is(err, errLockBusy) {
+					busyMu.Lock()
+					busy = append(busy, i)
+					busyMu.Unlock()
+					return
+				}
+				t.Result = r
+				f.remember(t.Target, err)
+				switch {
+				case err != nil:
+					t.State, t.Err = TargetFailed, err
+					if f.cfg.policy == FleetStopAtFirst {
+						stopped.Store(true)
+					}
+				case len(r.Applied) > 0:
+					t.State = TargetApplied
+				default:
+					t.State = TargetUpToDate
+				}
+				report(t)
+			}(i, &res.Targets[i])
+		}
+		wg.Wait()
 	}
+	run(work, ctx, withSkipBusy(ctx))
+	slices.Sort(busy)
+	run(busy, ctx, ctx)
 	wg.Wait()
 	res.Duration = time.Since(start)
 	if err := res.Err(); err != nil {
@@ -512,9 +534,12 @@ func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan
 		if len(have) == 0 {
 			continue
 		}
+		// OFFSET 0 keeps PostgreSQL from pulling the legs up into one
+		// append relation, whose planning grows with the square of the
+		// legs (3 s for 1,000 legs against 0.4 s planned leg by leg).
 		parts := make([]string, len(have))
 		for i, s := range have {
-			parts[i] = "SELECT " + quoteLiteral(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s+"."+DefaultTable)
+			parts[i] = "(SELECT " + quoteLiteral(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s+"."+DefaultTable) + " OFFSET 0)"
 			out[s] = targetScan{known: true}
 		}
 		if err := f.scanRows(ctx, strings.Join(parts, " UNION ALL "), out); err != nil {
@@ -555,5 +580,7 @@ func (f *Fleet) scanRows(ctx context.Context, query string, out map[string]targe
 // quoteLiteral is a PostgreSQL escape string literal, which reads the
 // same whatever standard_conforming_strings says.
 func quoteLiteral(s string) string {
-	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+	return "E'" + literalEscaper.Replace(s) + "'"
 }
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, "'", "''")
