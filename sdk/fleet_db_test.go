@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,9 +22,34 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/hoistdb/hoist/dialect/mysql"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
 )
+
+// ExampleWithDatabaseTargets migrates every tenant_* database of a
+// MariaDB server at boot, each through a pool of its own; up-to-date
+// databases are read in a few queries through the server pool and never
+// opened.
+func ExampleWithDatabaseTargets() {
+	server, err := sql.Open("mysql", "app@tcp(db:3306)/app?parseTime=true")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fleet, err := sdk.NewFleet(server, mysql.New(), sdk.TargetPattern("tenant_*"),
+		sdk.WithDatabaseTargets(func(name string) (*sql.DB, error) {
+			return sql.Open("mysql", "app@tcp(db:3306)/"+name+"?parseTime=true")
+		}),
+		sdk.WithTargetOptions(sdk.WithFS(migrationsFS)),
+		sdk.WithFailurePolicy(sdk.FleetContinue))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer fleet.Close()
+	if res, err := fleet.Up(context.Background()); err != nil {
+		log.Printf("%d of %d tenant databases failed: %v", res.Count(sdk.TargetFailed), len(res.Targets), err)
+	}
+}
 
 // dbFleet is a fleet of databases made for one test: on the server of a
 // testkit database (MySQL, PostgreSQL) or files in a directory (SQLite).

@@ -92,6 +92,10 @@ func (r *FleetResult) Err() error {
 // runs only the targets that are not clearly up to date: a no-op boot of
 // the whole fleet sends a handful of queries, not one per target.
 //
+// Targets whose lock another migrator holds (another replica running the
+// same fleet) are skipped in a first pass and waited for in a second, so
+// that replicas share the work rather than queue behind each other.
+//
 // Under [FleetStopAtFirst] a failure starts no further target; a
 // cancelled ctx starts none either, and the targets already running
 // report their own true outcome ([Migrator.Up]). The error is
