@@ -310,10 +310,8 @@ func (f *Fleet) Migrator(schema string) (*Migrator, error) {
 	if f.kind == kindSchemas {
 		m, err = f.newTarget(schema)
 	} else {
-		var done func()
-		if m, done, err = f.openDatabase(schema); err == nil {
-			_ = done // closed by Close
-			f.pools = append(f.pools, m.db)
+		if m, _, err = f.openDatabase(schema); err == nil {
+			f.pools = append(f.pools, m.db) // closed by Close
 		}
 	}
 	if err != nil {
