@@ -25,22 +25,31 @@ import (
 
 // config is what the flags chose.
 type config struct {
-	Reps         int
-	RepsLarge    int // repetitions of fresh apply with N >= 1000; 0: Reps
-	RepsNoop     int // repetitions of the no-op start; 0: 10 × Reps
-	Kinds        []kind
-	Tools        []string
-	Workloads    []string
-	Ns           []int // fresh apply sizes
-	NoopN        int
-	RollbackN    int
-	ConcN        int
-	Procs        int
-	MigratedN    int // migrations of workload 6
-	childTimeout time.Duration
+	Reps      int
+	RepsLarge int // repetitions of fresh apply with N >= 1000; 0: Reps
+	RepsNoop  int // repetitions of the no-op start; 0: 10 × Reps
+	Kinds     []kind
+	Tools     []string
+	Workloads []string
+	Ns        []int // fresh apply sizes
+	NoopN     int
+	RollbackN int
+	ConcN     int
+	Procs     int
+	MigratedN int // migrations of workload 6
+	// Workload 8, fleets (fleet.go).
+	FleetN           int // PostgreSQL tenant schemas
+	FleetMySQLN      int // MariaDB/MySQL tenant databases
+	FleetMigrations  int
+	FleetConcurrency int
+	childTimeout     time.Duration
 }
 
-var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "diff", "generate", "wait"}
+var allWorkloads = []string{"fresh", "noop", "rollback", "concurrent", "parse", "migrated", "inspect", "diff", "generate", "wait", "fleet"}
+
+// defaultWorkloads leaves out the fleet workload, which takes minutes a
+// repetition: it runs when named.
+var defaultWorkloads = allWorkloads[:len(allWorkloads)-1]
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
@@ -66,7 +75,11 @@ func run() int {
 		repsNoop   = flag.Int("reps-noop", 0, "repetitions of the no-op start (0: ten times -reps)")
 		engines    = flag.String("engines", "postgres,mysql,sqlite", "engines to measure")
 		toolsFlag  = flag.String("tools", strings.Join(allTools, ","), "tools to measure: hoist, hoist-1tx (hoist with WithSingleTransaction; fresh apply on PostgreSQL and SQLite only), goose, migrate (golang-migrate), floor (hand-written database/sql), ddl (the statements alone, no history: the server's share; fresh apply only); and only when named, hoist-durable (hoist with WithDurableCommits; fresh apply only)")
-		workloads  = flag.String("workloads", strings.Join(allWorkloads, ","), "workloads to run: "+strings.Join(allWorkloads, ", "))
+		workloads  = flag.String("workloads", strings.Join(defaultWorkloads, ","), "workloads to run: "+strings.Join(allWorkloads, ", ")+" (fleet only when named)")
+		fleetN     = flag.Int("fleet-n", 1000, "PostgreSQL tenant schemas of the fleet workload")
+		fleetMyN   = flag.Int("fleet-mysql-n", 100, "MariaDB/MySQL tenant databases of the fleet workload")
+		fleetM     = flag.Int("fleet-migrations", 20, "migrations per tenant in the fleet workload")
+		fleetConc  = flag.Int("fleet-concurrency", 8, "hoist's WithFleetConcurrency in the fleet workload")
 		nFlag      = flag.String("n", "10,100,1000", "numbers of migrations for fresh apply")
 		noopN      = flag.Int("noop-n", 1000, "migrations applied before the no-op start")
 		rollbackN  = flag.Int("rollback-n", 100, "migrations rolled back")
@@ -90,7 +103,8 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
 		return 2
 	}
-	cfg := config{Reps: *reps, RepsLarge: *repsLarge, RepsNoop: *repsNoop, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, MigratedN: *migratedN, childTimeout: *childTO}
+	cfg := config{Reps: *reps, RepsLarge: *repsLarge, RepsNoop: *repsNoop, NoopN: *noopN, RollbackN: *rollbackN, ConcN: *concN, Procs: *procs, MigratedN: *migratedN, childTimeout: *childTO,
+		FleetN: *fleetN, FleetMySQLN: *fleetMyN, FleetMigrations: *fleetM, FleetConcurrency: *fleetConc}
 	for _, e := range splitList(*engines) {
 		if !slices.Contains(allKinds, kind(e)) {
 			fmt.Fprintf(os.Stderr, "bench: unknown engine %q (want postgres, mysql, sqlite)\n", e)
@@ -123,7 +137,7 @@ func run() int {
 	if cfg.RepsNoop == 0 {
 		cfg.RepsNoop = 10 * cfg.Reps
 	}
-	if cfg.Reps <= 0 || cfg.RepsNoop < 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 || cfg.MigratedN <= 0 {
+	if cfg.Reps <= 0 || cfg.RepsNoop < 0 || len(cfg.Tools) == 0 || cfg.Procs <= 0 || cfg.RollbackN <= 0 || cfg.NoopN <= 0 || cfg.ConcN <= 0 || cfg.MigratedN <= 0 || cfg.FleetN <= 0 || cfg.FleetMySQLN <= 0 || cfg.FleetMigrations <= 0 || cfg.FleetConcurrency <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -reps, -reps-noop, -procs, -noop-n, -rollback-n, -concurrent-n, -migrated-n must be positive and -tools not empty")
 		return 2
 	}
@@ -203,6 +217,8 @@ func run() int {
 				r.inspect(ctx, srv)
 			case "generate":
 				r.generate(ctx, srv)
+			case "fleet":
+				r.fleet(ctx, srv)
 			}
 		}
 	}

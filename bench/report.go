@@ -29,6 +29,8 @@ type results struct {
 	Generate []generateResult `json:",omitempty"`
 	// Wait is workload 10, per server and arm.
 	Wait []*waitResult `json:",omitempty"`
+	// Fleet is workload 11, per engine.
+	Fleet []fleetResult `json:",omitempty"`
 }
 
 func durNs(ns int64) time.Duration { return time.Duration(ns) }
@@ -435,6 +437,9 @@ func writeReport(w io.Writer, r *results) {
 	r.schemaDiffReport(w)
 	if len(r.Wait) > 0 {
 		waitReport(w, r.Wait)
+	}
+	if len(r.Fleet) > 0 {
+		r.fleetReport(w)
 	}
 	r.problems(w)
 }

@@ -9,15 +9,17 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hoistdb/hoist/dialect"
 )
 
-// A Fleet applies one set of migrations to many targets: for now, the
-// schemas of one PostgreSQL database (schema-per-tenant). Each target
-// has its own history table, <schema>.hoist_migrations, and its own
-// migration lock (the lock key is the history table's), so every target
-// goes through the usual boot protocol on its own, and two replicas that
+// A Fleet applies one set of migrations to many targets: the schemas of
+// one PostgreSQL database (schema-per-tenant), or, with
+// [WithDatabaseTargets], databases of their own (MySQL/MariaDB databases
+// on one server, PostgreSQL databases, SQLite files). Each target has
+// its own history table and its own migration lock, so every target goes
+// through the usual boot protocol on its own, and two replicas that
 // migrate the fleet at once share the work instead of queueing behind
 // one lock. A Fleet is safe for concurrent use.
 type Fleet struct {
@@ -25,15 +27,21 @@ type Fleet struct {
 	dialect dialect.Dialect
 	targets Targets
 	cfg     fleetConfig
+	kind    fleetKind
+	tmpl    *Migrator // the options and migrations every target shares
+	base    *Migrator // a fleet of schemas: what each target's Migrator copies
 
 	mu        sync.Mutex
-	migrators map[string]*Migrator   // by schema, built on first use
-	ensured   map[string]bool        // schemas Ensure migrated
-	ensuring  map[string]*sync.Mutex // one Ensure per schema at a time
+	migrators map[string]*Migrator   // by target, built on first use
+	pools     []*sql.DB              // opened by Migrator for database targets; Close closes them
+	ensured   map[string]bool        // targets Ensure migrated
+	ensuring  map[string]*sync.Mutex // one Ensure per target at a time
+	lastErr   map[string]error       // the last failure of each target in this process
 }
 
-// Targets says which schemas a Fleet migrates: [TargetList],
-// [TargetPattern] or [TargetFunc].
+// Targets says which schemas (or, with [WithDatabaseTargets], which
+// databases or files) a Fleet migrates: [TargetList], [TargetPattern] or
+// [TargetFunc].
 type Targets struct {
 	list    []string
 	pattern string
@@ -45,7 +53,11 @@ func TargetList(schemas ...string) Targets { return Targets{list: schemas} }
 
 // TargetPattern is every schema of the database whose name matches
 // pattern, as path.Match reads it (tenant_*), listed from pg_namespace
-// at each run, so a tenant added since the last run is included.
+// at each run, so a tenant added since the last run is included. With
+// [WithDatabaseTargets] it matches the server's databases (MySQL:
+// information_schema.SCHEMATA, system databases left out; PostgreSQL:
+// pg_database, templates left out), or, on SQLite, the files that
+// filepath.Glob finds (tenants/*.db).
 func TargetPattern(pattern string) Targets { return Targets{pattern: pattern} }
 
 // TargetFunc is the schemas fn lists at each run, such as a query of the
@@ -88,6 +100,7 @@ type fleetConfig struct {
 	policy      FailurePolicy
 	opts        []Option
 	progress    func(TargetResult, int, int)
+	open        TargetOpener
 }
 
 // WithFleetProgress calls fn as each target of [Fleet.Up] ends, with its
@@ -125,8 +138,9 @@ func WithFailurePolicy(p FailurePolicy) FleetOption {
 }
 
 // WithTargetOptions gives the options of every target's [Migrator]
-// (WithFS, WithLogger, ...). [WithTable] is overridden: each target's
-// history table is <schema>.hoist_migrations.
+// (WithFS, WithLogger, ...). In a fleet of schemas [WithTable] is
+// overridden: each target's history table is <schema>.hoist_migrations.
+// In a fleet of databases it is kept, in each database.
 func WithTargetOptions(opts ...Option) FleetOption {
 	return func(c *fleetConfig) error {
 		c.opts = append(c.opts, opts...)
@@ -136,22 +150,18 @@ func WithTargetOptions(opts ...Option) FleetOption {
 
 // NewFleet returns a Fleet of targets on db. Like [New], it checks the
 // migrations and options and sends nothing to the database.
+//
+// Without [WithDatabaseTargets] the targets are schemas of db, which
+// must be PostgreSQL. With it they are databases, and db is the
+// connection hoist lists, reads and creates them through: any database
+// of the MySQL server, or of the PostgreSQL server (the postgres
+// database, say); on SQLite db is not used and may be nil.
 func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOption) (*Fleet, error) {
-	if d == nil || d.Name() != "postgres" {
-		return nil, errors.New("hoist: NewFleet: fleets of schemas need the PostgreSQL dialect")
+	if d == nil {
+		return nil, errors.New("hoist: NewFleet: nil dialect")
 	}
 	if targets.list == nil && targets.pattern == "" && targets.fn == nil {
 		return nil, errors.New("hoist: NewFleet: no targets; give TargetList, TargetPattern or TargetFunc")
-	}
-	if targets.pattern != "" {
-		if _, err := path.Match(targets.pattern, ""); err != nil {
-			return nil, fmt.Errorf("hoist: NewFleet: pattern %q: %w", targets.pattern, err)
-		}
-	}
-	for _, s := range targets.list {
-		if err := checkSchemaName(s); err != nil {
-			return nil, err
-		}
 	}
 	c := fleetConfig{concurrency: DefaultFleetConcurrency}
 	for _, opt := range opts {
@@ -159,14 +169,39 @@ func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOptio
 			return nil, fmt.Errorf("hoist: %w", err)
 		}
 	}
+	kind, err := fleetKindOf(d, c.open != nil)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil && kind != kindSQLiteFiles {
+		return nil, errors.New("hoist: NewFleet: nil *sql.DB")
+	}
+	if targets.pattern != "" {
+		if _, err := path.Match(targets.pattern, ""); err != nil {
+			return nil, fmt.Errorf("hoist: NewFleet: pattern %q: %w", targets.pattern, err)
+		}
+	}
+	for _, s := range targets.list {
+		if err := kind.checkName(s); err != nil {
+			return nil, err
+		}
+	}
 	// A target may hold its lock connection while its migrator reads
 	// through the pool: half the pool leaves each running target room.
-	if open := db.Stats().MaxOpenConnections; open > 0 && c.concurrency > open/2 {
-		c.concurrency = max(1, open/2)
+	// Database targets have pools of their own.
+	if kind == kindSchemas {
+		if open := db.Stats().MaxOpenConnections; open > 0 && c.concurrency > open/2 {
+			c.concurrency = max(1, open/2)
+		}
 	}
-	f := &Fleet{db: db, dialect: d, targets: targets, cfg: c,
-		migrators: map[string]*Migrator{}, ensured: map[string]bool{}, ensuring: map[string]*sync.Mutex{}}
-	if _, err := f.newTarget("public"); err != nil { // checks the options and migrations once
+	f := &Fleet{db: db, dialect: d, targets: targets, cfg: c, kind: kind,
+		migrators: map[string]*Migrator{}, ensured: map[string]bool{}, ensuring: map[string]*sync.Mutex{}, lastErr: map[string]error{}}
+	if kind == kindSchemas {
+		f.tmpl, err = f.newTarget("public") // checks the options and migrations once
+	} else {
+		f.tmpl, err = newMigrator(nil, d, c.opts...) // only read, never run
+	}
+	if err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -187,38 +222,61 @@ var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // start with SET LOCAL search_path, so that the migrations' unqualified
 // names are the schema's; a migration that runs outside a transaction, or
 // ends its own, would not keep that setting and is refused.
+//
+// The migrations are read and checked once, for the first target (New);
+// every other target's Migrator is a copy of that one with its own table
+// and prologue, so that building the migrators of 1,000 schemas does not
+// parse the migration files 1,000 times.
 func (f *Fleet) newTarget(schema string) (*Migrator, error) {
 	if err := checkSchemaName(schema); err != nil {
 		return nil, err
 	}
-	opts := append(append([]Option(nil), f.cfg.opts...), WithTable(schema+"."+DefaultTable))
-	m, err := New(f.db, f.dialect, opts...)
-	if err != nil {
-		return nil, err
-	}
-	for _, mig := range m.migrations {
-		if mig.NoTransaction || mig.ownTx != "" {
-			return nil, fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets do not support such migrations yet", mig)
+	if f.base == nil {
+		if err := f.buildBase(); err != nil {
+			return nil, err
 		}
 	}
-	for _, sd := range m.seeds {
-		if sd.noTransaction {
-			return nil, fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets do not support such seeders yet", sd.name)
-		}
-	}
-	if m.scripter == nil {
-		return nil, fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())
-	}
+	m := *f.base
+	m.table = schema + "." + DefaultTable
 	set := "SET LOCAL search_path TO " + f.dialect.QuoteIdent(schema)
 	// The search path goes inside the ddllock wrapper, whose type the run
-	// looks for (ddlretry.go).
+	// looks for (ddlretry.go); each copy has its own switch of it.
 	if w, ok := m.scripter.(lockWaitScripter); ok {
 		w.Scripter = searchPathScripter{Scripter: w.Scripter, stmt: set}
+		w.on = new(atomic.Bool)
 		m.scripter = w
 	} else {
 		m.scripter = searchPathScripter{Scripter: m.scripter, stmt: set}
 	}
-	return m, nil
+	return &m, nil
+}
+
+// buildBase reads and checks the migrations and options of a fleet of
+// schemas once: the Migrator every target's is copied from.
+func (f *Fleet) buildBase() error {
+	// The longest schema name checkSchemaName allows: the names derived
+	// from the table are checked for the longest table a target can have.
+	longest := strings.Repeat("s", 62-len(DefaultTable))
+	opts := append(append([]Option(nil), f.cfg.opts...), WithTable(longest+"."+DefaultTable))
+	m, err := New(f.db, f.dialect, opts...)
+	if err != nil {
+		return err
+	}
+	for _, mig := range m.migrations {
+		if mig.NoTransaction || mig.ownTx != "" {
+			return fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such migrations (fleets of databases do)", mig)
+		}
+	}
+	for _, sd := range m.seeds {
+		if sd.noTransaction {
+			return fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such seeders (fleets of databases do)", sd.name)
+		}
+	}
+	if m.scripter == nil {
+		return fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())
+	}
+	f.base = m
+	return nil
 }
 
 // searchPathScripter adds SET LOCAL search_path to the prologue of every
@@ -236,14 +294,26 @@ func (s searchPathScripter) MigrationPrologue() string {
 	return s.stmt
 }
 
-// Migrator returns the Migrator of one target schema, built on first use.
+// Migrator returns the Migrator of one target, built on first use. For
+// database targets it is built on a pool of the [TargetOpener], which
+// stays open until [Fleet.Close].
 func (f *Fleet) Migrator(schema string) (*Migrator, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if m, ok := f.migrators[schema]; ok {
 		return m, nil
 	}
-	m, err := f.newTarget(schema)
+	var (
+		m   *Migrator
+		err error
+	)
+	if f.kind == kindSchemas {
+		m, err = f.newTarget(schema)
+	} else {
+		if m, _, err = f.openDatabase(schema); err == nil {
+			f.pools = append(f.pools, m.db) // closed by Close
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -251,8 +321,24 @@ func (f *Fleet) Migrator(schema string) (*Migrator, error) {
 	return m, nil
 }
 
-// Targets lists the fleet's schemas now: one query for a pattern, none
-// for a list.
+// Close closes the pools that [Fleet.Migrator] opened for database
+// targets; the Migrators it returned are unusable after it. It does not
+// close the db given to [NewFleet]. A fleet of schemas has nothing to
+// close. Up, Status and Ensure close what they open themselves.
+func (f *Fleet) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	for _, p := range f.pools {
+		errs = append(errs, p.Close())
+	}
+	f.pools = nil
+	f.migrators = map[string]*Migrator{}
+	return errors.Join(errs...)
+}
+
+// Targets lists the fleet's targets now: one query for a pattern (a
+// glob of files on SQLite), none for a list.
 func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 	switch {
 	case f.targets.fn != nil:
@@ -261,11 +347,13 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("hoist: listing the fleet's targets: %w", err)
 		}
 		for _, s := range names {
-			if err := checkSchemaName(s); err != nil {
+			if err := f.kind.checkName(s); err != nil {
 				return nil, err
 			}
 		}
 		return names, nil
+	case f.targets.pattern != "" && f.kind != kindSchemas:
+		return f.listDatabases(ctx)
 	case f.targets.pattern != "":
 		rows, err := f.db.QueryContext(ctx, "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname")
 		if err != nil {
@@ -287,15 +375,15 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 	return append([]string(nil), f.targets.list...), nil
 }
 
-// Ensure migrates one tenant's schema, creating the schema first if it
-// does not exist, then runs the seeders given in [WithTargetOptions]
-// (a Once seeder runs once per tenant), and remembers its success: later calls for the same
-// tenant send nothing. It is meant for lazy migration per request and for
-// creating a new tenant in one call. Concurrent calls for one tenant run
-// once.
+// Ensure migrates one tenant, creating it first if it does not exist
+// (CREATE SCHEMA IF NOT EXISTS; for database targets the database, or on
+// SQLite the file), then runs the seeders given in [WithTargetOptions]
+// (a Once seeder runs once per tenant), and remembers its success: later
+// calls for the same tenant send nothing. It is meant for lazy migration
+// per request and for creating a new tenant in one call. Concurrent calls
+// for one tenant run once.
 func (f *Fleet) Ensure(ctx context.Context, schema string) (*Result, error) {
-	m, err := f.Migrator(schema)
-	if err != nil {
+	if err := f.kind.checkName(schema); err != nil {
 		return &Result{}, err
 	}
 	f.mu.Lock()
@@ -317,20 +405,50 @@ func (f *Fleet) Ensure(ctx context.Context, schema string) (*Result, error) {
 	if done {
 		return &Result{}, nil
 	}
-	if _, err := f.db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+f.dialect.QuoteIdent(schema)); err != nil {
-		return &Result{}, fmt.Errorf("hoist: creating schema %s: %w", schema, err)
+	if err := f.create(ctx, schema); err != nil {
+		return &Result{}, err
 	}
+	m, closeTarget, err := f.target(schema)
+	if err != nil {
+		return &Result{}, err
+	}
+	defer closeTarget()
 	res, err := m.Up(ctx)
+	f.remember(schema, err)
 	if err != nil {
 		return res, err
 	}
 	if len(m.seeds) > 0 {
 		if _, err := m.Seed(ctx); err != nil {
-			return res, fmt.Errorf("hoist: seeding schema %s: %w", schema, err)
+			return res, fmt.Errorf("hoist: seeding %s: %w", schema, err)
 		}
 	}
 	f.mu.Lock()
 	f.ensured[schema] = true
 	f.mu.Unlock()
 	return res, nil
+}
+
+// remember keeps the failure of a target's run for Status, or forgets
+// it when the run succeeded.
+func (f *Fleet) remember(target string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// A cancelled run says nothing about the target's migrations.
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		delete(f.lastErr, target)
+	} else {
+		f.lastErr[target] = err
+	}
+}
+
+// target returns the Migrator of a target for one run and what to call
+// when the run is over: the cached Migrator of a schema, or a Migrator
+// on a pool opened for the run on a database.
+func (f *Fleet) target(name string) (*Migrator, func(), error) {
+	if f.kind == kindSchemas {
+		m, err := f.Migrator(name)
+		return m, func() {}, err
+	}
+	return f.openDatabase(name)
 }

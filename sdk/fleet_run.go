@@ -2,9 +2,11 @@ package sdk
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,6 +92,10 @@ func (r *FleetResult) Err() error {
 // runs only the targets that are not clearly up to date: a no-op boot of
 // the whole fleet sends a handful of queries, not one per target.
 //
+// Targets whose lock another migrator holds (another replica running the
+// same fleet) are skipped in a first pass and waited for in a second, so
+// that replicas share the work rather than queue behind each other.
+//
 // Under [FleetStopAtFirst] a failure starts no further target; a
 // cancelled ctx starts none either, and the targets already running
 // report their own true outcome ([Migrator.Up]). The error is
@@ -105,23 +111,24 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	for i, s := range names {
 		res.Targets[i].Target = s
 	}
-	scan, err := f.scan(ctx, names)
+	scan, err := f.scanAll(ctx, names)
 	if err != nil {
 		return res, err
 	}
 	var work []int
 	for i, s := range names {
-		m, err := f.Migrator(s)
+		m, err := f.judge(s)
 		if err != nil {
 			res.Targets[i].State, res.Targets[i].Err = TargetFailed, err
 			continue
 		}
 		if scan[s].noSchema {
-			res.Targets[i].State, res.Targets[i].Err = TargetFailed, fmt.Errorf("hoist: schema %s does not exist; create it, or use Fleet.Ensure, which does", s)
+			res.Targets[i].State, res.Targets[i].Err = TargetFailed, fmt.Errorf("hoist: %s %s does not exist; create it, or use Fleet.Ensure, which does", f.kind.noun(), s)
 			continue
 		}
 		if st, ok := scan[s]; ok && st.known && st.boot(m) == bootDone {
 			res.Targets[i].State = TargetUpToDate
+			f.remember(s, nil)
 			continue
 		}
 		work = append(work, i)
@@ -150,37 +157,63 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	// A target that failed before any ran (a missing schema) stops the
 	// run as a failed migration would.
 	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
-	for _, i := range work {
-		if stopped.Load() || ctx.Err() != nil {
-			break
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if stopped.Load() || ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(t *TargetResult) {
-			defer func() { <-sem; wg.Done() }()
-			m, _ := f.Migrator(t.Target) // built above
-			r, err := m.Up(ctx)
-			t.Result = r
-			switch {
-			case err != nil:
-				t.State, t.Err = TargetFailed, err
-				if f.cfg.policy == FleetStopAtFirst {
-					stopped.Store(true)
-				}
-			case len(r.Applied) > 0:
-				t.State = TargetApplied
-			default:
-				t.State = TargetUpToDate
+	// The first pass skips the targets whose lock another migrator holds
+	// (another replica migrating the same fleet), so that two replicas
+	// share the work instead of queueing behind each other's targets in
+	// the same order; the second pass waits for those locks, and mostly
+	// finds the targets up to date.
+	var (
+		busyMu sync.Mutex
+		busy   []int
+	)
+	run := func(pass []int, ctx, runCtx context.Context) {
+		for _, i := range pass {
+			if stopped.Load() || ctx.Err() != nil {
+				break
 			}
-			report(t)
-		}(&res.Targets[i])
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if stopped.Load() || ctx.Err() != nil {
+				break
+			}
+			wg.Add(1)
+			go func(i int, t *TargetResult) {
+				defer func() { <-sem; wg.Done() }()
+				m, closeTarget, err := f.target(t.Target)
+				var r *Result
+				if err == nil {
+					r, err = m.Up(runCtx)
+					closeTarget()
+				}
+				if errors.Is(err, errLockBusy) {
+					busyMu.Lock()
+					busy = append(busy, i)
+					busyMu.Unlock()
+					return
+				}
+				t.Result = r
+				f.remember(t.Target, err)
+				switch {
+				case err != nil:
+					t.State, t.Err = TargetFailed, err
+					if f.cfg.policy == FleetStopAtFirst {
+						stopped.Store(true)
+					}
+				case len(r.Applied) > 0:
+					t.State = TargetApplied
+				default:
+					t.State = TargetUpToDate
+				}
+				report(t)
+			}(i, &res.Targets[i])
+		}
+		wg.Wait()
 	}
+	run(work, ctx, withSkipBusy(ctx))
+	slices.Sort(busy)
+	run(busy, ctx, ctx)
 	wg.Wait()
 	res.Duration = time.Since(start)
 	if err := res.Err(); err != nil {
@@ -203,12 +236,21 @@ type TargetStatus struct {
 	FailedAt int64
 	// Changed: an applied migration's file no longer matches its checksum.
 	Changed bool
-	// NoSchema: the schema does not exist.
+	// NoSchema: the schema (or the database, or the file) does not
+	// exist.
 	NoSchema bool
 	// LockedBy describes the session holding the target's migration lock
 	// (see [dialect.Lock]), for a target that is not up to date; "" when
 	// nobody holds it.
 	LockedBy string
+	// Err is the error of this Fleet's last run of the target (Up or
+	// Ensure, in this process) when it failed and the target is still not
+	// up to date. A migration that failed in a transaction leaves nothing
+	// in the history, so another process sees it as pending; in this one
+	// Err holds its *MigrationError, and FailedAt its version.
+	Err error
+
+	noun string // what a target is: schema, database, file
 }
 
 // UpToDate says whether nothing is pending, failed or changed.
@@ -218,6 +260,8 @@ func (s TargetStatus) UpToDate() bool {
 
 func (s TargetStatus) String() string {
 	switch {
+	case s.NoSchema && s.noun != "":
+		return "no " + s.noun
 	case s.NoSchema:
 		return "no schema"
 	case s.LockedBy != "":
@@ -233,59 +277,168 @@ func (s TargetStatus) String() string {
 }
 
 // Status reads the state of every target in the same few queries as the
-// start of [Fleet.Up], taking no lock: a matrix of targets × state.
+// start of [Fleet.Up], taking no lock: a matrix of targets × state. On
+// PostgreSQL databases and SQLite files, which no one query can read
+// together, it reads each target's history through a pool of its own.
 func (f *Fleet) Status(ctx context.Context) ([]TargetStatus, error) {
 	names, err := f.Targets(ctx)
 	if err != nil {
 		return nil, err
 	}
-	scan, err := f.scan(ctx, names)
+	scan, err := f.scanAll(ctx, names)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]TargetStatus, len(names))
 	for i, s := range names {
-		m, err := f.Migrator(s)
+		m, err := f.judge(s)
 		if err != nil {
 			return nil, err
 		}
 		t := scan[s]
-		if !t.known { // its chunk changed under the query: read it alone
-			one, err := f.scan(ctx, []string{s})
-			if err != nil {
+		var target *Migrator // the database target's own, opened when needed
+		if !t.known && !t.noSchema {
+			if t, target, err = f.readAlone(ctx, s); err != nil {
 				return nil, err
-			}
-			if t = one[s]; !t.known {
-				return nil, fmt.Errorf("hoist: fleet: reading the history of %s failed", s)
 			}
 		}
 		out[i] = t.status(m, s)
+		out[i].noun = f.kind.noun()
 		if !out[i].UpToDate() && !out[i].NoSchema {
-			if out[i].LockedBy, err = f.holder(ctx, m); err != nil {
+			err := f.describe(ctx, &out[i], m, target)
+			if target != nil {
+				target.db.Close()
+			}
+			if err != nil {
 				return nil, err
 			}
+		} else if target != nil {
+			target.db.Close()
 		}
 	}
 	return out, nil
 }
 
+// readAlone reads one target's history alone: a schema or MySQL database
+// whose chunk changed under the scan, or a target that no scan reads. A
+// database target's Migrator is returned open, for describe.
+func (f *Fleet) readAlone(ctx context.Context, s string) (targetScan, *Migrator, error) {
+	var (
+		one map[string]targetScan
+		err error
+	)
+	switch f.kind {
+	case kindSchemas:
+		one, err = f.scan(ctx, []string{s})
+	case kindMySQLDatabases:
+		one, err = f.scanMySQL(ctx, []string{s})
+	default:
+		m, closeTarget, err := f.openDatabase(s)
+		if err != nil {
+			return targetScan{}, nil, err
+		}
+		t, err := readTarget(ctx, m)
+		if err != nil {
+			closeTarget()
+			return targetScan{}, nil, fmt.Errorf("hoist: fleet: reading the history of %s: %w", s, err)
+		}
+		return t, m, nil
+	}
+	if err != nil {
+		return targetScan{}, nil, err
+	}
+	if t := one[s]; t.known {
+		return t, nil, nil
+	}
+	return targetScan{}, nil, fmt.Errorf("hoist: fleet: reading the history of %s failed", s)
+}
+
+// describe adds to the status of a target that is not up to date who
+// holds its lock, and the failure of this process's last run of it,
+// which the history does not keep when a transaction undid the
+// migration.
+func (f *Fleet) describe(ctx context.Context, st *TargetStatus, m, target *Migrator) error {
+	f.mu.Lock()
+	last := f.lastErr[st.Target]
+	f.mu.Unlock()
+	if last != nil {
+		st.Err = last
+		var me *MigrationError
+		if st.FailedAt == 0 && errors.As(last, &me) {
+			st.FailedAt = me.Version
+		}
+	}
+	if m.lock.mode == LockLease {
+		return nil
+	}
+	db := f.db
+	if f.kind != kindSchemas {
+		if target == nil {
+			var (
+				closeTarget func()
+				err         error
+			)
+			if target, closeTarget, err = f.openDatabase(st.Target); err != nil {
+				return err
+			}
+			defer closeTarget()
+		}
+		db = target.db
+	}
+	var err error
+	st.LockedBy, err = f.holder(ctx, db, m.table)
+	return err
+}
+
 // holder describes who holds the lock of a target that is not up to
 // date, "" when nobody does: one query or two per such target, none for
-// the targets that are up to date. Under [LockLease] it says nothing.
-func (f *Fleet) holder(ctx context.Context, m *Migrator) (string, error) {
-	if m.lock.mode == LockLease {
-		return "", nil
-	}
-	conn, err := f.db.Conn(ctx)
+// the targets that are up to date.
+func (f *Fleet) holder(ctx context.Context, db *sql.DB, table string) (string, error) {
+	conn, err := db.Conn(ctx)
 	if err != nil {
-		return "", fmt.Errorf("hoist: fleet: connecting to ask for the lock of %s: %w", m.table, err)
+		return "", fmt.Errorf("hoist: fleet: connecting to ask for the lock of %s: %w", table, err)
 	}
 	defer conn.Close()
-	h, err := f.dialect.NewLock(conn, m.table).Holder(ctx)
+	h, err := f.dialect.NewLock(conn, table).Holder(ctx)
 	if err != nil {
-		return "", fmt.Errorf("hoist: fleet: asking who holds the lock of %s: %w", m.table, err)
+		return "", fmt.Errorf("hoist: fleet: asking who holds the lock of %s: %w", table, err)
 	}
 	return h, nil
+}
+
+// judge returns the Migrator whose migrations and options judge a
+// target's scanned history: a schema's own, or the template every
+// database target shares.
+func (f *Fleet) judge(s string) (*Migrator, error) {
+	if f.kind == kindSchemas {
+		return f.Migrator(s)
+	}
+	if err := f.kind.checkName(s); err != nil {
+		return nil, err
+	}
+	return f.tmpl, nil
+}
+
+// scanAll reads what it can of every target's history before any runs:
+// the history of every schema or MySQL database in a few queries; for
+// PostgreSQL databases and SQLite files only which exist (their history
+// is read by each target's own boot).
+func (f *Fleet) scanAll(ctx context.Context, names []string) (map[string]targetScan, error) {
+	switch f.kind {
+	case kindSchemas:
+		return f.scan(ctx, names)
+	case kindMySQLDatabases:
+		return f.scanMySQL(ctx, names)
+	}
+	exist, err := f.existing(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]targetScan, len(names))
+	for _, s := range names {
+		out[s] = targetScan{noSchema: !exist[s]}
+	}
+	return out, nil
 }
 
 // targetScan is what fleetScan read of one target's history.
@@ -385,9 +538,12 @@ func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan
 		if len(have) == 0 {
 			continue
 		}
+		// OFFSET 0 keeps PostgreSQL from pulling the legs up into one
+		// append relation, whose planning grows with the square of the
+		// legs (3 s for 1,000 legs against 0.4 s planned leg by leg).
 		parts := make([]string, len(have))
 		for i, s := range have {
-			parts[i] = "SELECT " + quoteLiteral(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s+"."+DefaultTable)
+			parts[i] = "(SELECT " + quoteLiteral(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s+"."+DefaultTable) + " OFFSET 0)"
 			out[s] = targetScan{known: true}
 		}
 		if err := f.scanRows(ctx, strings.Join(parts, " UNION ALL "), out); err != nil {
@@ -428,5 +584,7 @@ func (f *Fleet) scanRows(ctx context.Context, query string, out map[string]targe
 // quoteLiteral is a PostgreSQL escape string literal, which reads the
 // same whatever standard_conforming_strings says.
 func quoteLiteral(s string) string {
-	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+	return "E'" + literalEscaper.Replace(s) + "'"
 }
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, "'", "''")

@@ -177,13 +177,27 @@ func TestFleetFailurePolicies(t *testing.T) {
 				want := "up to date"
 				switch {
 				case i == 2:
-					want = fmt.Sprintf("pending %d", fleetMigrationCount-1)
+					// The transaction undid the migration and its history
+					// row; this process remembers the failure.
+					want = "failed at 2"
 				case i > 2 && policy == sdk.FleetStopAtFirst:
 					want = fmt.Sprintf("pending %d", fleetMigrationCount)
 				}
 				if s.String() != want || s.Target != names[i] {
 					t.Fatalf("Status row %d: %s %s; want %s %s", i, s.Target, s, names[i], want)
 				}
+				if i == 2 && (!errors.As(s.Err, &me) || !strings.Contains(me.File, "0002_create_posts") || s.Pending != fleetMigrationCount-1) {
+					t.Fatalf("Status of tenant_02: Err %v, pending %d; want the MigrationError of 0002_create_posts, %d pending", s.Err, s.Pending, fleetMigrationCount-1)
+				}
+			}
+			// Another process's Fleet reads only the history, which a
+			// rolled-back migration leaves as it was.
+			other, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names[2]), fleetOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, err := other.Status(ctx); err != nil || st[0].String() != fmt.Sprintf("pending %d", fleetMigrationCount-1) || st[0].Err != nil {
+				t.Fatalf("another Fleet's Status: %v %v; want pending %d and no error", st, err, fleetMigrationCount-1)
 			}
 			// Fixed, the next run completes the fleet: each target keeps its
 			// own history.

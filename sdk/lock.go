@@ -102,6 +102,9 @@ func (m *Migrator) acquire(ctx context.Context, lock dialect.Lock) error {
 			}
 			return nil
 		}
+		if skipBusy(ctx) {
+			return errLockBusy
+		}
 		if !waiting {
 			waiting = true
 			holder, _ := lock.Holder(ctx)
@@ -117,6 +120,23 @@ func (m *Migrator) acquire(ctx context.Context, lock dialect.Lock) error {
 			return fmt.Errorf("hoist: waiting for %s: %w", lock, err)
 		}
 	}
+}
+
+// errLockBusy: the lock is held by another session, and the run was
+// told not to wait for it (a fleet's first pass, fleet_run.go).
+var errLockBusy = errors.New("hoist: the migration lock is held by another migrator")
+
+type skipBusyKey struct{}
+
+// withSkipBusy marks ctx so that a run gives up at once, with
+// errLockBusy and nothing done, when another session holds its lock.
+func withSkipBusy(ctx context.Context) context.Context {
+	return context.WithValue(ctx, skipBusyKey{}, true)
+}
+
+func skipBusy(ctx context.Context) bool {
+	v, _ := ctx.Value(skipBusyKey{}).(bool)
+	return v
 }
 
 // pause sleeps for about *wait, at most left, and doubles *wait up to

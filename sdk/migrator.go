@@ -49,6 +49,12 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if db == nil {
 		return nil, errors.New("hoist: nil *sql.DB")
 	}
+	return newMigrator(db, d, opts...)
+}
+
+// newMigrator is New without the check of db, for a fleet's template
+// Migrator, whose migrations and options are read but never run.
+func newMigrator(db *sql.DB, d dialect.Dialect, opts ...Option) (*Migrator, error) {
 	if d == nil {
 		return nil, errors.New("hoist: nil dialect")
 	}

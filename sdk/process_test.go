@@ -101,6 +101,9 @@ func child(role string) int {
 	if code, ok := killChild(role, db); ok {
 		return code
 	}
+	if code, ok := fleetChild(role, db); ok { // fleet_db_test.go
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}

@@ -1,0 +1,110 @@
+package sdk_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// roleFleet, followed by a prefix: wait for stdin to close, then Up the
+// fleet of the MySQL databases whose names start with the prefix, and
+// report how many migrations this process applied in all.
+const roleFleet = "fleet:"
+
+func fleetChild(role string, server *sql.DB) (code int, ok bool) {
+	prefix, ok := strings.CutPrefix(role, roleFleet)
+	if !ok {
+		return 0, false
+	}
+	cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, true
+	}
+	open := func(name string) (*sql.DB, error) {
+		c := cfg.Clone()
+		c.DBName = name
+		return sql.Open("mysql", c.FormatDSN())
+	}
+	f, err := sdk.NewFleet(server, dialectFor("mysql"), sdk.TargetPattern(prefix+"_*"), sdk.WithDatabaseTargets(open),
+		sdk.WithTargetOptions(sdk.WithFS(bootFS()), sdk.WithMigrations(recordRun), quiet()), sdk.WithFleetConcurrency(3))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, true
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
+	res, err := f.Up(context.Background())
+	var rep childReport
+	for _, tr := range res.Targets {
+		if tr.Result != nil {
+			rep.Applied += len(tr.Result.Applied)
+		}
+	}
+	if err != nil {
+		rep.Error = err.Error()
+	}
+	out, _ := json.Marshal(rep)
+	fmt.Println(string(out))
+	if err != nil {
+		return 1, true
+	}
+	return 0, true
+}
+
+// TestFleetDatabasesTwoProcesses: two separate processes migrate the same
+// fleet of 20 MariaDB databases at once. Both succeed, every migration of
+// every database is applied exactly once (the Go migration's row names
+// one process per database), and both did part of the work.
+func TestFleetDatabasesTwoProcesses(t *testing.T) {
+	t.Parallel()
+	df := newDBFleet(t, "mysql", 20)
+	var (
+		stdins []io.WriteCloser
+		outs   []*bufio.Scanner
+	)
+	for range 2 {
+		_, stdin, out := startChildOn(t, df.driver, df.server.DSN, roleFleet+df.prefix)
+		stdins, outs = append(stdins, stdin), append(outs, out)
+	}
+	for _, in := range stdins {
+		in.Close()
+	}
+	total := 0
+	for i, out := range outs {
+		var rep childReport
+		for out.Scan() {
+			if err := json.Unmarshal(out.Bytes(), &rep); err == nil {
+				break
+			}
+		}
+		if rep.Error != "" {
+			t.Fatalf("process %d: %s", i, rep.Error)
+		}
+		if rep.Applied == 0 {
+			t.Errorf("process %d applied nothing; want the work shared", i)
+		}
+		total += rep.Applied
+	}
+	if want := len(df.names) * bootMigrations; total != want {
+		t.Fatalf("the two processes applied %d migrations; want each of %d exactly once", total, want)
+	}
+	for _, s := range df.names {
+		db := df.tenant(t, s)
+		if n := countRows(t, db, "SELECT count(*) FROM hoist_migrations WHERE state = 'applied'"); n != bootMigrations {
+			t.Fatalf("%s has %d applied rows; want %d", s, n, bootMigrations)
+		}
+		if n := countRows(t, db, "SELECT count(*) FROM runs"); n != 1 {
+			t.Fatalf("%s: the Go migration ran %d times; want once", s, n)
+		}
+	}
+}
