@@ -31,6 +31,10 @@ var (
 	ErrDirty = errors.New("hoist: database is dirty")
 	// ErrNoMigrations: there are no migrations to work with.
 	ErrNoMigrations = errors.New("hoist: no migrations")
+	// ErrNoTarget: a fleet's target (schema, database or file) does not
+	// exist, so [Fleet.Up] did not migrate it; [Fleet.Ensure] creates
+	// it.
+	ErrNoTarget = errors.New("hoist: fleet target does not exist")
 )
 
 // Direction is the way a migration runs.

@@ -294,6 +294,10 @@ func (s searchPathScripter) MigrationPrologue() string {
 	return s.stmt
 }
 
+// Migrations returns the migrations every target is migrated with, in
+// order, without opening any target.
+func (f *Fleet) Migrations() []Migration { return f.tmpl.Migrations() }
+
 // Migrator returns the Migrator of one target, built on first use. For
 // database targets it is built on a pool of the [TargetOpener], which
 // stays open until [Fleet.Close].

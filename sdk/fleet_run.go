@@ -123,7 +123,7 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 			continue
 		}
 		if scan[s].noSchema {
-			res.Targets[i].State, res.Targets[i].Err = TargetFailed, fmt.Errorf("hoist: %s %s does not exist; create it, or use Fleet.Ensure, which does", f.kind.noun(), s)
+			res.Targets[i].State, res.Targets[i].Err = TargetFailed, noTargetError{noun: f.kind.noun(), name: s}
 			continue
 		}
 		if st, ok := scan[s]; ok && st.known && st.boot(m) == bootDone {
@@ -224,6 +224,16 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	}
 	return res, nil
 }
+
+// noTargetError is the failure of a target that does not exist: it
+// is [ErrNoTarget].
+type noTargetError struct{ noun, name string }
+
+func (e noTargetError) Error() string {
+	return fmt.Sprintf("hoist: %s %s does not exist; create it, or use Fleet.Ensure, which does", e.noun, e.name)
+}
+
+func (e noTargetError) Is(target error) bool { return target == ErrNoTarget }
 
 // TargetStatus is one row of [Fleet.Status].
 type TargetStatus struct {

@@ -37,7 +37,7 @@ func (c *command) migrateFleet(asJSON bool) error {
 		return c.noTenants("nothing was migrated")
 	}
 	if asJSON {
-		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, res)); jerr != nil {
+		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, res, c.tenantError)); jerr != nil {
 			return jerr
 		}
 	} else {
@@ -76,7 +76,7 @@ func (c *command) fleetError(res *sdk.FleetResult, err error) error {
 	}
 	for _, t := range res.Targets {
 		if t.State == sdk.TargetFailed {
-			lines = append(lines, t.Target+": "+oneLine(t.Err))
+			lines = append(lines, t.Target+": "+c.tenantError(t.Err))
 		}
 	}
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
@@ -93,6 +93,17 @@ func (c *command) fleetError(res *sdk.FleetResult, err error) error {
 		return errors.Join(errors.New(strings.Join(lines, "\n")), context.Cause(c.ctx))
 	}
 	return errors.New(strings.Join(lines, "\n"))
+}
+
+// tenantError is the message of a tenant's failure, on one line. A
+// tenant that vanished between listing and migrating is told what to do
+// from the command rather than from the sdk.
+func (c *command) tenantError(err error) string {
+	if errors.Is(err, sdk.ErrNoTarget) {
+		return fmt.Sprintf("does not exist any more (dropped after it was listed?): create it again, then run %s migrate --tenants %s again; or leave it out of the pattern",
+			c.tree.name, c.cfg.Tenants)
+	}
+	return oneLine(err)
 }
 
 // oneLine is an error's message on one line, without the engine's
@@ -170,6 +181,9 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 			return pr.p.paint(red, fmt.Sprintf("failed at %d %s", me.Version, me.Name)) + where
 		}
 		msg := oneLine(t.Err)
+		if errors.Is(t.Err, sdk.ErrNoTarget) {
+			msg = "does not exist any more"
+		}
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."
 		}
@@ -220,23 +234,33 @@ func (c *command) statusFleet(asJSON, exitCode bool) error {
 	return nil
 }
 
+// tenantStateCell is a tenant's state in the matrix; a failure of this
+// process's run of it adds its error.
 func tenantStateCell(s sdk.TargetStatus) cell {
+	text := s.String()
+	if s.Err != nil {
+		msg := oneLine(s.Err)
+		if len(msg) > 120 {
+			msg = msg[:117] + "..."
+		}
+		text += ": " + msg
+	}
 	switch tenantState(s) {
 	case "up_to_date":
-		return painted(green, s.String())
+		return painted(green, text)
 	case "pending", "changed", "locked":
-		return painted(yellow, s.String())
+		return painted(yellow, text)
 	}
-	return painted(red, s.String())
+	return painted(red, text)
 }
 
 // tenantState is the state of a tenant in the JSON document: the first
-// of no_schema, locked, failed, changed, pending and up_to_date that
-// holds, as [sdk.TargetStatus.String] decides.
+// of no_schema (no_database, no_file), locked, failed, changed, pending
+// and up_to_date that holds, as [sdk.TargetStatus.String] decides.
 func tenantState(s sdk.TargetStatus) string {
 	switch {
 	case s.NoSchema:
-		return "no_schema"
+		return strings.ReplaceAll(s.String(), " ", "_") // no_schema, no_database, no_file
 	case s.LockedBy != "":
 		return "locked"
 	case s.FailedAt != 0:

@@ -34,6 +34,10 @@ type DataSource struct {
 	redacted string
 	secrets  []string // every spelling of the password, for scrubbing
 	admin    string   // DSN of the server without the database, for creating it
+	// dsnFor is the DSN of another database of the same server (for
+	// SQLite, of another file), with the URL's user and parameters: the
+	// targets of a fleet of databases.
+	dsnFor func(database string) string
 }
 
 // String returns the URL with its password masked, fit for messages.
@@ -158,6 +162,11 @@ func parsePostgres(raw string) (*DataSource, error) {
 	admin := *u
 	admin.Path, admin.RawPath = "/postgres", ""
 	d.admin = admin.String()
+	d.dsnFor = func(database string) string {
+		other := *u
+		other.Path, other.RawPath = "/"+database, ""
+		return other.String()
+	}
 	d.redacted, d.secrets = redactURL(raw)
 	return d, nil
 }
@@ -179,6 +188,7 @@ func parseMySQL(raw string) (*DataSource, error) {
 	}
 	d.DSN = mysqlDSN(u, d.Database)
 	d.admin = mysqlDSN(u, "")
+	d.dsnFor = func(database string) string { return mysqlDSN(u, database) }
 	d.redacted, d.secrets = redactURL(raw)
 	return d, nil
 }
@@ -228,13 +238,15 @@ func parseSQLite(raw, rest string) (*DataSource, error) {
 	if !strings.Contains(query, "busy_timeout") {
 		query = joinQuery(query, "_pragma=busy_timeout(10000)")
 	}
+	dsnFor := func(path string) string { return "file:" + sqliteURIPath.Replace(filepath.ToSlash(path)) + "?" + query }
 	return &DataSource{
 		Engine:   "sqlite",
 		Driver:   "sqlite",
-		DSN:      "file:" + sqliteURIPath.Replace(filepath.ToSlash(path)) + "?" + query,
+		DSN:      dsnFor(path),
 		Dialect:  sqlite.New(),
 		Database: path,
 		redacted: raw,
+		dsnFor:   dsnFor,
 	}, nil
 }
 

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,13 +47,22 @@ func WithFleet(f FleetFactory) Option {
 	}
 }
 
-// FleetFromFiles is the [FleetFactory] of the hoist command: the
-// schemas of the PostgreSQL database of cfg.DatabaseURL whose names
-// match pattern, each migrated with the SQL migrations in
-// cfg.Migrations (read as [FromFiles] reads them) and the settings of
-// cfg.Options(). Seeds are not read: a fleet run does not seed. Other
-// engines are refused before connecting, as their fleets are not
-// supported yet.
+// FleetFromFiles is the [FleetFactory] of the hoist command, each
+// target migrated with the SQL migrations in cfg.Migrations (read as
+// [FromFiles] reads them) and the settings of cfg.Options(). The engine
+// of cfg.DatabaseURL says what the targets are:
+//
+//   - PostgreSQL: the schemas of the URL's database whose names match
+//     pattern;
+//   - MySQL/MariaDB: the databases of the server whose names match
+//     pattern, listed through the URL's database (any one of the
+//     server), each opened with the URL's user and parameters;
+//   - SQLite: the files that match pattern as a file glob, relative to
+//     the directory of the URL's file (sqlite:data/app.db, or
+//     sqlite:data/ for the directory itself: data/tenant_*.db), with the
+//     URL's parameters.
+//
+// Seeds are not read: a fleet run does not seed.
 func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error) {
 	d, err := cfg.dataSource()
 	if err != nil {
@@ -62,36 +75,65 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 	if err != nil {
 		return nil, err
 	}
-	db, d, err := cfg.Open(ctx)
-	if err != nil {
+	var db *sql.DB
+	targets := sdk.TargetPattern(pattern)
+	if d.Engine == "sqlite" {
+		// A fleet of files is listed by a glob: no pool lists them, and
+		// opening the URL's own file would create it.
+		if !slices.Contains(sql.Drivers(), d.Driver) {
+			return nil, fmt.Errorf("this program has no database/sql driver %q for %s: import _ %q", d.Driver, d, driverImports[d.Engine])
+		}
+		if !filepath.IsAbs(pattern) {
+			targets = sdk.TargetPattern(filepath.Join(sqliteFleetDir(d.Database), pattern))
+		}
+	} else if db, d, err = cfg.Open(ctx); err != nil {
 		return nil, err
+	}
+	if d.Engine != "postgres" {
+		opts = append(opts, sdk.WithDatabaseTargets(func(target string) (*sql.DB, error) {
+			return sql.Open(d.Driver, d.dsnFor(target))
+		}))
 	}
 	if cfg.cmd != nil {
 		cfg.cmd.warnGoMigrations()
 	}
 	target := sdk.WithTargetOptions(append(cfg.Options(), src...)...)
-	return sdk.NewFleet(db, d.Dialect, sdk.TargetPattern(pattern), append(opts, target)...)
+	return sdk.NewFleet(db, d.Dialect, targets, append(opts, target)...)
+}
+
+// sqliteFleetDir is the directory a SQLite fleet's pattern is relative
+// to: that of the URL's file, or the URL's path itself when it ends in
+// a slash.
+func sqliteFleetDir(file string) string {
+	if strings.HasSuffix(file, "/") || strings.HasSuffix(file, string(filepath.Separator)) {
+		return filepath.Clean(file)
+	}
+	return filepath.Dir(file)
 }
 
 // fleetKindOf checks that the hoist command can migrate a fleet on d:
-// for now the schemas of a PostgreSQL database. Another kind of target
-// (the databases of a MySQL server, SQLite files) is one more case here
-// and in FleetFromFiles.
+// the schemas of a PostgreSQL database, the databases of a MySQL server,
+// or SQLite files.
 func fleetKindOf(d *DataSource, cfg *Config) error {
 	switch d.Engine {
 	case "postgres":
 		if cfg.Table != sdk.DefaultTable {
-			return usagef("a fleet keeps each tenant's history in <schema>.%s; the history table %s (%s) cannot be changed for a fleet yet",
+			return usagef("a fleet of schemas keeps each tenant's history in <schema>.%s; the history table %s (%s) cannot be changed for a fleet of schemas yet",
 				sdk.DefaultTable, cfg.Table, cfg.source("table"))
 		}
 		return nil
-	case "mysql":
-		return usagef("fleets of MySQL/MariaDB databases are not supported yet: --tenants works on the schemas of a PostgreSQL database (docs/fleets.md)")
-	case "sqlite":
-		return usagef("fleets of SQLite files are not supported yet: --tenants works on the schemas of a PostgreSQL database (docs/fleets.md)")
+	case "mysql", "sqlite":
+		if strings.Contains(cfg.Table, ".") {
+			return usagef("a fleet of %s keeps each tenant's history in a table of the tenant's own; the history table %s (%s) names another",
+				fleetNouns[d.Engine], cfg.Table, cfg.source("table"))
+		}
+		return nil
 	}
-	return usagef("fleets of %s are not supported: --tenants works on the schemas of a PostgreSQL database (docs/fleets.md)", d.Engine)
+	return usagef("fleets of %s are not supported: --tenants works on PostgreSQL schemas, MySQL/MariaDB databases and SQLite files (docs/fleets.md)", d.Engine)
 }
+
+// fleetNouns says what the tenants of a fleet on each engine are.
+var fleetNouns = map[string]string{"postgres": "schemas", "mysql": "databases", "sqlite": "files"}
 
 // fleetHelp is the part of migrate's and migrate:status's help about
 // fleets, empty in a tree without them.
@@ -168,7 +210,7 @@ func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (*sdk.Fl
 	if err != nil {
 		return nil, err
 	}
-	if m, err := f.Migrator("public"); err == nil && len(m.Migrations()) == 0 && len(c.broken) == 0 {
+	if len(f.Migrations()) == 0 && len(c.broken) == 0 {
 		return nil, c.noMigrations()
 	}
 	return f, nil

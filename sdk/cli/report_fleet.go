@@ -50,24 +50,34 @@ type jsonFleetSummary struct {
 var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.TargetUpToDate: "up_to_date",
 	sdk.TargetFailed: "failed", sdk.TargetNotReached: "not_reached"}
 
-func fleetRunJSON(pattern string, res *sdk.FleetResult) jsonFleetRun {
+// fleetRunJSON is the document of a run; message words each failure.
+func fleetRunJSON(pattern string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
 	out := jsonFleetRun{Pattern: pattern, DurationMS: ms(res.Duration), Tenants: []jsonTenantRun{}}
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
 		j := jsonTenantRun{Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
 			Migrations: run.Migrations}
-		if t.Err != nil {
-			j.Error = &jsonTenantError{Message: oneLine(t.Err)}
-			var me *sdk.MigrationError
-			if errors.As(t.Err, &me) {
-				j.Error.Version, j.Error.Name, j.Error.File, j.Error.Line = me.Version, me.Name, me.File, me.Line
-			}
+		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
+			j.Error.Message = message(t.Err)
 		}
 		out.Tenants = append(out.Tenants, j)
 	}
 	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
 		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
 	return out
+}
+
+// tenantErrorJSON is err in a JSON document, nil for no error.
+func tenantErrorJSON(err error) *jsonTenantError {
+	if err == nil {
+		return nil
+	}
+	j := &jsonTenantError{Message: oneLine(err)}
+	var me *sdk.MigrationError
+	if errors.As(err, &me) {
+		j.Version, j.Name, j.File, j.Line = me.Version, me.Name, me.File, me.Line
+	}
+	return j
 }
 
 type jsonFleetStatus struct {
@@ -79,14 +89,19 @@ type jsonFleetStatus struct {
 
 type jsonTenantStatus struct {
 	Tenant string `json:"tenant"`
-	// State is up_to_date, pending, failed, changed, locked or
-	// no_schema (tenantState).
+	// State is up_to_date, pending, failed, changed, locked, or for a
+	// tenant that does not exist no_schema, no_database or no_file
+	// (tenantState).
 	State    string `json:"state"`
 	Pending  int    `json:"pending"`
 	FailedAt int64  `json:"failed_at"`
 	Changed  bool   `json:"changed"`
 	LockedBy string `json:"locked_by"`
-	NoSchema bool   `json:"no_schema"`
+	// NoSchema: the tenant (schema, database or file) does not exist.
+	NoSchema bool `json:"no_schema"`
+	// Error is the failure of this process's run of the tenant, when the
+	// fleet knows it ([sdk.TargetStatus.Err]); null otherwise.
+	Error *jsonTenantError `json:"error"`
 }
 
 // jsonFleetStatusCount counts the tenants by state.
@@ -119,7 +134,7 @@ func fleetStatusJSON(pattern string, rows []sdk.TargetStatus, broken []brokenFil
 	for _, r := range rows {
 		state := tenantState(r)
 		out.Tenants = append(out.Tenants, jsonTenantStatus{Tenant: r.Target, State: state, Pending: r.Pending,
-			FailedAt: r.FailedAt, Changed: r.Changed, LockedBy: r.LockedBy, NoSchema: r.NoSchema})
+			FailedAt: r.FailedAt, Changed: r.Changed, LockedBy: r.LockedBy, NoSchema: r.NoSchema, Error: tenantErrorJSON(r.Err)})
 		out.Summary.Tenants++
 		switch state {
 		case "up_to_date":
@@ -132,7 +147,7 @@ func fleetStatusJSON(pattern string, rows []sdk.TargetStatus, broken []brokenFil
 			out.Summary.Changed++
 		case "locked":
 			out.Summary.Locked++
-		case "no_schema":
+		case "no_schema", "no_database", "no_file":
 			out.Summary.NoSchema++
 		}
 	}
