@@ -84,8 +84,9 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 			return nil, fmt.Errorf("this program has no database/sql driver %q for %s: import _ %q", d.Driver, d, driverImports[d.Engine])
 		}
 		if !filepath.IsAbs(pattern) {
-			targets = sdk.TargetPattern(filepath.Join(sqliteFleetDir(d.Database), pattern))
+			pattern = filepath.Join(sqliteFleetDir(d.Database), pattern)
 		}
+		targets = sdk.TargetFunc(func(context.Context) ([]string, error) { return sqliteFiles(pattern) })
 	} else if db, d, err = cfg.Open(ctx); err != nil {
 		return nil, err
 	}
@@ -109,6 +110,24 @@ func sqliteFleetDir(file string) string {
 		return filepath.Clean(file)
 	}
 	return filepath.Dir(file)
+}
+
+// sqliteFiles lists the files that match pattern, but for the files
+// SQLite and hoist keep beside a database (its journal, its WAL, hoist's
+// lock files), which a pattern such as tenant_* would match too.
+func sqliteFiles(pattern string) ([]string, error) {
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("listing files for pattern %q: %w", pattern, err)
+	}
+	return slices.DeleteFunc(names, func(name string) bool {
+		for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+			if strings.HasSuffix(name, suffix) {
+				return true
+			}
+		}
+		return strings.Contains(filepath.Base(name), ".hoist-") && strings.HasSuffix(name, ".lock")
+	}), nil
 }
 
 // fleetKindOf checks that the hoist command can migrate a fleet on d:

@@ -51,6 +51,13 @@ type fleetStatus struct {
 		Changed  bool   `json:"changed"`
 		LockedBy string `json:"locked_by"`
 		NoSchema bool   `json:"no_schema"`
+		Error    *struct {
+			Message string `json:"message"`
+			Version int64  `json:"version"`
+			Name    string `json:"name"`
+			File    string `json:"file"`
+			Line    int    `json:"line"`
+		} `json:"error"`
 	} `json:"tenants"`
 	Broken  []json.RawMessage `json:"broken"`
 	Summary map[string]int    `json:"summary"`
@@ -328,11 +335,13 @@ func TestFleetBadInput(t *testing.T) {
 		{name: "one_migration", url: pg.DSN, args: []string{"migrate", "--tenants", "t*", "0001_a"}, code: 2,
 			want: "hoist: migrate 0001_a applies one migration to one database; on a fleet"},
 		{name: "table", url: pg.DSN, args: []string{"migrate", "--tenants", "t*", "--table", "app_migrations"}, code: 2,
-			want: "the history table app_migrations (--table) cannot be changed for a fleet yet"},
-		{name: "mysql", url: mysqlURL(t, mysqlDB.DSN), args: []string{"migrate", "--tenants", "t*"}, code: 2,
-			want: "hoist: fleets of MySQL/MariaDB databases are not supported yet: --tenants works on the schemas of a PostgreSQL database"},
-		{name: "sqlite", url: "sqlite:app.db", args: []string{"migrate:status", "--tenants", "t*"}, code: 2,
-			want: "hoist: fleets of SQLite files are not supported yet"},
+			want: "the history table app_migrations (--table) cannot be changed for a fleet of schemas yet"},
+		{name: "mysql", url: mysqlURL(t, mysqlDB.DSN), args: []string{"migrate", "--tenants", "nobody_fleetdb_*"}, code: 1,
+			want: "hoist: no tenant matches the pattern nobody_fleetdb_* (given by --tenants): nothing was migrated"},
+		{name: "mysql_table", url: mysqlURL(t, mysqlDB.DSN), args: []string{"migrate", "--tenants", "t*", "--table", "other.hoist_migrations"}, code: 2,
+			want: "hoist: a fleet of databases keeps each tenant's history in a table of the tenant's own; the history table other.hoist_migrations (--table) names another"},
+		{name: "sqlite", url: "sqlite:app.db", args: []string{"migrate:status", "--tenants", "t*"}, code: 1,
+			want: "hoist: no tenant matches the pattern t* (given by --tenants): nothing to show"},
 		{name: "broken_file", url: pg.DSN, args: []string{"migrate", "--tenants", "t*"}, code: 1, broken: true,
 			want: "hoist: migrate runs nothing while a migration file is broken: fix it, or move it out of migrations"},
 	}
