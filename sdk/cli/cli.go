@@ -252,7 +252,13 @@ func (c *command) showTarget(d *DataSource) {
 		return
 	}
 	c.shown = true
-	fmt.Fprintln(c.out.errw, c.out.paint(dim, d.target()))
+	line := d.target()
+	c.progress.mu.Lock()
+	if c.progress.fleet && c.cfg != nil {
+		line = d.fleetTarget(c.cfg.Tenants)
+	}
+	c.progress.mu.Unlock()
+	fmt.Fprintln(c.out.errw, c.out.paint(dim, line))
 }
 
 // action wraps a command's body: it resolves the configuration first and

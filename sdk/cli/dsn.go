@@ -58,6 +58,21 @@ func (d *DataSource) target() string {
 	return fmt.Sprintf("target: %s database %s on %s (%s)", d.Engine, d.Database, host, d.redacted)
 }
 
+// fleetTarget is target for a fleet of tenants matching pattern: the
+// schemas of the database, the databases of the server, or the files.
+func (d *DataSource) fleetTarget(pattern string) string {
+	switch d.Engine {
+	case "sqlite":
+		if !filepath.IsAbs(pattern) {
+			pattern = filepath.Join(sqliteFleetDir(d.Database), pattern)
+		}
+		return fmt.Sprintf("target: sqlite files %s (%s)", pattern, d.redacted)
+	case "mysql":
+		return fmt.Sprintf("target: mysql databases %s on %s, listed through %s (%s)", pattern, d.host, d.Database, d.redacted)
+	}
+	return strings.Replace(d.target(), "target: postgres database ", "target: postgres schemas "+pattern+" of database ", 1)
+}
+
 // connectTimeout bounds connecting to a server unless the URL says
 // otherwise, so an unreachable server fails in seconds, not minutes.
 const connectTimeout = 10
