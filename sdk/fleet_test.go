@@ -341,7 +341,8 @@ func TestFleetTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = f.Up(ctx)
-	if err == nil || !strings.Contains(err.Error(), "schema ghost does not exist") || res.Targets[0].State != sdk.TargetFailed || res.Targets[1].State != sdk.TargetApplied {
+	if err == nil || !strings.Contains(err.Error(), "schema ghost does not exist") || !errors.Is(res.Targets[0].Err, sdk.ErrNoTarget) ||
+		res.Targets[0].State != sdk.TargetFailed || res.Targets[1].State != sdk.TargetApplied {
 		t.Fatalf("Up with a missing schema: %v, %+v", err, res.Targets)
 	}
 	createSchemas(t, db, "spare", 1)
