@@ -255,7 +255,7 @@ func (c *command) showTarget(d *DataSource) {
 	line := d.target()
 	c.progress.mu.Lock()
 	if c.progress.fleet && c.cfg != nil {
-		line = d.fleetTarget(c.cfg.Tenants)
+		line = d.fleetTarget(c.cfg.Tenants, c.cfg.TenantKind)
 	}
 	c.progress.mu.Unlock()
 	fmt.Fprintln(c.out.errw, c.out.paint(dim, line))

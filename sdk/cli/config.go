@@ -53,12 +53,16 @@ type Config struct {
 	// ChecksumPolicy says what to do about edited applied migrations;
 	// default [sdk.ChecksumStrict].
 	ChecksumPolicy sdk.ChecksumPolicy
-	// Tenants, FleetConcurrency and FailurePolicy are the fleet settings
-	// of migrate and migrate:status (config_fleet.go): the section
-	// fleet: {tenants, concurrency, on_failure} in hoist.yaml.
+	// Tenants, FleetConcurrency, FailurePolicy and TenantKind are the
+	// fleet settings of migrate and migrate:status (config_fleet.go): the
+	// section fleet: {tenants, concurrency, on_failure, kind} in
+	// hoist.yaml. TenantKind is "schemas" or "databases", or "" for the
+	// engine's: schemas on PostgreSQL, databases on MySQL, files (the
+	// SQLite databases) on SQLite.
 	Tenants          string
 	FleetConcurrency int
 	FailurePolicy    sdk.FailurePolicy
+	TenantKind       string
 
 	cmd  *command          // nil outside a command run
 	from map[string]string // where each setting's value came from, by key
@@ -120,6 +124,7 @@ var settings = []setting{
 	tenantsSetting,
 	fleetConcurrencySetting,
 	failurePolicySetting,
+	tenantKindSetting,
 }
 
 // envFunc looks up an environment variable, as os.LookupEnv does.

@@ -15,10 +15,11 @@ import (
 //	  tenants: "tenant_*"
 //	  concurrency: 8
 //	  on_failure: continue
+//	  kind: databases
 //
-// of hoist.yaml, the flags --tenants, --concurrency and --on-failure, and
-// the variables HOIST_FLEET_TENANTS, HOIST_FLEET_CONCURRENCY and
-// HOIST_FLEET_ON_FAILURE. The flags exist only in a tree that can build a
+// of hoist.yaml, the flags --tenants, --concurrency, --on-failure and
+// --tenant-kind, and the variables HOIST_FLEET_TENANTS,
+// HOIST_FLEET_CONCURRENCY, HOIST_FLEET_ON_FAILURE and HOIST_FLEET_KIND. The flags exist only in a tree that can build a
 // fleet ([WithFleet]).
 var (
 	tenantsSetting = setting{key: "fleet.tenants", flag: "tenants", env: []string{"HOIST_FLEET_TENANTS"},
@@ -50,6 +51,19 @@ var (
 			return nil
 		}}
 )
+
+// tenantKindSetting says what the tenants of a PostgreSQL fleet are:
+// schemas of the URL's database (the default) or databases of its
+// server.
+var tenantKindSetting = setting{key: "fleet.kind", flag: "tenant-kind", env: []string{"HOIST_FLEET_KIND"},
+	set: func(c *Config, v string) error {
+		switch v = strings.ToLower(v); v {
+		case "", "schemas", "databases":
+			c.TenantKind = v
+			return nil
+		}
+		return fmt.Errorf("%q is not schemas or databases", v)
+	}}
 
 // failurePolicies are the values of --on-failure.
 var failurePolicies = map[string]sdk.FailurePolicy{"stop": sdk.FleetStopAtFirst, "continue": sdk.FleetContinue}

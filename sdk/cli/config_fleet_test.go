@@ -18,6 +18,7 @@ func fleetTestFlags(t *testing.T, args ...string) *pflag.FlagSet {
 	fs.String("tenants", "", "")
 	fs.Int("concurrency", sdk.DefaultFleetConcurrency, "")
 	fs.String("on-failure", "stop", "")
+	fs.String("tenant-kind", "", "")
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
@@ -30,20 +31,21 @@ func TestConfigFleetSection(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, ConfigFile)
-	writeFile(t, file, "fleet:\n  tenants: \"tenant_*\"\n  concurrency: 8\n  on_failure: Continue\n")
+	writeFile(t, file, "fleet:\n  tenants: \"tenant_*\"\n  concurrency: 8\n  on_failure: Continue\n  kind: Databases\n")
 
 	c, err := loadConfig(fleetTestFlags(t), mapEnv(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Tenants != "tenant_*" || c.FleetConcurrency != 8 || c.FailurePolicy != sdk.FleetContinue || c.tenantsSource() != file+": fleet.tenants" {
+	if c.Tenants != "tenant_*" || c.FleetConcurrency != 8 || c.FailurePolicy != sdk.FleetContinue || c.TenantKind != "databases" ||
+		c.tenantsSource() != file+": fleet.tenants" {
 		t.Errorf("from the file: %+v (%s)", c, c.tenantsSource())
 	}
-	c, err = loadConfig(fleetTestFlags(t, "--concurrency", "2"), mapEnv("HOIST_FLEET_TENANTS", "shop_*", "HOIST_FLEET_ON_FAILURE", "stop"), dir)
+	c, err = loadConfig(fleetTestFlags(t, "--concurrency", "2", "--tenant-kind", "schemas"), mapEnv("HOIST_FLEET_TENANTS", "shop_*", "HOIST_FLEET_ON_FAILURE", "stop"), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Tenants != "shop_*" || c.FleetConcurrency != 2 || c.FailurePolicy != sdk.FleetStopAtFirst || c.tenantsSource() != "HOIST_FLEET_TENANTS" {
+	if c.Tenants != "shop_*" || c.TenantKind != "schemas" || c.FleetConcurrency != 2 || c.FailurePolicy != sdk.FleetStopAtFirst || c.tenantsSource() != "HOIST_FLEET_TENANTS" {
 		t.Errorf("over the file: %+v", c)
 	}
 	c, err = loadConfig(fleetTestFlags(t, "--tenants", ""), mapEnv(), dir)
@@ -51,7 +53,7 @@ func TestConfigFleetSection(t *testing.T) {
 		t.Errorf("--tenants '' turns the fleet off: %+v %v", c, err)
 	}
 	c, err = loadConfig(fleetTestFlags(t), mapEnv(), t.TempDir())
-	if err != nil || c.Tenants != "" || c.FleetConcurrency != sdk.DefaultFleetConcurrency || c.FailurePolicy != sdk.FleetStopAtFirst {
+	if err != nil || c.Tenants != "" || c.FleetConcurrency != sdk.DefaultFleetConcurrency || c.FailurePolicy != sdk.FleetStopAtFirst || c.TenantKind != "" {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 
@@ -61,7 +63,8 @@ func TestConfigFleetSection(t *testing.T) {
 		{"key_twice", "fleet:\n  tenants: a*\n  tenants: b*\n", ":3: fleet.tenants is given twice"},
 		{"list", "fleet:\n  tenants: [a, b]\n", ":2: fleet.tenants takes a single value, not a list or a mapping"},
 		{"top_level_dotted", "fleet.tenants: a*\n", `:1: unknown key "fleet.tenants"`},
-		{"not_a_mapping", "fleet: [a]\n", ":1: fleet takes a mapping of tenants, concurrency, on_failure"},
+		{"not_a_mapping", "fleet: [a]\n", ":1: fleet takes a mapping of tenants, concurrency, on_failure, kind"},
+		{"bad_kind", "fleet:\n  kind: tables\n", `: fleet.kind: "tables" is not schemas or databases`},
 		{"negative", "fleet:\n  concurrency: -1\n", `: fleet.concurrency: "-1" is not a whole number of at least 1`},
 		{"expansion", "fleet:\n  tenants: ${TENANTS:-t_*}\n", ""},
 	} {

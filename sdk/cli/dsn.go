@@ -60,14 +60,16 @@ func (d *DataSource) target() string {
 
 // fleetTarget is target for a fleet of tenants matching pattern: the
 // schemas of the database, the databases of the server, or the files.
-func (d *DataSource) fleetTarget(pattern string) string {
-	switch d.Engine {
-	case "sqlite":
+func (d *DataSource) fleetTarget(pattern, kind string) string {
+	switch {
+	case d.Engine == "postgres" && kind == "databases":
+		return fmt.Sprintf("target: postgres databases %s on %s, listed through %s (%s)", pattern, d.host, d.Database, d.redacted)
+	case d.Engine == "sqlite":
 		if !filepath.IsAbs(pattern) {
 			pattern = filepath.Join(sqliteFleetDir(d.Database), pattern)
 		}
 		return fmt.Sprintf("target: sqlite files %s (%s)", pattern, d.redacted)
-	case "mysql":
+	case d.Engine == "mysql":
 		return fmt.Sprintf("target: mysql databases %s on %s, listed through %s (%s)", pattern, d.host, d.Database, d.redacted)
 	}
 	return strings.Replace(d.target(), "target: postgres database ", "target: postgres schemas "+pattern+" of database ", 1)

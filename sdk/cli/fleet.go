@@ -53,7 +53,10 @@ func WithFleet(f FleetFactory) Option {
 // of cfg.DatabaseURL says what the targets are:
 //
 //   - PostgreSQL: the schemas of the URL's database whose names match
-//     pattern;
+//     pattern; with cfg.TenantKind "databases" (--tenant-kind
+//     databases), the databases of its server, listed through the
+//     URL's database and each opened with the URL's user and
+//     parameters;
 //   - MySQL/MariaDB: the databases of the server whose names match
 //     pattern, listed through the URL's database (any one of the
 //     server), each opened with the URL's user and parameters;
@@ -90,7 +93,7 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 	} else if db, d, err = cfg.Open(ctx); err != nil {
 		return nil, err
 	}
-	if d.Engine != "postgres" {
+	if d.Engine != "postgres" || cfg.TenantKind == "databases" {
 		opts = append(opts, sdk.WithDatabaseTargets(func(target string) (*sql.DB, error) {
 			return sql.Open(d.Driver, d.dsnFor(target))
 		}))
@@ -131,20 +134,28 @@ func sqliteFiles(pattern string) ([]string, error) {
 }
 
 // fleetKindOf checks that the hoist command can migrate a fleet on d:
-// the schemas of a PostgreSQL database, the databases of a MySQL server,
-// or SQLite files.
+// the schemas or databases of a PostgreSQL server, the databases of a
+// MySQL server, or SQLite files.
 func fleetKindOf(d *DataSource, cfg *Config) error {
-	switch d.Engine {
-	case "postgres":
+	if cfg.TenantKind == "schemas" && d.Engine != "postgres" {
+		return usagef("a fleet of schemas (fleet.kind schemas, given by %s) is PostgreSQL's: on %s the tenants are %s; leave the kind out",
+			cfg.source(tenantKindSetting.key), d.Engine, fleetNouns[d.Engine])
+	}
+	switch {
+	case d.Engine == "postgres" && cfg.TenantKind != "databases":
 		if cfg.Table != sdk.DefaultTable {
 			return usagef("a fleet of schemas keeps each tenant's history in <schema>.%s; the history table %s (%s) cannot be changed for a fleet of schemas yet",
 				sdk.DefaultTable, cfg.Table, cfg.source("table"))
 		}
 		return nil
-	case "mysql", "sqlite":
+	case d.Engine == "postgres" || d.Engine == "mysql" || d.Engine == "sqlite":
 		if strings.Contains(cfg.Table, ".") {
+			noun := fleetNouns[d.Engine]
+			if d.Engine == "postgres" {
+				noun = "databases"
+			}
 			return usagef("a fleet of %s keeps each tenant's history in a table of the tenant's own; the history table %s (%s) names another",
-				fleetNouns[d.Engine], cfg.Table, cfg.source("table"))
+				noun, cfg.Table, cfg.source("table"))
 		}
 		return nil
 	}
@@ -164,9 +175,12 @@ func (t *tree) fleetHelp(run bool) (long, example string) {
 		return `
 
 With --tenants PATTERN (or fleet.tenants in ` + ConfigFile + `), apply them to every
-tenant schema whose name matches the pattern, each under its own lock with
-its own history, --concurrency at once, printing a line per tenant as it
-ends and a summary. A failed tenant stops the run (--on-failure stop: no
+tenant whose name matches the pattern, each under its own lock with its own
+history, --concurrency at once, printing a line per tenant as it ends and a
+summary. The tenants are the schemas of a PostgreSQL database (or with
+--tenant-kind databases the databases of its server), the databases of a
+MySQL/MariaDB server, or SQLite files: the pattern is a file glob in the
+directory of the URL's file. A failed tenant stops the run (--on-failure stop: no
 other tenant starts), or not (--on-failure continue); the failed tenants are
 listed with their errors, and the exit status is 1. A pattern that matches
 no tenant is exit status 1 too.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue"
@@ -174,13 +188,14 @@ no tenant is exit status 1 too.`, "\n  " + t.name + " migrate --tenants 'tenant_
 	return `
 
 With --tenants PATTERN (or fleet.tenants in ` + ConfigFile + `), list every
-tenant schema whose name matches the pattern with its state: up to date,
-pending N, failed at V, changed, or locked by the session migrating it;
-with --exit-code, fail unless every tenant is up to date.`, "\n  " + t.name + " migrate:status --tenants 'tenant_*' --exit-code"
+tenant whose name matches the pattern (a schema, a database or a SQLite file,
+as for migrate) with its state: up to date, pending N, failed at V, changed,
+or locked by the session migrating it; with --exit-code, fail unless every
+tenant is up to date.`, "\n  " + t.name + " migrate:status --tenants 'tenant_*' --exit-code"
 }
 
-// fleetFlags adds the fleet flags to a command: --tenants, and with run
-// (migrate) --concurrency and --on-failure.
+// fleetFlags adds the fleet flags to a command: --tenants and
+// --tenant-kind, and with run (migrate) --concurrency and --on-failure.
 func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 	if t.fleet == nil {
 		return
@@ -188,7 +203,8 @@ func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 	long, example := t.fleetHelp(run)
 	cmd.Long += long
 	cmd.Example += example
-	cmd.Flags().String("tenants", "", "work on a fleet: every tenant schema whose name matches `PATTERN`, such as 'tenant_*' (env HOIST_FLEET_TENANTS)")
+	cmd.Flags().String("tenants", "", "work on a fleet: every tenant whose name matches `PATTERN`, such as 'tenant_*' (env HOIST_FLEET_TENANTS)")
+	cmd.Flags().String("tenant-kind", "", "with --tenants on PostgreSQL: the tenants are `schemas` of the database (default) or databases of the server (env HOIST_FLEET_KIND)")
 	if run {
 		cmd.Flags().Int("concurrency", sdk.DefaultFleetConcurrency, "with --tenants: migrate `N` tenants at once (env HOIST_FLEET_CONCURRENCY)")
 		cmd.Flags().String("on-failure", "stop", "with --tenants: once a tenant failed, stop (start no other) or continue (env HOIST_FLEET_ON_FAILURE)")
@@ -201,7 +217,7 @@ func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 // cannot build.
 func (c *command) onFleet() (bool, error) {
 	if c.cfg.Tenants == "" {
-		for _, f := range []string{"concurrency", "on-failure"} {
+		for _, f := range []string{"concurrency", "on-failure", "tenant-kind"} {
 			if c.cobra.Flags().Changed(f) {
 				return false, argError("--%s works on a fleet: give --tenants PATTERN too", f)
 			}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,46 @@ func mariaDBFleet(t *testing.T) (*session, *testkit.DB, string) {
 	return s, server, prefix
 }
 
+// postgresFleet creates the databases fleetdb_<random>_0 ... _5 on the
+// PostgreSQL server of the tests, dropped when the test ends, the failing
+// one with a table b of its own; the session's DATABASE_URL is a
+// testkit database of that server, which lists them.
+func postgresFleet(t *testing.T) (*session, string) {
+	t.Helper()
+	server := testkit.Postgres(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "fleetdb_" + hex.EncodeToString(b) + "_"
+	for i := range fleetDBTenants {
+		name := fmt.Sprintf("%s%d", prefix, i)
+		if _, err := server.DB.Exec("CREATE DATABASE " + name); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if _, err := server.DB.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+				t.Errorf("dropping %s: %v", name, err)
+			}
+		})
+	}
+	u, err := url.Parse(server.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/%s%d", prefix, fleetDBFailing)
+	failing, err := sql.Open(server.Driver, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = failing.Exec("CREATE TABLE b (id INT)")
+	failing.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(t, "DATABASE_URL="+server.DSN, "HOIST_FLEET_KIND=databases")
+	fleetMigrations(t, s)
+	return s, prefix
+}
+
 // sqliteFleet creates the files tenants/t_0.db ... t_4.db in a
 // session's directory, the failing one with a table b of its own; the
 // session's DATABASE_URL is sqlite:tenants/, the directory the pattern
@@ -93,8 +134,9 @@ func sqliteFleet(t *testing.T) *session {
 	return s
 }
 
-// TestFleetDatabases: migrate --tenants on a fleet of MariaDB databases
-// and one of SQLite files, under --on-failure continue: every tenant but
+// TestFleetDatabases: migrate --tenants on a fleet of MariaDB databases,
+// one of PostgreSQL databases (HOIST_FLEET_KIND=databases) and one of
+// SQLite files, under --on-failure continue: every tenant but
 // the failing one is complete, the failing one is listed with its file
 // and line and the exit status is 1; migrate:status --tenants shows the
 // matrix and the JSON document, and a pattern that matches nothing is
@@ -114,6 +156,11 @@ func TestFleetDatabases(t *testing.T) {
 		}
 		// The database of the URL is not a tenant and is left alone.
 		tableExists(t, server, "hoist_migrations", false)
+	})
+	t.Run("postgres_databases", func(t *testing.T) {
+		t.Parallel()
+		s, prefix := postgresFleet(t)
+		checkFleetOfDatabases(t, s, prefix+"*", fleetDBTenants, fmt.Sprintf("%s%d", prefix, fleetDBFailing), "pending")
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
