@@ -28,7 +28,9 @@ import (
 //	}
 //
 // In a tree over a [Factory], cfg.Options() fit [sdk.WithTargetOptions]
-// (the fleet gives each target its own history table).
+// (the fleet gives each target its own history table). cfg.TenantKind
+// is the fleet.kind setting (--tenant-kind), for a factory that can
+// build both kinds on PostgreSQL; one that cannot may ignore it.
 type FleetFactory func(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error)
 
 // WithFleet lets migrate and migrate:status work on a fleet of tenants

@@ -121,7 +121,7 @@ func (s jsonFleetStatusCount) String() string {
 	for _, x := range []struct {
 		n    int
 		what string
-	}{{s.Pending, "pending"}, {s.Failed, "failed"}, {s.Changed, "changed"}, {s.Locked, "locked"}, {s.NoSchema, "without a schema"}} {
+	}{{s.Pending, "pending"}, {s.Failed, "failed"}, {s.Changed, "changed"}, {s.Locked, "locked"}, {s.NoSchema, "missing"}} {
 		if x.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
 		}
