@@ -84,3 +84,29 @@ func TestConfigFleetSection(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetTenantDSN: a tenant of a fleet of databases is opened with
+// the URL's user, password, host and parameters and its own name in
+// place of the URL's database; a SQLite tenant with the URL's
+// parameters.
+func TestFleetTenantDSN(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ url, tenant, want string }{
+		{"mysql://app:p%40ss@db:3307/mysql?tls=true", "tenant_1", "app:p@ss@tcp(db:3307)/tenant_1?tls=true&timeout=10s&connectionAttributes=program_name:hoist"},
+		{"postgres://app:pw@db:5432/postgres?sslmode=disable", "tenant_1", "postgres://app:pw@db:5432/tenant_1?application_name=hoist&connect_timeout=10&sslmode=disable"},
+		{"sqlite:data/?_pragma=foreign_keys(1)", "data/t_1.db", "file:data/t_1.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"},
+	} {
+		d, err := ParseURL(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.dsnFor(tc.tenant); got != tc.want {
+			t.Errorf("%s: %s is %q, want %q", tc.url, tc.tenant, got, tc.want)
+		}
+	}
+	for file, dir := range map[string]string{"data/app.db": "data", "data/": "data", "app.db": ".", "/srv/t/": "/srv/t"} {
+		if got := sqliteFleetDir(file); got != dir {
+			t.Errorf("the fleet directory of sqlite:%s is %q, want %q", file, got, dir)
+		}
+	}
+}
