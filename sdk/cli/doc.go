@@ -27,8 +27,9 @@
 // # Fleets
 //
 // With [WithFleet], migrate and migrate:status take --tenants PATTERN
-// (or the fleet section of hoist.yaml) and work on every tenant schema
-// that matches, through the [sdk.Fleet] a [FleetFactory] builds: the
+// (or the fleet section of hoist.yaml) and work on every tenant that
+// matches (a PostgreSQL schema or database, a MySQL/MariaDB database, a
+// SQLite file), through the [sdk.Fleet] a [FleetFactory] builds: the
 // hoist command is New(FromFiles, WithFleet([FleetFromFiles])), and an
 // application passes a FleetFactory over its own database and sources.
 // A run prints a line per tenant, a summary, and exits with status 1
