@@ -132,3 +132,38 @@ func ExampleFleet() {
 		}
 	}
 }
+
+// TestFleetKeptWithEnv: under HOIST_TEST_KEEP=1 a fleet's databases are
+// kept like any other. It uses t.Setenv and so cannot run in parallel.
+func TestFleetKeptWithEnv(t *testing.T) {
+	// Opened before t.Setenv, so that they are dropped after it is undone.
+	probes := make([]*sql.DB, len(engines))
+	for i, e := range engines {
+		probes[i] = e.open(t).DB
+	}
+	t.Setenv("HOIST_TEST_KEEP", "1")
+	for i, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			probe := probes[i]
+			var kept []string
+			t.Run("inner", func(t *testing.T) {
+				f := testkit.Fleet(t, e.open, 2)
+				if e.name == "postgres" {
+					kept = []string{queryString(t, f.DB, e.database)}
+				} else {
+					kept = f.Tenants
+				}
+			})
+			if len(kept) == 0 {
+				t.Fatal("the subtest made no fleet")
+			}
+			for _, name := range kept {
+				if !fleetExists(t, e, probe, name) {
+					t.Errorf("%s was dropped under HOIST_TEST_KEEP=1", name)
+					continue
+				}
+				remove(t, e, probe, name)
+			}
+		})
+	}
+}
