@@ -40,6 +40,18 @@
 // transaction rolled back when it ends, and a statement that would
 // commit that transaction fails the test.
 //
+// # Fleets of tenants
+//
+// [Fleet] returns n fresh tenants for [sdk.NewFleet]: PostgreSQL schemas
+// of one fresh database (or databases, with [FleetOfDatabases]),
+// MySQL/MariaDB databases, or SQLite files, each database one that the
+// kind returns and so dropped, kept and swept like any other. The
+// [TenantFleet] holds the pool, dialect, targets and options NewFleet
+// takes:
+//
+//	f := testkit.Fleet(t, testkit.MySQL, 4)
+//	fleet, err := sdk.NewFleet(f.DB, f.Dialect, f.Targets(), f.Options(sdk.WithTargetOptions(sdk.WithFS(migrations.FS)))...)
+//
 // # Checking migrations
 //
 // [Snapshot] prints a database's schema as stable text, [RoundTrip]
