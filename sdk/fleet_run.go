@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hoistdb/hoist/dialect"
 )
 
 // TargetState is what a fleet run did to one target.
@@ -378,9 +380,6 @@ func (f *Fleet) describe(ctx context.Context, st *TargetStatus, m, target *Migra
 			st.FailedAt = me.Version
 		}
 	}
-	if m.lock.mode == LockLease {
-		return nil
-	}
 	db := f.db
 	if f.kind != kindSchemas {
 		if target == nil {
@@ -396,14 +395,23 @@ func (f *Fleet) describe(ctx context.Context, st *TargetStatus, m, target *Migra
 		db = target.db
 	}
 	var err error
-	st.LockedBy, err = f.holder(ctx, db, m.table)
+	st.LockedBy, err = f.holder(ctx, db, m)
 	return err
 }
 
 // holder describes who holds the lock of a target that is not up to
 // date, "" when nobody does: one query or two per such target, none for
 // the targets that are up to date.
-func (f *Fleet) holder(ctx context.Context, db *sql.DB, table string) (string, error) {
+func (f *Fleet) holder(ctx context.Context, db *sql.DB, m *Migrator) (string, error) {
+	table := m.table
+	if m.lock.mode == LockLease {
+		// The lease is a row naming its holder, read through the pool.
+		h, err := f.dialect.(dialect.LeaseLocker).NewLease(db, table, m.lock.lease).Holder(ctx)
+		if err != nil {
+			return "", fmt.Errorf("hoist: fleet: asking who holds the lease of %s: %w", table, err)
+		}
+		return h, nil
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return "", fmt.Errorf("hoist: fleet: connecting to ask for the lock of %s: %w", table, err)
