@@ -2,10 +2,8 @@ package mysql
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/hoistdb/hoist/sdk"
@@ -42,11 +40,8 @@ func (*Dialect) ScratchReplay(ctx context.Context, db *sql.DB, _ bool, fn func(q
 	if err := conn.QueryRowContext(ctx, "SELECT @@character_set_database, @@collation_database").Scan(&charset, &collation); err != nil {
 		return err
 	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := spelling.QuoteIdent("hoist_scratch_" + hex.EncodeToString(b))
-	create := "CREATE DATABASE " + name + " CHARACTER SET " + charset + " COLLATE " + collation
-	if _, err := conn.ExecContext(ctx, create); err != nil {
+	name, err := newScratch(ctx, conn, "CHARACTER SET "+charset+" COLLATE "+collation)
+	if err != nil {
 		return fmt.Errorf("creating the scratch database %s, where hoist replays the migrations (it needs the CREATE and DROP privileges): %w", name, err)
 	}
 	defer func() {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -126,17 +127,47 @@ func (c *command) scratchDatabase() (cfg Config, name string, drop func() error,
 	if err != nil {
 		return cfg, "", nil, err
 	}
-	if _, err := admin.ExecContext(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name)); err != nil {
+	// On MySQL the session that holds a lock named after the scratch
+	// database keeps it from the sweep of scratch databases left by
+	// killed processes (dialect/mysql's scratch.go), until drop.
+	var held *sql.Conn
+	if d.Engine == "mysql" {
+		var got sql.NullInt64
+		if held, err = admin.Conn(c.ctx); err == nil {
+			err = held.QueryRowContext(c.ctx, "SELECT GET_LOCK(?, 0)", name).Scan(&got)
+		}
+		if err == nil && got.Int64 != 1 {
+			err = fmt.Errorf("taking the lock %s for the scratch database: GET_LOCK returned %v", name, got)
+		}
+		if err != nil {
+			if held != nil {
+				held.Close()
+			}
+			admin.Close()
+			return cfg, "", nil, err
+		}
+	}
+	release := func() {
+		if held != nil {
+			held.Close()
+		}
 		admin.Close()
+	}
+	exec := admin.ExecContext
+	if held != nil {
+		exec = held.ExecContext // the pool may allow one connection
+	}
+	if _, err := exec(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name)); err != nil {
+		release()
 		return cfg, "", nil, err
 	}
 	drop = func() error {
-		defer admin.Close()
+		defer release()
 		q := "DROP DATABASE IF EXISTS " + d.Dialect.QuoteIdent(name)
 		if d.Engine == "postgres" {
 			q += " WITH (FORCE)"
 		}
-		_, err := admin.ExecContext(context.WithoutCancel(c.ctx), q)
+		_, err := exec(context.WithoutCancel(c.ctx), q)
 		return err
 	}
 	return cfg, name, drop, nil
