@@ -79,41 +79,9 @@ func TestFleetTenantAddedWhileRunning(t *testing.T) {
 // shows in Status as locked by that session; the others do not.
 func TestFleetStatusLockedBy(t *testing.T) {
 	t.Parallel()
-	db := testkit.Postgres(t)
-	ctx := testContext(t)
-	names := createSchemas(t, db, "tenant", 2)
-	started, release := make(chan struct{}), make(chan struct{})
-	var releaseOnce sync.Once
-	free := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(free) // a failed test must not leave the runner blocked
-	blocking := sdk.GoMigration(5, "block", func(ctx context.Context, tx sdk.Tx) error {
-		close(started)
-		<-release
-		return nil
-	}, nil)
-	opts := sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, blocking), quiet())
-	other, _ := openCounting(t, db)
-	runner, err := sdk.NewFleet(other, db.Dialect, sdk.TargetList(names[0]), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { _, err := runner.Up(ctx); done <- err }()
-	<-started
-	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := f.Status(ctx)
-	free()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _, _ := statusWhileMigrating(t)
 	if !strings.HasPrefix(st[0].String(), "locked by pid ") || st[1].String() != fmt.Sprintf("pending %d", fleetMigrationCount+1) {
 		t.Fatalf("Status while tenant_00 is migrated: %q, %q; want tenant_00 locked by a pid, tenant_01 pending", st[0], st[1])
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -122,6 +90,24 @@ func TestFleetStatusLockedBy(t *testing.T) {
 // lease's holder, read from the lease row; the others do not.
 func TestFleetStatusLockedByLease(t *testing.T) {
 	t.Parallel()
+	st, f, ctx := statusWhileMigrating(t, sdk.WithLockMode(sdk.LockLease))
+	if s := st[0].String(); !strings.HasPrefix(s, "locked by pid ") || !strings.Contains(s, "lease until") || strings.Contains(s, "expired") ||
+		st[1].String() != fmt.Sprintf("pending %d", fleetMigrationCount+1) {
+		t.Fatalf("Status while tenant_00 is migrated under a lease: %q, %q; want tenant_00 locked by the lease's holder, tenant_01 pending", st[0], st[1])
+	}
+	st, err := f.Status(ctx)
+	if err != nil || st[0].LockedBy != "" {
+		t.Fatalf("Status after the run released its lock: %v, %+v", err, st)
+	}
+}
+
+// statusWhileMigrating makes two tenant schemas, migrates the first
+// through a pool of its own (a second fleet) and, while a Go migration
+// holds that run, returns the Status of both as a fleet on the test's
+// pool sees it, with that fleet. The run has finished, successfully,
+// when it returns.
+func statusWhileMigrating(t *testing.T, opts ...sdk.Option) ([]sdk.TargetStatus, *sdk.Fleet, context.Context) {
+	t.Helper()
 	db := testkit.Postgres(t)
 	ctx := testContext(t)
 	names := createSchemas(t, db, "tenant", 2)
@@ -134,17 +120,16 @@ func TestFleetStatusLockedByLease(t *testing.T) {
 		<-release
 		return nil
 	}, nil)
-	opts := sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, blocking),
-		sdk.WithLockMode(sdk.LockLease), quiet())
+	target := sdk.WithTargetOptions(append([]sdk.Option{sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin, blocking), quiet()}, opts...)...)
 	other, _ := openCounting(t, db)
-	runner, err := sdk.NewFleet(other, db.Dialect, sdk.TargetList(names[0]), opts)
+	runner, err := sdk.NewFleet(other, db.Dialect, sdk.TargetList(names[0]), target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { _, err := runner.Up(ctx); done <- err }()
 	<-started
-	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), opts)
+	f, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList(names...), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,15 +138,8 @@ func TestFleetStatusLockedByLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := st[0].String(); !strings.HasPrefix(s, "locked by pid ") || !strings.Contains(s, "lease until") || strings.Contains(s, "expired") ||
-		st[1].String() != fmt.Sprintf("pending %d", fleetMigrationCount+1) {
-		t.Fatalf("Status while tenant_00 is migrated under a lease: %q, %q; want tenant_00 locked by the lease's holder, tenant_01 pending", st[0], st[1])
-	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	st, err = f.Status(ctx)
-	if err != nil || st[0].LockedBy != "" {
-		t.Fatalf("Status after the run released its lease: %v, %+v", err, st)
-	}
+	return st, f, ctx
 }
