@@ -44,26 +44,33 @@ const scratchPrefix = "hoist_scratch_"
 
 // newScratch creates a scratch database on conn, named
 // hoist_scratch_<random> (returned quoted), with options (its character
-// set), under a user lock of the same name that conn holds until it
-// closes. It first drops the scratch databases whose lock is free: those
-// of a process killed before it could drop its own, since the server
-// frees a dead session's locks. The lock is taken before the database
-// exists, so a live one is never dropped.
+// set), by [CreateScratch].
 func newScratch(ctx context.Context, conn *sql.Conn, options string) (string, error) {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	bare := scratchPrefix + hex.EncodeToString(b)
-	name := spelling.QuoteIdent(bare)
+	return spelling.QuoteIdent(bare), CreateScratch(ctx, conn, bare, options)
+}
+
+// CreateScratch creates the scratch database name (which starts with
+// hoist_scratch_) on conn, with options such as a character set, under
+// a user lock of the same name that conn holds until it closes: drop
+// the database before closing conn. It first drops the scratch
+// databases whose lock is free: those of a process killed before it
+// could drop its own, since the server frees a dead session's locks.
+// The lock is taken before the database exists, so a live one is never
+// dropped.
+func CreateScratch(ctx context.Context, conn *sql.Conn, name, options string) error {
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", bare).Scan(&got); err != nil || got.Int64 != 1 {
-		return name, fmt.Errorf("taking the lock %s: %v (GET_LOCK returned %v)", bare, err, got)
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", name).Scan(&got); err != nil || got.Int64 != 1 {
+		return fmt.Errorf("taking the lock %s: %v (GET_LOCK returned %v)", name, err, got)
 	}
 	// Best effort: a database the sweep could not drop now (another
 	// sweeper's, or one still in use by a hoist that takes no lock) is
 	// left for a later run, and must not fail this one.
 	sweepScratch(ctx, conn)
-	_, err := conn.ExecContext(ctx, "CREATE DATABASE "+name+" "+options)
-	return name, err
+	_, err := conn.ExecContext(ctx, "CREATE DATABASE "+spelling.QuoteIdent(name)+" "+options)
+	return err
 }
 
 // sweepScratch drops the scratch databases that no session holds,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/hoistdb/hoist/dialect/mysql"
 	"github.com/hoistdb/hoist/sdk"
 )
 
@@ -127,26 +128,10 @@ func (c *command) scratchDatabase() (cfg Config, name string, drop func() error,
 	if err != nil {
 		return cfg, "", nil, err
 	}
-	// On MySQL the session that holds a lock named after the scratch
-	// database keeps it from the sweep of scratch databases left by
-	// killed processes (dialect/mysql's scratch.go), until drop.
+	// On MySQL the session that makes the database holds a lock of its
+	// name until drop, which keeps it from the sweep of those left by
+	// killed processes (mysql.CreateScratch).
 	var held *sql.Conn
-	if d.Engine == "mysql" {
-		var got sql.NullInt64
-		if held, err = admin.Conn(c.ctx); err == nil {
-			err = held.QueryRowContext(c.ctx, "SELECT GET_LOCK(?, 0)", name).Scan(&got)
-		}
-		if err == nil && got.Int64 != 1 {
-			err = fmt.Errorf("taking the lock %s for the scratch database: GET_LOCK returned %v", name, got)
-		}
-		if err != nil {
-			if held != nil {
-				held.Close()
-			}
-			admin.Close()
-			return cfg, "", nil, err
-		}
-	}
 	release := func() {
 		if held != nil {
 			held.Close()
@@ -154,10 +139,15 @@ func (c *command) scratchDatabase() (cfg Config, name string, drop func() error,
 		admin.Close()
 	}
 	exec := admin.ExecContext
-	if held != nil {
-		exec = held.ExecContext // the pool may allow one connection
+	if d.Engine == "mysql" {
+		if held, err = admin.Conn(c.ctx); err == nil {
+			exec = held.ExecContext // the pool may allow one connection
+			err = mysql.CreateScratch(c.ctx, held, name, "")
+		}
+	} else {
+		_, err = exec(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name))
 	}
-	if _, err := exec(c.ctx, "CREATE DATABASE "+d.Dialect.QuoteIdent(name)); err != nil {
+	if err != nil {
 		release()
 		return cfg, "", nil, err
 	}
