@@ -235,60 +235,20 @@ func (f *Fleet) existing(ctx context.Context, names []string) (map[string]bool, 
 }
 
 // scanMySQL reads the history of every MySQL database target through
-// the fleet's pool: per chunk, one catalog query finds which databases
-// exist and have a history table, and one UNION ALL query reads those
-// tables, `db`.hoist_migrations, from one connection.
+// the fleet's pool (scanChunks): the catalog query looks in
+// information_schema, and the UNION ALL reads `db`.hoist_migrations of
+// many databases from one connection.
 func (f *Fleet) scanMySQL(ctx context.Context, names []string) (map[string]targetScan, error) {
-	out := make(map[string]targetScan, len(names))
 	table := f.tmpl.table
-	for lo := 0; lo < len(names); lo += fleetScanChunk {
-		chunk := names[lo:min(lo+fleetScanChunk, len(names))]
-		lits := make([]string, len(chunk))
-		for i, s := range chunk {
-			lits[i] = "'" + s + "'" // checkName: no quote, no backslash
-			out[s] = targetScan{known: true, missing: true, noSchema: true}
-		}
-		rows, err := f.db.QueryContext(ctx, "SELECT s.SCHEMA_NAME, COUNT(t.TABLE_NAME) FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME AND t.TABLE_NAME = '"+table+"' WHERE s.SCHEMA_NAME IN ("+strings.Join(lits, ", ")+") GROUP BY s.SCHEMA_NAME")
-		if err != nil {
-			return nil, fmt.Errorf("hoist: fleet: finding the targets' history tables: %w", err)
-		}
-		var have []string
-		for rows.Next() {
-			var (
-				s string
-				n int
-			)
-			if err := rows.Scan(&s, &n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[s] = targetScan{known: true, missing: true}
-			if n > 0 {
-				have = append(have, s)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		if len(have) == 0 {
-			continue
-		}
-		parts := make([]string, len(have))
-		for i, s := range have {
-			parts[i] = "SELECT '" + s + "' AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s) + "." + f.dialect.QuoteIdent(table)
-			out[s] = targetScan{known: true}
-		}
-		if err := f.scanRows(ctx, strings.Join(parts, " UNION ALL "), out); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			for _, s := range have {
-				out[s] = targetScan{}
-			}
-		}
+	literal := func(s string) string { return "'" + s + "'" } // checkName: no quote, no backslash
+	catalog := func(in string) string {
+		return "SELECT s.SCHEMA_NAME, COUNT(t.TABLE_NAME) > 0 FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME AND t.TABLE_NAME = " +
+			literal(table) + " WHERE s.SCHEMA_NAME IN (" + in + ") GROUP BY s.SCHEMA_NAME"
 	}
-	return out, nil
+	leg := func(s string) string {
+		return "SELECT " + literal(s) + " AS target, version, state, checksum FROM " + f.dialect.QuoteIdent(s) + "." + f.dialect.QuoteIdent(table)
+	}
+	return f.scanChunks(ctx, names, literal, catalog, leg)
 }
 
 // readTarget reads one target's history through its own Migrator: the
