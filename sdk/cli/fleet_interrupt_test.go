@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/hoistdb/hoist/sdk/cli"
 	"github.com/hoistdb/hoist/testkit"
@@ -36,42 +35,23 @@ func TestFleetInterrupted(t *testing.T) {
 	write(t, dir, "0001_a.sql", "-- +hoist up\nCREATE TABLE a (id INT);\n")
 	write(t, dir, "0002_slow.sql", "-- +hoist up\nSELECT pg_sleep(60);\nCREATE TABLE slow (id INT);\n")
 
-	cmd := exec.Command(s.bin, "migrate", "--tenants", "fleetcmd_int_*", "--concurrency", "2")
-	cmd.Dir, cmd.Env = s.dir, s.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		var n int
-		if err := db.DB.QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%' AND state = 'active'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the two migrations never reached the server: %s%s", &stdout, &stderr)
-		}
-	}
+	cmd, stdout, stderr := startUntilSleeping(t, s, db, 2, "migrate", "--tenants", "fleetcmd_int_*", "--concurrency", "2")
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != cli.ExitInterrupted {
-		t.Errorf("exit after SIGINT: %v; want %d\n%s%s", err, cli.ExitInterrupted, &stdout, &stderr)
+		t.Errorf("exit after SIGINT: %v; want %d\n%s%s", err, cli.ExitInterrupted, stdout, stderr)
 	}
 	for _, want := range []string{"hoist: 2 of 8 tenants failed:\n", "migration 2 slow up failed in 0002_slow.sql: ", "; it was rolled back, nothing changed\n",
 		"  6 tenants not reached: the run was interrupted\n"} {
 		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr lacks %q\n%s", want, &stderr)
+			t.Errorf("stderr lacks %q\n%s", want, stderr)
 		}
 	}
 	if !strings.HasSuffix(stdout.String(), ": 0 applied, 0 up to date, 2 failed, 6 not reached\n") {
-		t.Errorf("stdout:\n%s", &stdout)
+		t.Errorf("stdout:\n%s", stdout)
 	}
 	var touched int
 	if err := db.DB.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema LIKE 'fleetcmd_int_%' AND table_name = 'hoist_migrations'").Scan(&touched); err != nil || touched != 2 {

@@ -31,36 +31,17 @@ func TestInterruptedMigrate(t *testing.T) {
 		[]byte("-- +hoist up\nSELECT pg_sleep(3);\nCREATE TABLE slow (id INTEGER);\n-- +hoist down\nDROP TABLE slow;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(s.bin, "migrate")
-	cmd.Dir, cmd.Env = s.dir, s.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		var n int
-		if err := db.DB.QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%' AND state = 'active'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the migration never reached the server: %s%s", &stdout, &stderr)
-		}
-	}
+	cmd, stdout, stderr := startUntilSleeping(t, s, db, 1, "migrate")
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != cli.ExitInterrupted {
-		t.Errorf("hoist migrate after SIGINT: %v; want exit status %d\n%s%s", err, cli.ExitInterrupted, &stdout, &stderr)
+		t.Errorf("hoist migrate after SIGINT: %v; want exit status %d\n%s%s", err, cli.ExitInterrupted, stdout, stderr)
 	}
 	if !strings.Contains(stderr.String(), "it was rolled back, nothing changed") || strings.Contains(stderr.String(), "rolling back") {
-		t.Errorf("hoist migrate after SIGINT said:\n%s\nwant that the migration was rolled back", &stderr)
+		t.Errorf("hoist migrate after SIGINT said:\n%s\nwant that the migration was rolled back", stderr)
 	}
 	time.Sleep(4 * time.Second) // past the end of the sleep on the server
 	var n int
@@ -69,5 +50,32 @@ func TestInterruptedMigrate(t *testing.T) {
 	}
 	if err := db.DB.QueryRow("SELECT COUNT(*) FROM hoist_migrations").Scan(&n); err != nil || n != 0 {
 		t.Errorf("history rows: %d, %v; want none", n, err)
+	}
+}
+
+// startUntilSleeping starts the hoist command with args in session s and
+// returns once n of its statements sleep (pg_sleep) on the server of db,
+// with the buffers of its output. The process is killed at cleanup.
+func startUntilSleeping(t *testing.T, s *session, db *testkit.DB, n int, args ...string) (cmd *exec.Cmd, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	cmd = exec.Command(s.bin, args...)
+	cmd.Dir, cmd.Env = s.dir, s.env
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var got int
+		if err := db.DB.QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%' AND state = 'active'").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got == n {
+			return cmd, stdout, stderr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sleeping statements never reached the server: %s%s", n, stdout, stderr)
+		}
 	}
 }
