@@ -8,9 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -248,29 +245,24 @@ func migrateUncached(ctx context.Context, srv server, e *engine, name string, ne
 	return dsn, nil
 }
 
-// templateKey reads the migrations that opts describe and returns the
-// template key, with a function that makes a Migrator of them. uncached
-// says why the set cannot have a template (a Go migration whose
-// function cannot be told from another's), "" when it can.
-func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Option) (key string, newMigrator func(*sql.DB) (*sdk.Migrator, error), uncached string, err error) {
-	// The caller's options come after ours, so their logger wins.
-	all := append([]sdk.Option{sdk.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	newMigrator = func(db *sql.DB) (*sdk.Migrator, error) { return sdk.New(db, e.dialect, all...) }
+// computeTemplateKey reads the migrations that newMigrator makes a
+// Migrator of and returns their template key; see templateKey.
+func computeTemplateKey(ctx context.Context, e *engine, st templateStore, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (key, uncached string, err error) {
 	// New sends nothing to the database, so a handle that cannot
 	// connect does.
 	probe := sql.OpenDB(noConnector{})
 	defer probe.Close()
 	m, err := newMigrator(probe)
 	if err != nil {
-		return "", nil, "", err
+		return "", "", err
 	}
 	migs := m.Migrations()
 	if len(migs) == 0 {
-		return "", nil, "", fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations to Migrated", sdk.ErrNoMigrations)
+		return "", "", fmt.Errorf("%w: give sdk.WithFS or sdk.WithMigrations to Migrated", sdk.ErrNoMigrations)
 	}
 	version, err := st.serverVersion(ctx)
 	if err != nil {
-		return "", nil, "", fmt.Errorf("read the server's version: %w", err)
+		return "", "", fmt.Errorf("read the server's version: %w", err)
 	}
 
 	h := sha256.New()
@@ -296,13 +288,13 @@ func templateKey(ctx context.Context, e *engine, st templateStore, opts []sdk.Op
 	// tests, or a replace directive to a working tree): what they do can
 	// change without any version saying so, so the binary is the key.
 	if hasGo || !released {
-		sum, err := executableHash()
+		id, err := binaryID()
 		if err != nil {
-			return "", nil, "", fmt.Errorf("hash the test binary (for its Go migrations, or an unreleased hoist): %w", err)
+			return "", "", fmt.Errorf("identify the test binary (for its Go migrations, or an unreleased hoist): %w", err)
 		}
-		fmt.Fprintf(h, "binary %s\n", sum)
+		fmt.Fprintf(h, "binary %s\n", id)
 	}
-	return hex.EncodeToString(h.Sum(nil)), newMigrator, uncached, nil
+	return hex.EncodeToString(h.Sum(nil)), uncached, nil
 }
 
 // hoistVersion is the version of the hoist module in this binary, from
@@ -332,24 +324,6 @@ func hoistVersion() (version string, released bool) {
 // isRelease reports whether v names a module version, as a tag or a
 // pseudo-version does, rather than a working tree.
 func isRelease(v string) bool { return strings.HasPrefix(v, "v") }
-
-// executableHash is the SHA-256 of the running test binary, computed once.
-var executableHash = sync.OnceValues(func() (string, error) {
-	path, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-})
 
 // noConnector is a database/sql connector that never connects.
 type noConnector struct{}
