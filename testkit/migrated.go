@@ -128,9 +128,7 @@ func cloneMigrated(t testing.TB, e *engine, srv server, req *migratedRequest, na
 		return migrateUncached(ctx, srv, e, name, newMigrator)
 	}
 	for attempt := 0; ; attempt++ {
-		entry, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
-		te := entry.(*templateEntry)
-		te.once.Do(func() { te.name, te.err = ensureTemplate(ctx, t, e, srv, key, newMigrator) })
+		te := templateFor(ctx, t.Logf, e, srv, key, newMigrator)
 		if te.err != nil {
 			return "", te.err
 		}
@@ -145,10 +143,19 @@ func cloneMigrated(t testing.TB, e *engine, srv server, req *migratedRequest, na
 	}
 }
 
+// templateFor returns the entry of the template of key, found or built
+// by the first caller (ensureTemplate) and waited for by the others;
+// logf gets the first caller's log line of a build.
+func templateFor(ctx context.Context, logf func(string, ...any), e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) *templateEntry {
+	v, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
+	te := v.(*templateEntry)
+	te.once.Do(func() { te.name, te.err = ensureTemplate(ctx, logf, e, srv, key, newMigrator) })
+	return te
+}
+
 // ensureTemplate returns the template of key, built by this or another
 // test binary, building it under the template lock when there is none.
-func ensureTemplate(ctx context.Context, t testing.TB, e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
-	t.Helper()
+func ensureTemplate(ctx context.Context, logf func(string, ...any), e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
 	st := srv.templates()
 	unlock, err := st.lockTemplate(ctx, key)
 	if err != nil {
@@ -192,7 +199,7 @@ func ensureTemplate(ctx context.Context, t testing.TB, e *engine, srv server, ke
 	}
 	n, _ := templateBuilds.LoadOrStore(e.name+" "+key, new(atomic.Int64))
 	n.(*atomic.Int64).Add(1)
-	t.Logf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond))
+	logf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond))
 	return name, nil
 }
 

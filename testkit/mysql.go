@@ -74,8 +74,7 @@ func mysqlFromEnv(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv.sweep(ctx, time.Now())
-	srv.sweepShelf(ctx, time.Now())
+	sweepInBackground(srv.sweep, srv.sweepShelf)
 	return srv, nil
 }
 

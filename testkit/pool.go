@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"database/sql"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hoistdb/hoist/sdk"
 )
 
 // clonePool keeps clones of one template ready, connected, so that
@@ -43,9 +46,15 @@ type clonePool struct {
 	// size is how many clones the pool keeps ready. A take that finds
 	// none doubles it, up to maxPoolSize: the tests ask for more than
 	// the pool holds.
-	size    int
-	tpl     string // the template's name, once this binary knows it
-	filling int    // fill goroutines running
+	size int
+	tpl  string // the template's name, once this binary knows it
+	// shelf holds the clones on the shelf, listed once when the pool was
+	// made, that nobody here has tried to claim yet: the pool's workers
+	// and its takes share one listing. Clones that other binaries shelve
+	// later are not missed much: this binary makes its own from the
+	// template.
+	shelf   []string
+	filling int // fill goroutines running
 	closed  bool
 	fills   sync.WaitGroup
 	done    sync.Once // close or discard
@@ -106,8 +115,11 @@ func (p *clonePool) shelfTarget() int {
 }
 
 // poolFor returns the pool of key, making it on first use, or nil when
-// the server has no shelf or pools are off.
-func poolFor(t testing.TB, e *engine, srv server, key string) *clonePool {
+// the server has no shelf or pools are off. A new pool looks the
+// template up in the background (ensureTemplate, which builds it when
+// no binary has), so that it can make clones, and top the shelf up when
+// the binary ends, even when every test's clone came from the shelf.
+func poolFor(t testing.TB, e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) *clonePool {
 	t.Helper()
 	if v, ok := pools.Load(e.name + " " + key); ok {
 		return v.(*clonePool)
@@ -133,12 +145,29 @@ func poolFor(t testing.TB, e *engine, srv server, key string) *clonePool {
 		limit = size
 	}
 	size = min(size, limit)
-	p := &clonePool{e: e, srv: srv, sh: sh, key: key, size: size, fixed: fixed, ready: make(chan pooledClone, limit)}
+	// Binaries starting together take from the shelf together: start at
+	// a place of our own.
+	if n := len(shelved); n > 1 {
+		off := rand.IntN(n)
+		shelved = append(shelved[off:], shelved[:off]...)
+	}
+	p := &clonePool{e: e, srv: srv, sh: sh, key: key, size: size, fixed: fixed, ready: make(chan pooledClone, limit), shelf: shelved}
 	if v, loaded := pools.LoadOrStore(e.name+" "+key, p); loaded {
 		return v.(*clonePool)
 	}
 	t.Logf("testkit: keeping %d connected clones of this %s migration set ready, %d found on the server's shelf (HOIST_TEST_POOL)", size, e.title, len(shelved))
 	atExit(p.close)
+	p.fills.Add(1)
+	go func() {
+		defer p.fills.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
+		defer cancel()
+		// No test to log to: the test that needs the template logs
+		// nothing of its build when this lookup built it.
+		if te := templateFor(ctx, func(string, ...any) {}, e, srv, key, newMigrator); te.err == nil {
+			p.setTemplate(te.name)
+		}
+	}()
 	p.fill()
 	return p
 }
@@ -192,15 +221,16 @@ func (p *clonePool) setTemplate(tpl string) {
 // claimShelved claims a clone from the shelf and connects to it; c.db is
 // nil when the shelf is empty.
 func (p *clonePool) claimShelved(ctx context.Context) (pooledClone, error) {
-	names, err := p.sh.shelved(ctx, p.key)
-	if err != nil {
-		return pooledClone{}, err
-	}
-	// Binaries starting together take from the shelf together: start at
-	// a place of our own.
-	off := int(p.takes.Load())
-	for i := range names {
-		claimed, dsn, ok, err := p.sh.claim(ctx, names[(i+off)%len(names)])
+	for {
+		p.mu.Lock()
+		if len(p.shelf) == 0 {
+			p.mu.Unlock()
+			return pooledClone{}, nil
+		}
+		name := p.shelf[0]
+		p.shelf = p.shelf[1:]
+		p.mu.Unlock()
+		claimed, dsn, ok, err := p.sh.claim(ctx, name)
 		if err != nil {
 			return pooledClone{}, err
 		}
@@ -208,7 +238,6 @@ func (p *clonePool) claimShelved(ctx context.Context) (pooledClone, error) {
 			return p.connect(ctx, claimed, dsn)
 		}
 	}
-	return pooledClone{}, nil
 }
 
 // connect opens a handle on a claimed clone and its first session, or
@@ -306,9 +335,13 @@ func (p *clonePool) discard() {
 func (p *clonePool) stop(shelve bool) {
 	p.mu.Lock()
 	p.closed = true
+	p.mu.Unlock()
+	// The template lookup is among the fills: a binary whose tests all
+	// took clones from the shelf learns the template here at the latest.
+	p.fills.Wait()
+	p.mu.Lock()
 	tpl := p.tpl
 	p.mu.Unlock()
-	p.fills.Wait()
 	for len(p.ready) > 0 {
 		c := <-p.ready
 		if !shelve {
@@ -376,7 +409,7 @@ func migratedClone(t testing.TB, e *engine, srv server, req *migratedRequest, na
 	key, newMigrator, uncached, kerr := templateKey(ctx, e, srv.templates(), req.opts)
 	var p *clonePool
 	if kerr == nil && uncached == "" {
-		if p = poolFor(t, e, srv, key); p != nil {
+		if p = poolFor(t, e, srv, key, newMigrator); p != nil {
 			if c, ok := p.take(ctx); ok {
 				return c.dsn, c.name, c.db, nil
 			}
@@ -388,10 +421,7 @@ func migratedClone(t testing.TB, e *engine, srv server, req *migratedRequest, na
 	}
 	// The template entry is complete by now; Do only waits for it (or
 	// finds the template again if a retry replaced the entry).
-	v, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
-	te := v.(*templateEntry)
-	te.once.Do(func() { te.name, te.err = ensureTemplate(ctx, t, e, srv, key, newMigrator) })
-	if te.err == nil {
+	if te := templateFor(ctx, t.Logf, e, srv, key, newMigrator); te.err == nil {
 		p.setTemplate(te.name)
 	}
 	return dsn, name, nil, nil

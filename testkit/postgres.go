@@ -60,8 +60,7 @@ func postgresFromEnv(ctx context.Context) (server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv.sweep(ctx, time.Now())
-	srv.sweepShelf(ctx, time.Now())
+	sweepInBackground(srv.sweep, srv.sweepShelf)
 	return srv, nil
 }
 

@@ -123,3 +123,27 @@ func dropShelf(ctx context.Context, srv server, key string) error {
 	}
 	return nil
 }
+
+// sweeping counts the background sweeps running; tests of the sweeps
+// wait for them, so as not to sweep the same databases at once.
+var sweeping sync.WaitGroup
+
+// sweepInBackground runs the sweeps of an existing server, which drop
+// what earlier binaries left, off the first test's path: on a server
+// with fsync on, dropping a few leftovers takes longer than a test
+// waits for its database. They drop only what no live binary holds, so
+// this binary's tests may start meanwhile; Main waits for them.
+func sweepInBackground(sweeps ...func(ctx context.Context, now time.Time)) {
+	sweeping.Add(1)
+	done := make(chan struct{})
+	go func() {
+		defer sweeping.Done()
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		for _, sweep := range sweeps {
+			sweep(ctx, time.Now())
+		}
+	}()
+	atExit(func() { <-done })
+}
