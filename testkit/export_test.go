@@ -114,6 +114,9 @@ func DropTemplateAtEnd(t testing.TB, engineName string, opts ...sdk.Option) {
 		if v, ok := pools.LoadAndDelete(e.name + " " + key); ok {
 			v.(*clonePool).discard()
 		}
+		if v, ok := filePools.LoadAndDelete(key); ok {
+			v.(*filePool).close()
+		}
 		if err := dropShelf(ctx, srv, key); err != nil {
 			t.Errorf("drop the shelf: %v", err)
 		}

@@ -404,6 +404,10 @@ func (p *clonePool) drop(name string) {
 // made now by cloneMigrated, after which the pool may make clones too.
 func migratedClone(t testing.TB, e *engine, srv server, req *migratedRequest, name string) (dsn, gotName string, db *sql.DB, err error) {
 	t.Helper()
+	if s, ok := srv.(*sqliteServer); ok {
+		dsn, gotName, err = sqliteMigratedClone(t, s, req, name)
+		return dsn, gotName, nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()
 	key, newMigrator, uncached, kerr := templateKey(ctx, e, srv.templates(), req.opts)

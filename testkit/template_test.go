@@ -84,6 +84,9 @@ func TestTemplateRebuiltWhenGone(t *testing.T) {
 			if p, ok := pools.LoadAndDelete(e.name + " " + key); ok {
 				p.(*clonePool).discard()
 			}
+			if p, ok := filePools.LoadAndDelete(key); ok {
+				p.(*filePool).close()
+			}
 			db := Migrated(t, kind, opts...)
 			var n int
 			if err := db.DB.QueryRow("SELECT COUNT(*) FROM t99").Scan(&n); err != nil {

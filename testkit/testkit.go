@@ -91,6 +91,9 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 			return beginTx(t, e, se.dsn, se, o, release)
 		}
 	}
+	if s, ok := srv.(*sqliteServer); ok && o.tx {
+		return openSQLiteTx(t, s, o) // pool_sqlite.go
+	}
 	release := srv.limiter().acquire(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
