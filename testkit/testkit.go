@@ -224,9 +224,9 @@ func atExit(fn func()) {
 	stopFuncs.fns = append(stopFuncs.fns, fn)
 }
 
-// Main runs the tests of a package, then stops the local servers and
-// Docker containers that testkit started for them and waits until they
-// are gone. Call it from TestMain when you want that to happen before
+// Main runs the tests of a package, then stops the local servers of
+// its own (under HOIST_TEST_LOCAL_IDLE=0) and the Docker containers that
+// testkit started for them and waits until they are gone. Call it from TestMain when you want that to happen before
 // go test returns:
 //
 //	func TestMain(m *testing.M) { testkit.Main(m) }
