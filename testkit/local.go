@@ -19,9 +19,11 @@ import (
 	"time"
 )
 
-// The local provider runs server binaries installed on this machine: one
-// server per engine per test binary, in a temporary directory of its own,
-// on a free port of 127.0.0.1.
+// The local provider runs server binaries installed on this machine, on
+// a free port of 127.0.0.1: by default one server per user, engine and
+// version, shared by test binaries and stopped when idle
+// (local_shared.go); with HOIST_TEST_LOCAL_IDLE=0, one server per engine
+// per test binary, in a temporary directory of its own, as follows.
 //
 // A test binary has no hook that runs when its tests are done, and it may
 // be killed, so the server is not left to it to stop. It runs under a
@@ -70,6 +72,12 @@ type localSpec struct {
 	stop         string // the signal that stops the server: "INT", "TERM"
 	binary       string // the server binary, for messages
 	base         func(port int) string
+	// flavor and version name the directory of shared servers:
+	// "postgres" and "15.20", "mariadb" and "10.11.19".
+	flavor, version string
+	// dataDirQuery returns the server's data directory, by which a
+	// binary knows that a shared server is the one it means.
+	dataDirQuery string
 }
 
 // localServer is a server process under its watchdog.
@@ -90,13 +98,24 @@ var localServers struct {
 	all []*localServer
 }
 
-// startLocal starts spec's server and returns its DSN when it accepts
-// connections. Missing binaries and users are rejections; a server that
-// does not start is one too, with the end of its log.
-func startLocal(ctx context.Context, spec localSpec) (base, from string, err error) {
+// startLocal starts spec's server, or attaches to the shared one
+// (local_shared.go), and returns what connect makes of it; shared says
+// whether the server outlives this binary. Missing binaries and users
+// are rejections; a server that does not start is one too, with the end
+// of its log.
+func startLocal(ctx context.Context, spec localSpec, connect func(ctx context.Context, base, from string, shared bool) (server, error)) (server, error) {
+	idle, err := localIdle()
+	if err != nil {
+		return nil, err
+	}
 	cred, who, err := localCredential(spec.users)
 	if err != nil {
-		return "", "", err
+		return nil, err
+	}
+	if idle > 0 {
+		return startShared(ctx, spec, cred, who, idle, func(ctx context.Context, base, from string) (server, error) {
+			return connect(ctx, base, from, true)
+		})
 	}
 	parent := localBaseDir(cred != nil)
 	sweepLocalDirs(spec.engine.name, time.Now())
@@ -104,16 +123,36 @@ func startLocal(ctx context.Context, spec localSpec) (base, from string, err err
 	for range 3 {
 		ls, err := launchLocal(ctx, spec, cred, parent)
 		if err == nil {
-			return spec.base(ls.port), fmt.Sprintf("local binaries: %s in %s, port %d, run as %s", spec.binary, ls.dir, ls.port, who), nil
+			from := fmt.Sprintf("local binaries: %s in %s, port %d, run as %s", spec.binary, ls.dir, ls.port, who)
+			return connect(ctx, spec.base(ls.port), from, false)
 		}
 		last = err
-		// Another process may have taken the port between our probe and
-		// the server's bind: try another one.
-		if !strings.Contains(err.Error(), "already in use") && !strings.Contains(err.Error(), "could not bind") && !strings.Contains(err.Error(), "Can't start server") {
+		if !portTaken(err) {
 			break
 		}
 	}
-	return "", "", reject("%v", last)
+	return nil, reject("%v", last)
+}
+
+// portTaken reports whether a server failed to start because another
+// process took its port between our probe and the server's bind: then
+// another port is worth a try.
+func portTaken(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "already in use") || strings.Contains(msg, "could not bind") || strings.Contains(msg, "Can't start server")
+}
+
+// initLocal initialises the data directory of a new server in dir.
+func initLocal(ctx context.Context, spec localSpec, cred *syscall.Credential, dir string, port int) error {
+	initArgs := spec.init(dir, port)
+	init := exec.CommandContext(ctx, initArgs[0], initArgs[1:]...)
+	init.Dir = dir
+	init.Env = localEnv(dir)
+	init.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	if out, err := init.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s failed: %v\n%s", filepath.Base(initArgs[0]), err, tail(out, 20))
+	}
+	return nil
 }
 
 func launchLocal(ctx context.Context, spec localSpec, cred *syscall.Credential, base string) (*localServer, error) {
@@ -132,14 +171,9 @@ func launchLocal(ctx context.Context, spec localSpec, cred *syscall.Credential, 
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	initArgs := spec.init(dir, port)
-	init := exec.CommandContext(ctx, initArgs[0], initArgs[1:]...)
-	init.Dir = dir
-	init.Env = localEnv(dir)
-	init.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-	if out, err := init.CombinedOutput(); err != nil {
+	if err := initLocal(ctx, spec, cred, dir, port); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("%s failed: %v\n%s", filepath.Base(initArgs[0]), err, tail(out, 20))
+		return nil, err
 	}
 
 	pr, pw, err := os.Pipe()

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // postgresBinDirs lists where initdb and postgres may be: beside the
@@ -32,9 +33,13 @@ func versionOf(dir string) int {
 }
 
 func postgresLocalSpec(bin string) localSpec {
+	out, _ := exec.Command(filepath.Join(bin, "postgres"), "--version").Output()
 	return localSpec{
-		engine: postgresEngine,
-		users:  []string{"postgres", "nobody"},
+		engine:       postgresEngine,
+		flavor:       "postgres",
+		version:      versionIn(string(out)),
+		dataDirQuery: "SHOW data_directory",
+		users:        []string{"postgres", "nobody"},
 		init: func(dir string, _ int) []string {
 			return []string{filepath.Join(bin, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "postgres",
 				"--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"}
@@ -60,11 +65,41 @@ func postgresFromLocal(ctx context.Context) (server, error) {
 	if !ok {
 		return nil, reject("no initdb and postgres in PATH, in pg_config --bindir, in /usr/lib/postgresql/*/bin or in /usr/local/pgsql/bin")
 	}
-	base, from, err := startLocal(ctx, postgresLocalSpec(bin))
-	if err != nil {
-		return nil, err
+	return startLocal(ctx, postgresLocalSpec(bin), func(ctx context.Context, base, from string, shared bool) (server, error) {
+		if !shared {
+			return connectTemporaryPostgres(ctx, base, from)
+		}
+		// A shared server keeps what earlier binaries left, as an
+		// existing server does: sweep it the same way.
+		srv, err := connectPostgres(ctx, base, from)
+		if err != nil {
+			return nil, err
+		}
+		srv.sweep(ctx, time.Now())
+		srv.sweepShelf(ctx, time.Now())
+		return srv, nil
+	})
+}
+
+// versionIn returns the version in a server's --version output: the
+// first word that starts with a digit, up to its first character that is
+// not a letter, digit or dot ("15.20" of "postgres (PostgreSQL) 15.20
+// (Debian 15.20-0+deb12u1)", "10.11.19" of "mariadbd  Ver
+// 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu"), or "unknown".
+func versionIn(out string) string {
+	for _, w := range strings.Fields(out) {
+		if w[0] < '0' || w[0] > '9' {
+			continue
+		}
+		end := strings.IndexFunc(w, func(r rune) bool {
+			return !(r == '.' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+		})
+		if end >= 0 {
+			w = w[:end]
+		}
+		return strings.TrimRight(w, ".")
 	}
-	return connectTemporaryPostgres(ctx, base, from)
+	return "unknown"
 }
 
 // mysqlBinDirs lists where mariadbd or mysqld and their install tool may
@@ -109,9 +144,16 @@ func mysqlLocal() (spec localSpec, ok bool) {
 	if mariadb {
 		tuning = append(tuning, "--skip-name-resolve")
 	}
+	flavor := "mysql"
+	if mariadb {
+		flavor = "mariadb"
+	}
 	spec = localSpec{
-		engine: mysqlEngine,
-		users:  []string{"mysql", "nobody"},
+		engine:       mysqlEngine,
+		flavor:       flavor,
+		version:      versionIn(string(out)),
+		dataDirQuery: "SELECT @@datadir",
+		users:        []string{"mysql", "nobody"},
 		init: func(dir string, _ int) []string {
 			data := "--datadir=" + filepath.Join(dir, "data")
 			if !mariadb {
@@ -137,9 +179,22 @@ func mysqlFromLocal(ctx context.Context) (server, error) {
 	if !ok {
 		return nil, reject("no mariadbd (with mariadb-install-db) or mysqld in PATH, /usr/sbin, /usr/libexec or /usr/local/mysql/bin")
 	}
-	base, from, err := startLocal(ctx, spec)
-	if err != nil {
-		return nil, err
-	}
-	return connectTemporaryMySQL(ctx, base, from)
+	return startLocal(ctx, spec, func(ctx context.Context, base, from string, shared bool) (server, error) {
+		if !shared {
+			return connectTemporaryMySQL(ctx, base, from)
+		}
+		cfg, err := parseMySQLURL(base)
+		if err != nil {
+			return nil, err
+		}
+		// A shared server keeps what earlier binaries left, as an
+		// existing server does: sweep it the same way.
+		srv, err := connectMySQL(ctx, cfg, from)
+		if err != nil {
+			return nil, err
+		}
+		srv.sweep(ctx, time.Now())
+		srv.sweepShelf(ctx, time.Now())
+		return srv, nil
+	})
 }

@@ -2,7 +2,10 @@
 
 package testkit
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // localStartTimeout bounds starting a local server.
 const localStartTimeout = 0
@@ -14,3 +17,7 @@ func postgresFromLocal(context.Context) (server, error) {
 func mysqlFromLocal(context.Context) (server, error) {
 	return nil, reject("local server binaries are only run on Unix")
 }
+
+// sharedLocalIdle reports that srv is no shared local server: there are
+// none here.
+func sharedLocalIdle(server) (time.Duration, bool) { return 0, false }

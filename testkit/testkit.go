@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -127,7 +128,9 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		}
 		if t.Failed() || os.Getenv("HOIST_TEST_KEEP") == "1" {
 			note := "drop it when done; a later test binary drops it after a day"
-			if srv.disposable() {
+			if idle, ok := sharedLocalIdle(srv); ok {
+				note = fmt.Sprintf("until the shared local server stops, %s after its last client disconnects; drop it when done", idle)
+			} else if srv.disposable() {
 				note = "until the test binary exits and its server with it"
 			}
 			kept, keptDSN := keepNow(t, e, srv, name, dsn)
@@ -224,16 +227,19 @@ func atExit(fn func()) {
 	stopFuncs.fns = append(stopFuncs.fns, fn)
 }
 
-// Main runs the tests of a package, then stops the local servers and
-// Docker containers that testkit started for them and waits until they
-// are gone. Call it from TestMain when you want that to happen before
+// Main runs the tests of a package, then stops the local servers of
+// its own (under HOIST_TEST_LOCAL_IDLE=0) and the Docker containers that
+// testkit started for them and waits until they are gone. Call it from TestMain when you want that to happen before
 // go test returns:
 //
 //	func TestMain(m *testing.M) { testkit.Main(m) }
 //
-// Without it nothing is left behind either, only later: a local server
-// stops by itself within a second of the test binary's exit, and a
-// container at the end of its lifetime (see the package documentation).
+// Without it nothing is left behind either, only later: a container
+// ends at the end of its lifetime (see the package documentation). The
+// local servers that test binaries share are not stopped at all: they
+// stop by themselves after HOIST_TEST_LOCAL_IDLE without clients; with
+// HOIST_TEST_LOCAL_IDLE=0, this binary's own servers stop within a
+// second of its exit.
 func Main(m *testing.M) {
 	code := m.Run()
 	stopAll()
