@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -399,5 +400,30 @@ func TestFleetMarksThroughTransactionPooler(t *testing.T) {
 	res, _, err = countedUp(t, counted, n, db, names, lease)
 	if err != nil || res.Targets[3].State != sdk.TargetApplied || markOf(t, db.DB, "tenant_03") == "" {
 		t.Fatalf("Up after the edit: %v, %+v; want tenant_03 applied and marked", err, res.Targets[3])
+	}
+}
+
+// TestFleetMarksLeftOutOfSnapshots: the mark's function and trigger go
+// with the history table, which a testkit snapshot of a tenant schema
+// leaves out: they are hoist's, not the tenant's schema.
+func TestFleetMarksLeftOutOfSnapshots(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	migratedFleet(t, db, "tenant", 1)
+	u, err := url.Parse(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "tenant_00")
+	u.RawQuery = q.Encode()
+	tenant := *db
+	if tenant.DB, err = sql.Open(db.Driver, u.String()); err != nil {
+		t.Fatal(err)
+	}
+	defer tenant.DB.Close()
+	snap := testkit.Snapshot(t, &tenant)
+	if !strings.Contains(snap, "users") || strings.Contains(snap, "unmark") {
+		t.Fatalf("snapshot of marked tenant_00: want its users table and no hoist_migrations_unmark:\n%s", snap)
 	}
 }
