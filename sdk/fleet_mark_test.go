@@ -1,9 +1,13 @@
 package sdk_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -425,5 +429,64 @@ func TestFleetMarksLeftOutOfSnapshots(t *testing.T) {
 	snap := testkit.Snapshot(t, &tenant)
 	if !strings.Contains(snap, "users") || strings.Contains(snap, "unmark") {
 		t.Fatalf("snapshot of marked tenant_00: want its users table and no hoist_migrations_unmark:\n%s", snap)
+	}
+}
+
+// TestFleetMarksOtherRoles: a role that may write a history but does
+// not own the mark's function clears the mark all the same (the function
+// is SECURITY DEFINER); a role that may migrate a schema but owns neither
+// the function (tenant_00) nor the history table, to put the trigger on
+// it (tenant_01), leaves them unmarked, and its Up succeeds with one
+// warning.
+func TestFleetMarksOtherRoles(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	ctx := testContext(t)
+	names := migratedFleet(t, db, "tenant", 2)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	role := "hoist_tenant_writer_" + hex.EncodeToString(b)
+	grant := "CREATE ROLE " + role + " LOGIN; GRANT USAGE, CREATE ON SCHEMA tenant_00, tenant_01 TO " + role +
+		"; GRANT ALL ON ALL TABLES IN SCHEMA tenant_00, tenant_01 TO " + role
+	if _, err := db.DB.ExecContext(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.DB.Exec("DROP OWNED BY " + role + "; DROP ROLE " + role) })
+	as, err := sql.Open(db.Driver, strings.Replace(db.DSN, "postgres://postgres@", "postgres://"+role+"@", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Close()
+
+	if _, err := as.ExecContext(ctx, "DELETE FROM tenant_00.hoist_migrations WHERE version = 4; DELETE FROM tenant_00.users"); err != nil {
+		t.Fatalf("a hand edit by %s, who does not own the mark's function: %v", role, err)
+	}
+	if mark := markOf(t, db.DB, "tenant_00"); mark != "" {
+		t.Fatalf("tenant_00 is still marked after %s deleted a history row", role)
+	}
+
+	// tenant_01 unmarked, as before marks existed: the role may read and
+	// write the history, create a function in the schema, but not put a
+	// trigger on a table it does not own.
+	if _, err := db.DB.ExecContext(ctx, "DROP FUNCTION tenant_01.hoist_migrations_unmark() CASCADE"); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	f, err := sdk.NewFleet(as, db.Dialect, sdk.TargetList(names...),
+		sdk.WithTargetOptions(sdk.WithFS(lifecycleFS()), sdk.WithMigrations(seedAdmin), sdk.WithLogger(slog.New(slog.NewTextHandler(&logged, nil)))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Up(ctx)
+	if err != nil || res.Targets[0].State != sdk.TargetApplied || res.Targets[1].State != sdk.TargetUpToDate {
+		t.Fatalf("Up as %s: %v, %+v", role, err, res.Targets)
+	}
+	for _, s := range names {
+		if mark := markOf(t, db.DB, s); mark != "" {
+			t.Errorf("%s is marked %q by a role that owns neither its function nor its history table", s, mark)
+		}
+	}
+	if n := strings.Count(logged.String(), "could not mark"); n != 1 || !strings.Contains(logged.String(), "schemas=2") || !strings.Contains(logged.String(), "must be owner") {
+		t.Errorf("Up as %s logged:\n%s\nwant one warning that it could not mark 2 schemas, naming the privilege", role, logged.String())
 	}
 }
