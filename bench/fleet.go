@@ -40,7 +40,11 @@ type fleetResult struct {
 	Hoist, Goose []sample
 	// Noop are hoist's no-op boots of the migrated fleet.
 	Noop []sample
-	Err  string `json:",omitempty"`
+	// Upgrade are hoist's first boots of a fleet of schemas migrated
+	// before up-to-date marks existed (their functions dropped): each
+	// reads every history and marks every schema.
+	Upgrade []sample `json:",omitempty"`
+	Err     string   `json:",omitempty"`
 }
 
 func (r *runner) fleet(ctx context.Context, srv server) {
@@ -67,7 +71,7 @@ func (r *runner) fleet(ctx context.Context, srv server) {
 			if ctx.Err() != nil {
 				return
 			}
-			s, noop, err := r.fleetRep(ctx, srv, tool, n, rep == 0)
+			s, noop, upgrade, err := r.fleetRep(ctx, srv, tool, n, rep == 0)
 			if err != nil {
 				res.Err = err.Error()
 				r.logf("fleet %s %s: %v", srv.kind(), tool, err)
@@ -77,6 +81,7 @@ func (r *runner) fleet(ctx context.Context, srv server) {
 			if tool == "hoist" {
 				res.Hoist = append(res.Hoist, s)
 				res.Noop = append(res.Noop, noop...)
+				res.Upgrade = append(res.Upgrade, upgrade...)
 			} else {
 				res.Goose = append(res.Goose, s)
 			}
@@ -116,8 +121,9 @@ func (p *fleetPlace) tenantDSN(tenant string) string {
 
 // fleetRep creates n empty tenants, migrates them with tool (timed),
 // checks every tenant has every table, runs hoist's no-op boots when
-// tool is hoist, and removes the tenants.
-func (r *runner) fleetRep(ctx context.Context, srv server, tool string, n int, first bool) (sample, []sample, error) {
+// tool is hoist (on PostgreSQL then the first boot after dropping every
+// schema's up-to-date mark, the upgrade), and removes the tenants.
+func (r *runner) fleetRep(ctx context.Context, srv server, tool string, n int, first bool) (sample, []sample, []sample, error) {
 	p := &fleetPlace{srv: srv, kind: srv.kind(), prefix: newName("fleet")}
 	for i := range n {
 		p.tenants = append(p.tenants, fmt.Sprintf("%s_t%04d", p.prefix, i))
@@ -125,7 +131,7 @@ func (r *runner) fleetRep(ctx context.Context, srv server, tool string, n int, f
 	admin, cleanup, err := p.create(ctx)
 	defer cleanup()
 	if err != nil {
-		return sample{}, nil, fmt.Errorf("creating the tenants: %w", err)
+		return sample{}, nil, nil, fmt.Errorf("creating the tenants: %w", err)
 	}
 	m := r.cfg.FleetMigrations
 	var s sample
@@ -135,22 +141,37 @@ func (r *runner) fleetRep(ctx context.Context, srv server, tool string, n int, f
 		s = r.gooseLoop(ctx, p)
 	}
 	if s.Err != "" {
-		return s, nil, fmt.Errorf("%s", s.Err)
+		return s, nil, nil, fmt.Errorf("%s", s.Err)
 	}
 	if err := p.check(ctx, admin, m); err != nil {
-		return s, nil, err
+		return s, nil, nil, err
 	}
 	var noop []sample
 	if tool == "hoist" {
 		for range r.cfg.RepsNoop / r.cfg.Reps {
 			ns := r.hoistFleet(ctx, p)
 			if ns.Err != "" {
-				return s, nil, fmt.Errorf("no-op boot: %s", ns.Err)
+				return s, nil, nil, fmt.Errorf("no-op boot: %s", ns.Err)
 			}
 			noop = append(noop, ns)
 		}
 	}
-	return s, noop, nil
+	var upgrade []sample
+	if tool == "hoist" && p.kind == postgresKind {
+		var b strings.Builder
+		for _, t := range p.tenants {
+			b.WriteString("DROP FUNCTION " + t + ".hoist_migrations_unmark() CASCADE;")
+		}
+		if _, err := admin.ExecContext(ctx, b.String()); err != nil {
+			return s, nil, nil, fmt.Errorf("dropping the up-to-date marks: %w", err)
+		}
+		us := r.hoistFleet(ctx, p)
+		if us.Err != "" {
+			return s, nil, nil, fmt.Errorf("boot after the upgrade: %s", us.Err)
+		}
+		upgrade = append(upgrade, us)
+	}
+	return s, noop, upgrade, nil
 }
 
 // create makes the tenants: schemas of a new database, or databases.
@@ -326,4 +347,10 @@ func (r *results) fleetReport(w io.Writer) {
 		}
 	}
 	p("\n")
+	for _, f := range r.Fleet {
+		if len(f.Upgrade) > 0 {
+			p("The first boot of the %d %s schemas after their up-to-date marks were dropped (a fleet migrated before hoist had marks), which reads every history and marks every schema: %s, %d statements, %d reps.\n\n",
+				f.Tenants, f.Kind.title(), durText(sampleDurations(f.Upgrade)), medianSample(f.Upgrade).Stats.Statements(), len(f.Upgrade))
+		}
+	}
 }

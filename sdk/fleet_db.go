@@ -236,13 +236,14 @@ func (f *Fleet) existing(ctx context.Context, names []string) (map[string]bool, 
 
 // scanMySQL reads the history of every MySQL database target through
 // the fleet's pool (scanChunks): the catalog query looks in
-// information_schema, and the UNION ALL reads `db`.hoist_migrations of
-// many databases from one connection.
+// information_schema (and has no up-to-date mark to give: NULL), and the
+// UNION ALL reads `db`.hoist_migrations of many databases from one
+// connection.
 func (f *Fleet) scanMySQL(ctx context.Context, names []string) (map[string]targetScan, error) {
 	table := f.tmpl.table
 	literal := func(s string) string { return "'" + s + "'" } // checkName: no quote, no backslash
 	catalog := func(in string) string {
-		return "SELECT s.SCHEMA_NAME, COUNT(t.TABLE_NAME) > 0 FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME AND t.TABLE_NAME = " +
+		return "SELECT s.SCHEMA_NAME, COUNT(t.TABLE_NAME) > 0, NULL FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME AND t.TABLE_NAME = " +
 			literal(table) + " WHERE s.SCHEMA_NAME IN (" + in + ") GROUP BY s.SCHEMA_NAME"
 	}
 	leg := func(s string) string {

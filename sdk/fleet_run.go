@@ -217,6 +217,7 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	slices.Sort(busy)
 	run(busy, ctx, ctx)
 	wg.Wait()
+	f.markUpToDate(ctx, scan, res)
 	res.Duration = time.Since(start)
 	if err := res.Err(); err != nil {
 		if ctx.Err() != nil {
@@ -464,6 +465,8 @@ type targetScan struct {
 	known    bool // the history was read (or is known to be missing)
 	missing  bool // no history table
 	noSchema bool // no such schema
+	marked   bool // up to date by its mark (fleet_mark.go), history not read
+	armed    bool // the trigger that clears the mark is in place
 	rows     []scanRow
 }
 
@@ -485,6 +488,9 @@ func (r scanRow) signed() int64 {
 // boot decides the target's boot state from its scanned rows with the
 // rules of a single Migrator's boot (up.go).
 func (t targetScan) boot(m *Migrator) bootState {
+	if t.marked {
+		return bootDone
+	}
 	if t.missing {
 		return bootPending
 	}
@@ -497,6 +503,10 @@ func (t targetScan) boot(m *Migrator) bootState {
 
 func (t targetScan) status(m *Migrator, target string) TargetStatus {
 	s := TargetStatus{Target: target, Pending: len(m.migrations), NoSchema: t.noSchema}
+	if t.marked {
+		s.Pending = 0
+		return s
+	}
 	if !t.known || t.missing {
 		return s
 	}
@@ -519,8 +529,8 @@ const fleetScanChunk = 500
 // catalog query looks in pg_namespace and pg_class.
 func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan, error) {
 	catalog := func(in string) string {
-		return "SELECT n.nspname, EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = " + quoteLiteral(DefaultTable) +
-			" AND c.relkind IN ('r', 'p')) FROM pg_namespace n WHERE n.nspname IN (" + in + ")"
+		return "SELECT n.nspname, c.oid IS NOT NULL, " + markColumn() + " FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = " +
+			quoteLiteral(DefaultTable) + " AND c.relkind IN ('r', 'p') WHERE n.nspname IN (" + in + ")"
 	}
 	// OFFSET 0 keeps PostgreSQL from pulling the legs up into one
 	// append relation, whose planning grows with the square of the
@@ -533,13 +543,18 @@ func (f *Fleet) scan(ctx context.Context, names []string) (map[string]targetScan
 
 // scanChunks reads the history of every target through the fleet's
 // pool, fleetScanChunk targets at a time: catalog, given the chunk's
-// names as a list of literals (spelt by literal), selects each target that exists and
-// whether it has a history table; one UNION ALL of leg over those that
-// have one reads their rows (target, version, state, checksum). A chunk
-// whose UNION ALL fails (a table dropped in between) is left unknown,
-// for each target's own boot.
+// names as a list of literals (spelt by literal), selects each target that exists,
+// whether it has a history table, and its up-to-date mark (markColumn;
+// NULL on MySQL); one UNION ALL of leg over those that have a history
+// and no mark of this migration set reads their rows (target, version,
+// state, checksum). A chunk whose UNION ALL fails (a table dropped in
+// between) is left unknown, for each target's own boot.
 func (f *Fleet) scanChunks(ctx context.Context, names []string, literal, catalog, leg func(string) string) (map[string]targetScan, error) {
 	out := make(map[string]targetScan, len(names))
+	var want string // the mark of an up-to-date schema
+	if f.kind == kindSchemas {
+		want = upToDateMark(f.tmpl)
+	}
 	for lo := 0; lo < len(names); lo += fleetScanChunk {
 		chunk := names[lo:min(lo+fleetScanChunk, len(names))]
 		lits := make([]string, len(chunk))
@@ -556,13 +571,18 @@ func (f *Fleet) scanChunks(ctx context.Context, names []string, literal, catalog
 			var (
 				s       string
 				history bool
+				mark    sql.NullString
 			)
-			if err := rows.Scan(&s, &history); err != nil {
+			if err := rows.Scan(&s, &history, &mark); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			out[s] = targetScan{known: true, missing: true}
-			if history {
+			switch {
+			case history && want != "" && mark.Valid && mark.String == want:
+				out[s] = targetScan{known: true, marked: true, armed: true}
+			case history:
+				out[s] = targetScan{known: true, armed: mark.Valid}
 				have = append(have, s)
 			}
 		}
@@ -576,14 +596,13 @@ func (f *Fleet) scanChunks(ctx context.Context, names []string, literal, catalog
 		parts := make([]string, len(have))
 		for i, s := range have {
 			parts[i] = leg(s)
-			out[s] = targetScan{known: true}
 		}
 		if err := f.scanRows(ctx, strings.Join(parts, " UNION ALL "), out); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
 			for _, s := range have {
-				out[s] = targetScan{}
+				out[s] = targetScan{armed: out[s].armed}
 			}
 		}
 	}

@@ -53,6 +53,7 @@ func HistoryTable(name string) SnapshotOption {
 // (named, with a hash of their body).
 //
 // Left out: hoist's history table and seed table (see [HistoryTable]),
+// the function of a fleet's up-to-date mark (hoist_migrations_unmark),
 // and what changes without the schema changing: MySQL AUTO_INCREMENT
 // counters and sequence values; PostgreSQL column numbers left behind by
 // dropped columns; the numbers in generated names (MySQL's t_ibfk_1 and
@@ -130,7 +131,8 @@ func snapshotObjects(ctx context.Context, db *DB, historyTable string) ([]object
 
 // excluded returns the names of the tables to leave out of a snapshot of
 // schema: the history table and its seed, schema metadata and event log tables,
-// when they are in schema.
+// when they are in schema; and the function of a fleet's up-to-date mark
+// (sdk/fleet_mark.go), whose trigger goes with the history table.
 func excluded(historyTable, schema string) map[string]bool {
 	s, table, qualified := strings.Cut(historyTable, ".")
 	if !qualified {
@@ -138,7 +140,7 @@ func excluded(historyTable, schema string) map[string]bool {
 	} else if s != schema {
 		return map[string]bool{}
 	}
-	return map[string]bool{table: true, table + "_seeds": true, table + "_schema": true, table + "_events": true}
+	return map[string]bool{table: true, table + "_seeds": true, table + "_schema": true, table + "_events": true, table + "_unmark": true}
 }
 
 // Ranks order the objects of one group: a table, then its parts.

@@ -383,6 +383,9 @@ func (r *pgReader) routine(rows *sql.Rows) error {
 	if err := rows.Scan(&name, &args, &kind, &result, &lang, &volatility, &secDef, &config, &body); err != nil {
 		return err
 	}
+	if r.skip[name] && args == "" {
+		return nil // a fleet's up-to-date mark (excluded)
+	}
 	what := map[string]string{"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}[kind]
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s(%s)", what, name, args)
