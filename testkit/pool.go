@@ -405,8 +405,11 @@ func (p *clonePool) drop(name string) {
 func migratedClone(t testing.TB, e *engine, srv server, req *migratedRequest, name string) (dsn, gotName string, db *sql.DB, err error) {
 	t.Helper()
 	if s, ok := srv.(*sqliteServer); ok {
-		dsn, gotName, err = sqliteMigratedClone(t, s, req, name)
-		return dsn, gotName, nil, err
+		f, err := sqliteMigratedClone(t, s, req, name)
+		if err == nil {
+			db, err = f.handle()
+		}
+		return f.dsn, f.name, db, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()
