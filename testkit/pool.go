@@ -172,9 +172,9 @@ func poolFor(t testing.TB, e *engine, srv server, key string, newMigrator func(*
 		defer p.fills.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 		defer cancel()
-		// No test to log to: the test that needs the template logs
-		// nothing of its build when this lookup built it.
-		if te := templateFor(ctx, func(string, ...any) {}, e, srv, key, newMigrator); te.err == nil {
+		// No test to log to: the first test that waits for the
+		// template logs its build.
+		if te := templateFor(ctx, nil, e, srv, key, newMigrator); te.err == nil {
 			p.setTemplate(te.name)
 		}
 	}()
