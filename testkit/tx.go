@@ -169,6 +169,9 @@ func beginTxOn(t testing.TB, e *engine, conn driver.Conn, dsn string, se *shared
 		// autocommit is off on a session kept from an earlier test: its
 		// ROLLBACK began the next transaction already.
 		begin = nil
+	case e == postgresEngine && reused:
+		// The earlier test's cleanup began this test's transaction.
+		begin = nil
 	case e == mysqlEngine:
 		// After an implicit commit that the statement check could not
 		// see (a stored procedure's DDL), what follows still runs in a
@@ -206,7 +209,17 @@ func beginTxOn(t testing.TB, e *engine, conn driver.Conn, dsn string, se *shared
 		keep := err == nil && se != nil && !t.Failed()
 		switch {
 		case keep && e == postgresEngine:
-			keep = p.exec(rctx, "SELECT pg_advisory_unlock_all()") == nil
+			// Then begin the next test's transaction here, so that a
+			// test that reuses the session waits for no round trip
+			// (MySQL's ROLLBACK does that by itself, with autocommit
+			// off); an empty transaction holds no lock and no snapshot,
+			// and the server's idle_in_transaction_session_timeout must
+			// not end it while it waits.
+			for _, s := range []string{"SELECT pg_advisory_unlock_all()", "SET idle_in_transaction_session_timeout = 0", "BEGIN"} {
+				if keep = p.exec(rctx, s) == nil; !keep {
+					break
+				}
+			}
 		case keep && e == mysqlEngine:
 			keep = !p.session
 		}
@@ -273,6 +286,19 @@ type firstConnector struct {
 	driver.Connector
 	mu    sync.Mutex
 	first driver.Conn
+}
+
+// Close closes the connection opened in advance if no handle took it;
+// sql.DB.Close calls it.
+func (c *firstConnector) Close() error {
+	c.mu.Lock()
+	conn := c.first
+	c.first = nil
+	c.mu.Unlock()
+	if conn != nil {
+		return conn.Close()
+	}
+	return nil
 }
 
 func (c *firstConnector) Connect(ctx context.Context) (driver.Conn, error) {
