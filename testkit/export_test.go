@@ -110,13 +110,15 @@ func DropTemplateAtEnd(t testing.TB, engineName string, opts ...sdk.Option) {
 			t.Error(err)
 			return
 		}
-		templates.Delete(e.name + " " + key)
+		// The pools first: a pool's background lookup of the template
+		// would find it again.
 		if v, ok := pools.LoadAndDelete(e.name + " " + key); ok {
 			v.(*clonePool).discard()
 		}
 		if v, ok := filePools.LoadAndDelete(key); ok {
 			v.(*filePool).close()
 		}
+		templates.Delete(e.name + " " + key)
 		if err := dropShelf(ctx, srv, key); err != nil {
 			t.Errorf("drop the shelf: %v", err)
 		}

@@ -15,7 +15,7 @@ import (
 // template key: its symbol, such as "app/migrations.addUsers" or
 // "app/migrations.All.func3", which is unique in a binary and the same in
 // every run of it (an address is not, under ASLR). The key also holds the
-// binary's hash, so a name never stands for other code.
+// binary's build ID, so a name never stands for other code.
 //
 // A name tells the code, not the values a closure captured: two closures
 // of one function literal made with different values (a helper that

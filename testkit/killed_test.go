@@ -25,8 +25,9 @@ const killChildEnv = "HOIST_TESTKIT_KILL_CHILD"
 // TestKilledBinaryPoolSwept runs a test binary that fills a pool of
 // clones, holds one of them as a running test does, and is killed with
 // SIGKILL; then another binary that finds the server. What the killed
-// binary held must be gone: its pooled clones, and the clone its test
-// was using; what it had left on no shelf is not reused. The template
+// binary held must be gone: its pooled clones (on SQLite, the copies of
+// its file pool), and the clone its test was using; what it had left on
+// no shelf is not reused. The template
 // stays, by design, for later binaries; the database of the killed
 // binary's first test, a copy made before the pool had any, is a test
 // database like any other and is left for a day (a kept database looks
@@ -164,8 +165,28 @@ func TestKilledBinaryChild(t *testing.T) {
 			p.ready <- c
 		}
 	} else {
-		// No pool on SQLite: a second test database, in use.
+		// A second test database, in use, then the copies of the
+		// file pool.
 		names = append(names, dbName(t, Migrated(t, kind, opts...)))
+		key, _, _, err := templateKey(context.Background(), e, srv.templates(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := filePools.Load(key)
+		if !ok || v.(*filePool) == nil {
+			t.Fatal("no file pool")
+		}
+		p := v.(*filePool)
+		for deadline := time.Now().Add(time.Minute); len(p.ready) < cap(p.ready); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the file pool holds %d copies after a minute; want %d", len(p.ready), cap(p.ready))
+			}
+		}
+		for range cap(p.ready) {
+			f := <-p.ready
+			names = append(names, f.name)
+			p.ready <- f
+		}
 	}
 	fmt.Printf("READY %s %s\n", dbName(t, first), strings.Join(names, " "))
 	time.Sleep(10 * time.Minute) // until killed

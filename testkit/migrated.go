@@ -31,7 +31,7 @@ import (
 // and checksums, the history table's name, hoist's version and the
 // server's version: change any and a new template is built. Go
 // migrations have no checksum, so when there are any the test binary's
-// own hash is in the key as well, with the symbol of each Go function.
+// own build ID is in the key as well, with the symbol of each Go function.
 // A set with a Go function that may capture values (a closure, which a
 // symbol cannot tell from another of the same literal) gets no template:
 // its database is migrated directly, and the log says why.
@@ -109,6 +109,10 @@ type templateEntry struct {
 	once sync.Once
 	name string
 	err  error
+	// built says how this binary built the template, for the log of the
+	// first test that waited for it; logged is done once one did.
+	built  string
+	logged sync.Once
 }
 
 // cloneMigrated creates database name as a migrated copy: it finds or
@@ -144,22 +148,28 @@ func cloneMigrated(t testing.TB, e *engine, srv server, req *migratedRequest, na
 }
 
 // templateFor returns the entry of the template of key, found or built
-// by the first caller (ensureTemplate) and waited for by the others;
-// logf gets the first caller's log line of a build.
+// by the first caller (ensureTemplate) and waited for by the others.
+// When this binary built it, logf, the log of a test, gets the line that
+// says so, once per binary; a pool's background lookup has no test and
+// passes nil.
 func templateFor(ctx context.Context, logf func(string, ...any), e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) *templateEntry {
 	v, _ := templates.LoadOrStore(e.name+" "+key, &templateEntry{})
 	te := v.(*templateEntry)
-	te.once.Do(func() { te.name, te.err = ensureTemplate(ctx, logf, e, srv, key, newMigrator) })
+	te.once.Do(func() { te.name, te.built, te.err = ensureTemplate(ctx, e, srv, key, newMigrator) })
+	if logf != nil && te.built != "" {
+		te.logged.Do(func() { logf("%s", te.built) })
+	}
 	return te
 }
 
 // ensureTemplate returns the template of key, built by this or another
-// test binary, building it under the template lock when there is none.
-func ensureTemplate(ctx context.Context, logf func(string, ...any), e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (string, error) {
+// test binary, building it under the template lock when there is none;
+// built is the log line of a build, "" when the template was found.
+func ensureTemplate(ctx context.Context, e *engine, srv server, key string, newMigrator func(*sql.DB) (*sdk.Migrator, error)) (name, built string, err error) {
 	st := srv.templates()
 	unlock, err := st.lockTemplate(ctx, key)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer unlock()
 	complete := func(ctx context.Context, dsn string) (bool, error) {
@@ -179,28 +189,27 @@ func ensureTemplate(ctx context.Context, logf func(string, ...any), e *engine, s
 		return len(s.Pending) == 0 && len(s.Failed) == 0 && len(s.Missing) == 0, nil
 	}
 	if name, ok, err := st.findTemplate(ctx, key, complete); err != nil || ok {
-		return name, err
+		return name, "", err
 	}
 
 	start := time.Now()
 	build, dsn, err := st.buildTemplate(ctx, key)
 	if err != nil {
-		return "", fmt.Errorf("create a database to build the template in: %w", err)
+		return "", "", fmt.Errorf("create a database to build the template in: %w", err)
 	}
-	name, err := migrateTemplate(ctx, e, st, key, build, dsn, newMigrator)
+	name, err = migrateTemplate(ctx, e, st, key, build, dsn, newMigrator)
 	if err != nil {
 		// A half-built template is never used: drop it.
 		dctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
 		if derr := srv.drop(dctx, build); derr != nil {
-			return "", fmt.Errorf("build the template in %s: %w (and dropping it failed: %v)", build, err, derr)
+			return "", "", fmt.Errorf("build the template in %s: %w (and dropping it failed: %v)", build, err, derr)
 		}
-		return "", fmt.Errorf("build the template in %s (dropped): %w", build, err)
+		return "", "", fmt.Errorf("build the template in %s (dropped): %w", build, err)
 	}
 	n, _ := templateBuilds.LoadOrStore(e.name+" "+key, new(atomic.Int64))
 	n.(*atomic.Int64).Add(1)
-	logf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond))
-	return name, nil
+	return name, fmt.Sprintf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond)), nil
 }
 
 // migrateTemplate applies every migration to the build database and

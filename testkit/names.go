@@ -35,7 +35,7 @@ const (
 // shelfMaxAge is how long a clone stays on a server's shelf (pool.go):
 // long enough for the test runs of a working session, short enough that
 // the shelves of migration sets nobody tests any more (a test binary
-// rebuilt, when its hash is in the template's key) go soon.
+// rebuilt, when its build ID is in the template's key) go soon.
 const shelfMaxAge = 2 * time.Hour
 
 var (

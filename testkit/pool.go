@@ -66,8 +66,9 @@ type pooledClone struct {
 	db        *sql.DB
 }
 
-// pools holds the pool of each engine and template key.
-var pools sync.Map // string → *clonePool
+// pools holds the pool of each engine and template key, and poolMakers
+// the lock under which it is made.
+var pools, poolMakers sync.Map // string → *clonePool, *sync.Mutex
 
 // Bounds of the pools: maxPoolSize clones ready and connected per set of
 // migrations (each holds one connection), maxShelf left on the shelf per
@@ -126,7 +127,16 @@ func poolFor(t testing.TB, e *engine, srv server, key string, newMigrator func(*
 	}
 	sh, ok := srv.(shelfStore)
 	if !ok {
-		return nil // SQLite: a copy is a file copy of a millisecond or two
+		return nil // SQLite: its copies have a pool of their own (pool_sqlite.go)
+	}
+	// The first tests of a binary start together: one of them lists the
+	// shelf and makes the pool, the others wait for it rather than each
+	// listing on a connection of its own (a new session costs 10 ms).
+	mu, _ := poolMakers.LoadOrStore(e.name+" "+key, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if v, ok := pools.Load(e.name + " " + key); ok {
+		return v.(*clonePool)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -162,9 +172,9 @@ func poolFor(t testing.TB, e *engine, srv server, key string, newMigrator func(*
 		defer p.fills.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 		defer cancel()
-		// No test to log to: the test that needs the template logs
-		// nothing of its build when this lookup built it.
-		if te := templateFor(ctx, func(string, ...any) {}, e, srv, key, newMigrator); te.err == nil {
+		// No test to log to: the first test that waits for the
+		// template logs its build.
+		if te := templateFor(ctx, nil, e, srv, key, newMigrator); te.err == nil {
 			p.setTemplate(te.name)
 		}
 	}()
@@ -405,8 +415,11 @@ func (p *clonePool) drop(name string) {
 func migratedClone(t testing.TB, e *engine, srv server, req *migratedRequest, name string) (dsn, gotName string, db *sql.DB, err error) {
 	t.Helper()
 	if s, ok := srv.(*sqliteServer); ok {
-		dsn, gotName, err = sqliteMigratedClone(t, s, req, name)
-		return dsn, gotName, nil, err
+		f, err := sqliteMigratedClone(t, s, req, name)
+		if err == nil {
+			db, err = f.handle()
+		}
+		return f.dsn, f.name, db, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()

@@ -2,15 +2,20 @@ package testkit
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"sync"
 	"testing"
 	"time"
 )
 
 // filePool keeps copies of one SQLite template file ready, each in a
-// database directory of its own, so that Migrated hands out a file that
-// exists: a copy costs a directory, a lock file and the file's bytes,
-// about a millisecond, which is most of what an SQLite test waits for.
+// database directory of its own and with a connection open, so that
+// Migrated and MigratedTx hand out a file that exists and a session on
+// it: a copy costs a directory, a lock file and the file's bytes, and
+// the first connection to it (opening the file, WAL mode) as much
+// again, together a millisecond or two, which would be most of what an
+// SQLite test waits for.
 // SQLite has no shelf (a copy is cheap next to a server's): the pool is
 // for this binary alone, and what it holds is removed when the binary
 // ends. Each copy's directory holds its binary's owner lock like any
@@ -30,8 +35,12 @@ type filePool struct {
 	fills   sync.WaitGroup
 }
 
-// pooledFile is a ready copy: its database name and DSN.
-type pooledFile struct{ name, dsn string }
+// pooledFile is a ready copy: its database name, DSN and open
+// connection.
+type pooledFile struct {
+	name, dsn string
+	conn      driver.Conn
+}
 
 // filePools holds the pool of each template key.
 var filePools sync.Map // string → *filePool
@@ -43,7 +52,8 @@ func filePoolFor(t testing.TB, s *sqliteServer, key, tpl string) *filePool {
 	if v, ok := filePools.Load(key); ok {
 		return v.(*filePool)
 	}
-	size, fixed := poolSize(0)
+	// A copy is cheap to keep: start with what 8 tests at once take.
+	size, fixed := poolSize(maxPoolSize / 2)
 	if size == 0 {
 		filePools.Store(key, (*filePool)(nil))
 		return nil
@@ -113,10 +123,20 @@ func (p *filePool) fillOne() bool {
 	if err != nil {
 		return false // the template went away: the next Migrated finds out
 	}
+	c, err := connectorFor(sqliteEngine, dsn)
+	var conn driver.Conn
+	if err == nil {
+		conn, err = c.Connect(ctx)
+	}
+	if err != nil {
+		_ = p.s.drop(ctx, name)
+		return false
+	}
 	select {
-	case p.ready <- pooledFile{name, dsn}:
+	case p.ready <- pooledFile{name, dsn, conn}:
 		return true
 	default:
+		_ = conn.Close()
 		_ = p.s.drop(ctx, name)
 		return false
 	}
@@ -134,14 +154,16 @@ func (p *filePool) close() {
 	p.fills.Wait()
 	for len(p.ready) > 0 {
 		f := <-p.ready
+		_ = f.conn.Close()
 		_ = p.s.drop(context.Background(), f.name)
 	}
 }
 
 // sqliteMigratedClone is migratedClone on SQLite: a ready copy from the
-// pool of the set's template, else a copy made now by cloneMigrated,
-// after which the pool starts filling.
-func sqliteMigratedClone(t testing.TB, s *sqliteServer, req *migratedRequest, name string) (dsn, gotName string, err error) {
+// pool of the set's template, with its connection (then its name
+// replaces name), else a copy made now by cloneMigrated, after which
+// the pool starts filling.
+func sqliteMigratedClone(t testing.TB, s *sqliteServer, req *migratedRequest, name string) (f pooledFile, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), templateBuildTimeout)
 	defer cancel()
@@ -149,17 +171,32 @@ func sqliteMigratedClone(t testing.TB, s *sqliteServer, req *migratedRequest, na
 	if kerr == nil && uncached == "" {
 		if v, ok := filePools.Load(key); ok && v.(*filePool) != nil {
 			if f, ok := v.(*filePool).take(); ok {
-				return f.dsn, f.name, nil
+				return f, nil
 			}
 		}
 	}
-	if dsn, err = cloneMigrated(t, sqliteEngine, s, req, name); err != nil || kerr != nil || uncached != "" {
-		return dsn, name, err
+	dsn, err := cloneMigrated(t, sqliteEngine, s, req, name)
+	if err != nil || kerr != nil || uncached != "" {
+		return pooledFile{name: name, dsn: dsn}, err
 	}
 	if te := templateFor(ctx, t.Logf, sqliteEngine, s, key, newMigrator); te.err == nil {
 		filePoolFor(t, s, key, te.name)
 	}
-	return dsn, name, nil
+	return pooledFile{name: name, dsn: dsn}, nil
+}
+
+// handle returns an *sql.DB on the copy f whose first connection is the
+// one the pool opened, nil when it has none.
+func (f pooledFile) handle() (*sql.DB, error) {
+	if f.conn == nil {
+		return nil, nil
+	}
+	c, err := connectorFor(sqliteEngine, f.dsn)
+	if err != nil {
+		_ = f.conn.Close()
+		return nil, err
+	}
+	return sql.OpenDB(&firstConnector{Connector: c, first: f.conn}), nil
 }
 
 // openSQLiteTx is MigratedTx on SQLite: a migrated copy of the test's
@@ -167,12 +204,12 @@ func sqliteMigratedClone(t testing.TB, s *sqliteServer, req *migratedRequest, na
 // the one connection opened.
 func openSQLiteTx(t testing.TB, s *sqliteServer, o *options) *DB {
 	t.Helper()
-	dsn, name, err := sqliteMigratedClone(t, s, o.migrated, newDatabaseName(time.Now()))
+	f, err := sqliteMigratedClone(t, s, o.migrated, newDatabaseName(time.Now()))
 	if err != nil {
 		t.Fatalf("testkit: MigratedTx: create SQLite database: %v", err)
 	}
 	// Registered before beginTx's cleanup, so it runs after the
 	// connection is closed.
-	t.Cleanup(func() { dropNow(t, sqliteEngine, s, name) })
-	return beginTx(t, sqliteEngine, dsn, nil, o, func() {})
+	t.Cleanup(func() { dropNow(t, sqliteEngine, s, f.name) })
+	return beginTxOn(t, sqliteEngine, f.conn, f.dsn, nil, o, func() {})
 }

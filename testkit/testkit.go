@@ -113,6 +113,7 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		release()
 		t.Fatalf("testkit: create %s database %s: %v", e.title, name, err)
 	}
+	pooled := db != nil // connected already
 	if db == nil {
 		if db, err = sql.Open(e.driver, dsn); err != nil {
 			dropNow(t, e, srv, name)
@@ -139,8 +140,10 @@ func open(t testing.TB, e *engine, resolve func() (server, error), opts []Option
 		}
 		dropNow(t, e, srv, name)
 	})
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("testkit: connect to %s database %s: %v", e.title, srv.redact(dsn), err)
+	if !pooled {
+		if err := db.PingContext(ctx); err != nil {
+			t.Fatalf("testkit: connect to %s database %s: %v", e.title, srv.redact(dsn), err)
+		}
 	}
 	if o.tx { // MigratedTx on a database of the test's own
 		return beginTx(t, e, dsn, nil, o, func() {})

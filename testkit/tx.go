@@ -143,16 +143,22 @@ func openShared(t testing.TB, e *engine, srv server, req *migratedRequest) (se *
 // back in t.Cleanup.
 func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, release func()) *DB {
 	t.Helper()
+	return beginTxOn(t, e, nil, dsn, se, o, release)
+}
+
+// beginTxOn is beginTx on conn, a connection to dsn opened already,
+// when it is not nil.
+func beginTxOn(t testing.TB, e *engine, conn driver.Conn, dsn string, se *sharedEntry, o *options, release func()) *DB {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	var conn driver.Conn
-	if se != nil {
+	if conn == nil && se != nil {
 		select {
 		case conn = <-se.idle:
 		default:
 		}
 	}
-	reused := conn != nil
+	reused := conn != nil && se != nil
 	if conn == nil {
 		conn = connectTx(ctx, t, e, dsn, release)
 	}
@@ -162,6 +168,9 @@ func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, r
 	case e == mysqlEngine && reused:
 		// autocommit is off on a session kept from an earlier test: its
 		// ROLLBACK began the next transaction already.
+		begin = nil
+	case e == postgresEngine && reused:
+		// The earlier test's cleanup began this test's transaction.
 		begin = nil
 	case e == mysqlEngine:
 		// After an implicit commit that the statement check could not
@@ -200,7 +209,17 @@ func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, r
 		keep := err == nil && se != nil && !t.Failed()
 		switch {
 		case keep && e == postgresEngine:
-			keep = p.exec(rctx, "SELECT pg_advisory_unlock_all()") == nil
+			// Then begin the next test's transaction here, so that a
+			// test that reuses the session waits for no round trip
+			// (MySQL's ROLLBACK does that by itself, with autocommit
+			// off); an empty transaction holds no lock and no snapshot,
+			// and the server's idle_in_transaction_session_timeout must
+			// not end it while it waits.
+			for _, s := range []string{"SELECT pg_advisory_unlock_all()", "SET idle_in_transaction_session_timeout = 0", "BEGIN"} {
+				if keep = p.exec(rctx, s) == nil; !keep {
+					break
+				}
+			}
 		case keep && e == mysqlEngine:
 			keep = !p.session
 		}
@@ -225,25 +244,70 @@ func beginTx(t testing.TB, e *engine, dsn string, se *sharedEntry, o *options, r
 // names, outside any pool.
 func connectTx(ctx context.Context, t testing.TB, e *engine, dsn string, release func()) driver.Conn {
 	t.Helper()
-	probe, err := sql.Open(e.driver, dsn)
-	if err != nil {
-		release()
-		t.Fatalf("testkit: MigratedTx: open %s: %v", e.title, err)
-	}
-	drv := probe.Driver()
-	_ = probe.Close()
+	c, err := connectorFor(e, dsn)
 	var conn driver.Conn
-	if dc, ok := drv.(driver.DriverContext); ok {
-		var c driver.Connector
-		if c, err = dc.OpenConnector(dsn); err == nil {
-			conn, err = c.Connect(ctx)
-		}
-	} else {
-		conn, err = drv.Open(dsn)
+	if err == nil {
+		conn, err = c.Connect(ctx)
 	}
 	if err != nil {
 		release()
 		t.Fatalf("testkit: MigratedTx: connect to the %s database: %v", e.title, err)
 	}
 	return conn
+}
+
+// connectorFor returns a connector of the driver of e to dsn.
+func connectorFor(e *engine, dsn string) (driver.Connector, error) {
+	probe, err := sql.Open(e.driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	_ = probe.Close()
+	if dc, ok := drv.(driver.DriverContext); ok {
+		return dc.OpenConnector(dsn)
+	}
+	return dsnConnector{drv, dsn}, nil
+}
+
+// dsnConnector is the connector of a driver that has none of its own.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+
+func (c dsnConnector) Driver() driver.Driver { return c.drv }
+
+// firstConnector hands out a connection opened in advance, then makes
+// new ones: a pooled database's handle starts with the pool's session.
+type firstConnector struct {
+	driver.Connector
+	mu    sync.Mutex
+	first driver.Conn
+}
+
+// Close closes the connection opened in advance if no handle took it;
+// sql.DB.Close calls it.
+func (c *firstConnector) Close() error {
+	c.mu.Lock()
+	conn := c.first
+	c.first = nil
+	c.mu.Unlock()
+	if conn != nil {
+		return conn.Close()
+	}
+	return nil
+}
+
+func (c *firstConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	c.mu.Lock()
+	conn := c.first
+	c.first = nil
+	c.mu.Unlock()
+	if conn != nil {
+		return conn, nil
+	}
+	return c.Connector.Connect(ctx)
 }

@@ -263,4 +263,26 @@ func TestMigratedTxReusedSession(t *testing.T) {
 	if locks != 0 || app == "leak" || tmp {
 		t.Errorf("the second test inherits %d advisory locks, application_name %q, temporary table %t; want none of the first test's", locks, app, tmp)
 	}
+
+	// The cleanup that kept the session began the next test's
+	// transaction: what a test on a reused session writes is rolled back
+	// too.
+	t.Run("warm", func(t *testing.T) { first = pid(t, testkit.MigratedTx(t, testkit.Postgres, opts...)) })
+	t.Run("writes", func(t *testing.T) {
+		db := testkit.MigratedTx(t, testkit.Postgres, opts...)
+		if got := pid(t, db); got != first {
+			t.Fatalf("the writing test runs in session %d, the one before ran in %d; want the session reused", got, first)
+		}
+		tkExec(t, db, "INSERT INTO notes (body) VALUES ('reused')")
+	})
+	t.Run("reads", func(t *testing.T) {
+		db := testkit.MigratedTx(t, testkit.Postgres, opts...)
+		if got := pid(t, db); got != first {
+			t.Errorf("the reading test runs in session %d, the ones before ran in %d; want the session reused", got, first)
+		}
+		var n int
+		if err := db.DB.QueryRowContext(context.Background(), "SELECT count(*) FROM notes WHERE body = 'reused'").Scan(&n); err != nil || n != 0 {
+			t.Errorf("a later test sees %d rows that a test on a reused session wrote (%v); want 0", n, err)
+		}
+	})
 }
