@@ -258,27 +258,23 @@ func startShared(ctx context.Context, spec localSpec, cred *syscall.Credential, 
 			spec.binary, st.Dir, st.Port, who, how, idle)
 	}
 
-	var replaced sharedState
 	if b, err := os.ReadFile(statePath); err == nil {
-		st, perr := parseSharedState(b)
-		switch {
-		case perr != nil:
-		case !sharedWatchdog(st.Watchdog, st.Dir):
-			replaced = st
-		default:
-			replaced = st
-			if srv, err := attachShared(ctx, spec, st, func(base string) (server, error) {
+		if st, err := parseSharedState(b); err == nil && sharedWatchdog(st.Watchdog, st.Dir) {
+			srv, err := attachShared(ctx, spec, st, func(base string) (server, error) {
 				return connect(ctx, base, from(st, "shared, attached"))
-			}); err == nil {
+			})
+			if err == nil {
 				sharedLocalServers.Store(srv, idle)
 				return srv, nil
 			}
+			if errors.Is(err, errNotOurs) {
+				// Our server is gone and another one took its port: stop
+				// the watchdog. One that only did not answer is left to
+				// stop when idle, since binaries may still be using it.
+				_ = syscall.Kill(st.Watchdog, syscall.SIGTERM)
+			}
 		}
 		_ = os.Remove(statePath)
-	}
-	if replaced.Watchdog > 0 && sharedWatchdog(replaced.Watchdog, replaced.Dir) {
-		// Alive but not answering, or not ours: stop it.
-		_ = syscall.Kill(replaced.Watchdog, syscall.SIGTERM)
 	}
 	sweepShared(dir)
 
@@ -306,6 +302,10 @@ func startShared(ctx context.Context, spec localSpec, cred *syscall.Credential, 
 	return srv, nil
 }
 
+// errNotOurs says that the port of a shared instance is served from
+// another data directory.
+var errNotOurs = errors.New("not the shared instance")
+
 // attachShared checks that the server st names is the one in its
 // instance directory, and connects to it. The checking connection stays
 // open until connect made its own.
@@ -316,7 +316,7 @@ func attachShared(ctx context.Context, spec localSpec, st sharedState, connect f
 		return nil, err
 	}
 	defer db.Close()
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var got string
 	if err := db.QueryRowContext(cctx, spec.dataDirQuery).Scan(&got); err != nil {
@@ -324,7 +324,7 @@ func attachShared(ctx context.Context, spec localSpec, st sharedState, connect f
 	}
 	want := filepath.Join(st.Dir, "data")
 	if filepath.Clean(got) != want {
-		return nil, fmt.Errorf("port %d serves %s, not %s", st.Port, got, want)
+		return nil, fmt.Errorf("port %d serves %s, not %s: %w", st.Port, got, want, errNotOurs)
 	}
 	return connect(base)
 }
