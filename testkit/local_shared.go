@@ -338,7 +338,10 @@ func sharedWatchdog(pid int, dir string) bool {
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
-		return !errors.Is(err, os.ErrNotExist)
+		// Without /proc (macOS, the BSDs), alive is all one can tell;
+		// with it, the process has just exited.
+		_, serr := os.Stat("/proc/self")
+		return serr != nil
 	}
 	return bytes.Contains(cmdline, []byte("\x00"+dir+"\x00"))
 }
