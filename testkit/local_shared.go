@@ -127,9 +127,11 @@ func parseSharedState(b []byte) (sharedState, error) {
 	return s, nil
 }
 
-// sharedWatchdogScript runs the server given after its first six
+// sharedWatchdogScript runs the server given after its first seven
 // arguments: the instance directory, the signal that stops the server,
-// its port, the idle time in seconds, the lock file and the state file.
+// its port, the idle time in seconds, the lock file, the state file, and
+// what to run when the server died without being stopped
+// (localSpec.crashed).
 // Once a second it looks for established TCP connections to the port
 // (/proc/net/tcp, else netstat); after idle seconds without one it takes
 // the lock (flock(1), where installed), looks again, forgets the instance
@@ -139,8 +141,8 @@ func parseSharedState(b []byte) (sharedState, error) {
 // failed goes to <dir>.failed, for the binary that was starting it.
 // SIGTERM stops the server too: a binary that replaced this instance
 // sends it.
-const sharedWatchdogScript = `dir=$1 sig=$2 port=$3 idle=$4 lock=$5 state=$6
-shift 6
+const sharedWatchdogScript = `dir=$1 sig=$2 port=$3 idle=$4 lock=$5 state=$6 crashed=$7
+shift 7
 trap '' PIPE HUP INT
 echo $$ >"$dir/watchdog.pid"
 "$@" >>"$dir/server.log" 2>&1 </dev/null &
@@ -180,7 +182,10 @@ while kill -0 "$spid" 2>/dev/null; do
 done
 wait "$spid"
 status=$?
-if [ -z "$locked" ] && [ "$status" -ne 0 ]; then tail -n 20 "$dir/server.log" >"$dir.failed" 2>/dev/null; fi
+if [ -z "$locked" ] && [ "$status" -ne 0 ]; then
+	tail -n 20 "$dir/server.log" >"$dir.failed" 2>/dev/null
+	eval "$crashed"
+fi
 lock
 forget
 cd / && rm -rf "$dir"
@@ -399,7 +404,7 @@ shift
 /bin/sh -c "$script" sh "$@" </dev/null >/dev/null 2>&1 &
 echo $!`
 	args := []string{"-c", outer, "sh", sharedWatchdogScript, inst, spec.stop, strconv.Itoa(port),
-		strconv.Itoa(int(idle / time.Second)), filepath.Join(dir, "lock"), filepath.Join(dir, "current")}
+		strconv.Itoa(int(idle / time.Second)), filepath.Join(dir, "lock"), filepath.Join(dir, "current"), spec.crashed}
 	cmd := exec.CommandContext(ctx, "/bin/sh", append(args, spec.server(inst, port)...)...)
 	cmd.Dir = inst
 	cmd.Env = localEnv(inst)
