@@ -72,9 +72,12 @@
 //     (see [Main]) or by itself after HOIST_TEST_DOCKER_LIFETIME (30m);
 //  3. server binaries installed on this machine (initdb and postgres;
 //     mariadbd with mariadb-install-db, or mysqld), started in a
-//     temporary directory on a free port, as the postgres or mysql user
-//     when the tests run as root, and stopped by a watchdog as soon as
-//     the test binary exits, however it exits.
+//     directory of tmpfs on a free port, as the postgres or mysql user
+//     when the tests run as root, shared by the test binaries of this
+//     user (so templates and ready clones outlive each binary) and
+//     stopped by a watchdog after HOIST_TEST_LOCAL_IDLE (10m) without
+//     clients; with HOIST_TEST_LOCAL_IDLE=0, one server per test binary,
+//     stopped as soon as it exits, however it exits.
 //
 // HOIST_TEST_PROVIDER=env,docker,local (any of them, comma-separated)
 // restricts the chain. When no provider gives a server the test is

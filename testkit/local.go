@@ -78,6 +78,10 @@ type localSpec struct {
 	// dataDirQuery returns the server's data directory, by which a
 	// binary knows that a shared server is the one it means.
 	dataDirQuery string
+	// crashed is sh that the watchdog of a shared server runs in its
+	// instance directory ($dir) when the server died without being
+	// stopped, to free what only a clean exit frees; "" for nothing.
+	crashed string
 }
 
 // localServer is a server process under its watchdog.

@@ -39,7 +39,10 @@ func postgresLocalSpec(bin string) localSpec {
 		flavor:       "postgres",
 		version:      versionIn(string(out)),
 		dataDirQuery: "SHOW data_directory",
-		users:        []string{"postgres", "nobody"},
+		// A postmaster killed with SIGKILL leaves its System V segment,
+		// whose key and id are on line 7 of postmaster.pid.
+		crashed: `set -- $(sed -n 7p "$dir/data/postmaster.pid" 2>/dev/null); if [ -n "$2" ]; then ipcrm -m "$2" 2>/dev/null; fi`,
+		users:   []string{"postgres", "nobody"},
 		init: func(dir string, _ int) []string {
 			return []string{filepath.Join(bin, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "postgres",
 				"--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"}
@@ -49,7 +52,11 @@ func postgresLocalSpec(bin string) localSpec {
 				"-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1",
 				// Durability buys nothing for a server that dies with its tests.
 				"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-				"-c", "max_connections=100"}
+				"-c", "max_connections=100",
+				// Dynamic shared memory in files of the data directory
+				// rather than /dev/shm, so that it goes with the
+				// directory even when the server is killed.
+				"-c", "dynamic_shared_memory_type=mmap"}
 		},
 		stop:   "INT", // fast shutdown; TERM would wait for the test binary's idle connections
 		binary: filepath.Join(bin, "postgres"),

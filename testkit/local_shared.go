@@ -127,9 +127,11 @@ func parseSharedState(b []byte) (sharedState, error) {
 	return s, nil
 }
 
-// sharedWatchdogScript runs the server given after its first six
+// sharedWatchdogScript runs the server given after its first seven
 // arguments: the instance directory, the signal that stops the server,
-// its port, the idle time in seconds, the lock file and the state file.
+// its port, the idle time in seconds, the lock file, the state file, and
+// what to run when the server died without being stopped
+// (localSpec.crashed).
 // Once a second it looks for established TCP connections to the port
 // (/proc/net/tcp, else netstat); after idle seconds without one it takes
 // the lock (flock(1), where installed), looks again, forgets the instance
@@ -139,8 +141,8 @@ func parseSharedState(b []byte) (sharedState, error) {
 // failed goes to <dir>.failed, for the binary that was starting it.
 // SIGTERM stops the server too: a binary that replaced this instance
 // sends it.
-const sharedWatchdogScript = `dir=$1 sig=$2 port=$3 idle=$4 lock=$5 state=$6
-shift 6
+const sharedWatchdogScript = `dir=$1 sig=$2 port=$3 idle=$4 lock=$5 state=$6 crashed=$7
+shift 7
 trap '' PIPE HUP INT
 echo $$ >"$dir/watchdog.pid"
 "$@" >>"$dir/server.log" 2>&1 </dev/null &
@@ -180,7 +182,10 @@ while kill -0 "$spid" 2>/dev/null; do
 done
 wait "$spid"
 status=$?
-if [ -z "$locked" ] && [ "$status" -ne 0 ]; then tail -n 20 "$dir/server.log" >"$dir.failed" 2>/dev/null; fi
+if [ -z "$locked" ] && [ "$status" -ne 0 ]; then
+	tail -n 20 "$dir/server.log" >"$dir.failed" 2>/dev/null
+	eval "$crashed"
+fi
 lock
 forget
 cd / && rm -rf "$dir"
@@ -258,27 +263,23 @@ func startShared(ctx context.Context, spec localSpec, cred *syscall.Credential, 
 			spec.binary, st.Dir, st.Port, who, how, idle)
 	}
 
-	var replaced sharedState
 	if b, err := os.ReadFile(statePath); err == nil {
-		st, perr := parseSharedState(b)
-		switch {
-		case perr != nil:
-		case !sharedWatchdog(st.Watchdog, st.Dir):
-			replaced = st
-		default:
-			replaced = st
-			if srv, err := attachShared(ctx, spec, st, func(base string) (server, error) {
+		if st, err := parseSharedState(b); err == nil && sharedWatchdog(st.Watchdog, st.Dir) {
+			srv, err := attachShared(ctx, spec, st, func(base string) (server, error) {
 				return connect(ctx, base, from(st, "shared, attached"))
-			}); err == nil {
+			})
+			if err == nil {
 				sharedLocalServers.Store(srv, idle)
 				return srv, nil
 			}
+			if errors.Is(err, errNotOurs) {
+				// Our server is gone and another one took its port: stop
+				// the watchdog. One that only did not answer is left to
+				// stop when idle, since binaries may still be using it.
+				_ = syscall.Kill(st.Watchdog, syscall.SIGTERM)
+			}
 		}
 		_ = os.Remove(statePath)
-	}
-	if replaced.Watchdog > 0 && sharedWatchdog(replaced.Watchdog, replaced.Dir) {
-		// Alive but not answering, or not ours: stop it.
-		_ = syscall.Kill(replaced.Watchdog, syscall.SIGTERM)
 	}
 	sweepShared(dir)
 
@@ -306,6 +307,10 @@ func startShared(ctx context.Context, spec localSpec, cred *syscall.Credential, 
 	return srv, nil
 }
 
+// errNotOurs says that the port of a shared instance is served from
+// another data directory.
+var errNotOurs = errors.New("not the shared instance")
+
 // attachShared checks that the server st names is the one in its
 // instance directory, and connects to it. The checking connection stays
 // open until connect made its own.
@@ -316,7 +321,7 @@ func attachShared(ctx context.Context, spec localSpec, st sharedState, connect f
 		return nil, err
 	}
 	defer db.Close()
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var got string
 	if err := db.QueryRowContext(cctx, spec.dataDirQuery).Scan(&got); err != nil {
@@ -324,7 +329,7 @@ func attachShared(ctx context.Context, spec localSpec, st sharedState, connect f
 	}
 	want := filepath.Join(st.Dir, "data")
 	if filepath.Clean(got) != want {
-		return nil, fmt.Errorf("port %d serves %s, not %s", st.Port, got, want)
+		return nil, fmt.Errorf("port %d serves %s, not %s: %w", st.Port, got, want, errNotOurs)
 	}
 	return connect(base)
 }
@@ -338,7 +343,10 @@ func sharedWatchdog(pid int, dir string) bool {
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
-		return !errors.Is(err, os.ErrNotExist)
+		// Without /proc (macOS, the BSDs), alive is all one can tell;
+		// with it, the process has just exited.
+		_, serr := os.Stat("/proc/self")
+		return serr != nil
 	}
 	return bytes.Contains(cmdline, []byte("\x00"+dir+"\x00"))
 }
@@ -396,7 +404,7 @@ shift
 /bin/sh -c "$script" sh "$@" </dev/null >/dev/null 2>&1 &
 echo $!`
 	args := []string{"-c", outer, "sh", sharedWatchdogScript, inst, spec.stop, strconv.Itoa(port),
-		strconv.Itoa(int(idle / time.Second)), filepath.Join(dir, "lock"), filepath.Join(dir, "current")}
+		strconv.Itoa(int(idle / time.Second)), filepath.Join(dir, "lock"), filepath.Join(dir, "current"), spec.crashed}
 	cmd := exec.CommandContext(ctx, "/bin/sh", append(args, spec.server(inst, port)...)...)
 	cmd.Dir = inst
 	cmd.Env = localEnv(inst)

@@ -330,7 +330,7 @@ func stopSharedIn(t *testing.T, base string) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		left, _ := filepath.Glob(filepath.Join(base, "hoist-*-shared-*", "i-*"))
+		left, _ := filepath.Glob(filepath.Join(base, "hoist-*-shared-*", "i-*", "data"))
 		if len(left) == 0 {
 			break
 		}
