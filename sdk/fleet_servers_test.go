@@ -182,6 +182,36 @@ func TestFleetsTwoServers(t *testing.T) {
 			t.Fatalf("second Up ran %s on %s; the scan finds it up to date", tr.Target, tr.Server)
 		}
 	}
+	// The no-op boot of both servers together costs what each server's
+	// own costs, and no statement more.
+	var (
+		servers []sdk.FleetServer
+		alone   int64
+		counts  []*atomic.Int64
+	)
+	for i, db := range []*testkit.DB{ts.testDB, {DB: ts.b, DSN: ts.urlB, Driver: "pgx", Dialect: postgres.New()}} {
+		counted, n := openCounting(t, db)
+		f, err := sdk.NewFleet(counted, postgres.New(), sdk.TargetPattern("tenant_*"), fleetOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := f.Up(ctx); err != nil || res.Count(sdk.TargetUpToDate) != 5 {
+			t.Fatalf("server %d alone: %v", i, err)
+		}
+		alone += n.Swap(0)
+		servers, counts = append(servers, sdk.FleetServer{Name: fmt.Sprint(i), Fleet: f}), append(counts, n)
+	}
+	both, err := sdk.NewFleets(servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := both.Up(ctx); err != nil || res.Count(sdk.TargetUpToDate) != 10 {
+		t.Fatalf("no-op Up of both: %v", err)
+	}
+	if got := counts[0].Load() + counts[1].Load(); got != alone || alone == 0 {
+		t.Fatalf("the no-op boot of both servers sent %d statements; each alone, %d in all", got, alone)
+	}
+	t.Logf("a no-op boot of 2 servers × 5 schemas: %d statements", alone)
 }
 
 // TestFleetsFailurePolicies: one tenant of the second server fails.
