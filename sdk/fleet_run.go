@@ -112,10 +112,12 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	start := time.Now()
 	res := &FleetResult{}
 	p, err := f.plan(ctx)
+	if p != nil {
+		res.Targets = p.targets
+	}
 	if err != nil {
 		return res, err
 	}
-	res.Targets = p.targets
 	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress}.run(ctx, []*fleetPlan{p})
 	res.Duration = time.Since(start)
 	if err := res.Err(); err != nil {
@@ -138,7 +140,8 @@ type fleetPlan struct {
 
 // plan lists the fleet's targets and reads their histories (scanAll),
 // settling those that need no run: the part of [Fleet.Up] before any
-// target runs, which [Fleets.Up] does for every server first.
+// target runs, which [Fleets.Up] does for every server first. When the
+// histories cannot be read, the plan lists the targets, none reached.
 func (f *Fleet) plan(ctx context.Context) (*fleetPlan, error) {
 	names, err := f.Targets(ctx)
 	if err != nil {
@@ -150,7 +153,7 @@ func (f *Fleet) plan(ctx context.Context) (*fleetPlan, error) {
 	}
 	scan, err := f.scanAll(ctx, names)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	for i, s := range names {
 		m, err := f.judge(s)
