@@ -55,7 +55,7 @@ type Config struct {
 	ChecksumPolicy sdk.ChecksumPolicy
 	// Tenants, FleetConcurrency, FailurePolicy and TenantKind are the
 	// fleet settings of migrate and migrate:status (config_fleet.go): the
-	// section fleet: {tenants, concurrency, on_failure, kind} in
+	// section fleet: {tenants, concurrency, on_failure, kind, servers} in
 	// hoist.yaml. TenantKind is "schemas" or "databases", or "" for the
 	// engine's: schemas on PostgreSQL, databases on MySQL, files (the
 	// SQLite databases) on SQLite.
