@@ -104,18 +104,18 @@ func (f *Fleet) installMark(schema string) string {
 		"ALTER TABLE " + table + " ENABLE ALWAYS TRIGGER " + markFunction
 }
 
-// markUpToDate marks the schemas that res found up to date or brought
+// markUpToDate marks the schemas that a run found up to date or brought
 // up to date and whose scanned mark was missing or stale: the end of
-// [Fleet.Up]. Marking is an optimisation of the next boot, so it fails
+// [Fleet.Up] and [Fleets.Up]. Marking is an optimisation of the next boot, so it fails
 // quietly: a schema it could not mark (its history busy for longer than
 // markLockWait, a role that may not create triggers) is read again by
 // the next boot. Errors other than a busy table are logged once per run.
-func (f *Fleet) markUpToDate(ctx context.Context, scan map[string]targetScan, res *FleetResult) {
+func (f *Fleet) markUpToDate(ctx context.Context, scan map[string]targetScan, targets []TargetResult) {
 	if f.kind != kindSchemas || ctx.Err() != nil {
 		return
 	}
 	var todo []string
-	for _, t := range res.Targets {
+	for _, t := range targets {
 		if (t.State == TargetUpToDate || t.State == TargetApplied) && !scan[t.Target].marked {
 			todo = append(todo, t.Target)
 		}

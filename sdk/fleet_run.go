@@ -49,6 +49,9 @@ func (s TargetState) String() string {
 // TargetResult is one target's outcome in a [FleetResult].
 type TargetResult struct {
 	Target string
+	// Server is the name of the target's server in a run of [Fleets];
+	// "" in a run of one [Fleet].
+	Server string
 	State  TargetState
 	Result *Result // nil unless the target's own run began
 	Err    error
@@ -78,7 +81,10 @@ func (r *FleetResult) Count(s TargetState) int {
 func (r *FleetResult) Err() error {
 	var errs []error
 	for _, t := range r.Targets {
-		if t.State == TargetFailed {
+		switch {
+		case t.State == TargetFailed && t.Server != "":
+			errs = append(errs, fmt.Errorf("fleet target %s on server %s: %w", t.Target, t.Server, t.Err))
+		case t.State == TargetFailed:
 			errs = append(errs, fmt.Errorf("fleet target %s: %w", t.Target, t.Err))
 		}
 	}
@@ -92,7 +98,10 @@ func (r *FleetResult) Err() error {
 // under its own lock with the boot protocol of [Migrator.Up]. It first
 // reads the history of every target in a few queries (fleetScan), and
 // runs only the targets that are not clearly up to date: a no-op boot of
-// the whole fleet sends a handful of queries, not one per target.
+// the whole fleet sends a handful of queries, not one per target. At
+// the end it marks each schema of a fleet of schemas that it found or
+// left up to date (fleet_mark.go), so that the next boot reads the
+// marks in its catalog query instead of the histories.
 //
 // Targets whose lock another migrator holds (another replica running the
 // same fleet) are skipped in a first pass and waited for in a second, so
@@ -105,60 +114,140 @@ func (r *FleetResult) Err() error {
 func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 	start := time.Now()
 	res := &FleetResult{}
-	names, err := f.Targets(ctx)
+	p, err := f.plan(ctx)
+	if p != nil {
+		res.Targets = p.targets
+	}
 	if err != nil {
 		return res, err
 	}
-	res.Targets = make([]TargetResult, len(names))
+	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress}.run(ctx, []*fleetPlan{p})
+	res.Duration = time.Since(start)
+	if err := res.Err(); err != nil {
+		if ctx.Err() != nil {
+			err = errors.Join(err, context.Cause(ctx))
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// fleetPlan is one fleet's targets before a run: each target's result,
+// settled already for those the scan found up to date or missing, and
+// which of them are to run.
+type fleetPlan struct {
+	fleet   *Fleet
+	targets []TargetResult
+	work    []int                 // indexes of targets to run, in order
+	scan    map[string]targetScan // what the scan read, marks included
+}
+
+// plan lists the fleet's targets and reads their histories (scanAll),
+// settling those that need no run: the part of [Fleet.Up] before any
+// target runs, which [Fleets.Up] does for every server first. When the
+// histories cannot be read, the plan lists the targets, none reached.
+func (f *Fleet) plan(ctx context.Context) (*fleetPlan, error) {
+	names, err := f.Targets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &fleetPlan{fleet: f, targets: make([]TargetResult, len(names))}
 	for i, s := range names {
-		res.Targets[i].Target = s
+		p.targets[i].Target = s
 	}
 	scan, err := f.scanAll(ctx, names)
 	if err != nil {
-		return res, err
+		return p, err
 	}
-	var work []int
+	p.scan = scan
 	for i, s := range names {
 		m, err := f.judge(s)
 		if err != nil {
-			res.Targets[i].State, res.Targets[i].Err = TargetFailed, err
+			p.targets[i].State, p.targets[i].Err = TargetFailed, err
 			continue
 		}
 		if scan[s].noSchema {
-			res.Targets[i].State, res.Targets[i].Err = TargetFailed, noTargetError{noun: f.kind.noun(), name: s}
+			p.targets[i].State, p.targets[i].Err = TargetFailed, noTargetError{noun: f.kind.noun(), name: s}
 			continue
 		}
 		if st, ok := scan[s]; ok && st.known && st.boot(m) == bootDone {
-			res.Targets[i].State = TargetUpToDate
+			p.targets[i].State = TargetUpToDate
 			f.remember(s, nil)
 			continue
 		}
-		work = append(work, i)
+		p.work = append(p.work, i)
 	}
+	return p, nil
+}
+
+// fleetRun runs the planned targets of one fleet or several (one per
+// server) under one bound of concurrency, one failure policy and one
+// progress callback. Each fleet's own concurrency bounds its targets
+// besides, as its pool may allow no more.
+type fleetRun struct {
+	concurrency int
+	policy      FailurePolicy
+	progress    func(TargetResult, int, int)
+}
+
+// runItem is one target to run: the fleet it belongs to and its result.
+type runItem struct {
+	fleet *Fleet
+	t     *TargetResult
+}
+
+// run runs the targets of plans that remain to run, and reports every
+// target's outcome to the progress callback, the settled ones first.
+// The targets of several plans are taken in turn, one of each plan, so
+// that every server is busy from the start.
+func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 	var (
 		wg      sync.WaitGroup
 		stopped atomic.Bool
-		sem     = make(chan struct{}, f.cfg.concurrency)
+		sem     = make(chan struct{}, r.concurrency)
 		pmu     sync.Mutex
 		ended   int
+		total   int
+		failed  bool
+		work    []runItem
+		perSem  = map[*Fleet]chan struct{}{}
 	)
+	for _, p := range plans {
+		total += len(p.targets)
+		perSem[p.fleet] = make(chan struct{}, p.fleet.cfg.concurrency)
+	}
 	report := func(t *TargetResult) {
-		if f.cfg.progress == nil {
+		if r.progress == nil {
 			return
 		}
 		pmu.Lock()
 		defer pmu.Unlock()
 		ended++
-		f.cfg.progress(*t, ended, len(res.Targets))
+		r.progress(*t, ended, total)
 	}
-	for i := range res.Targets {
-		if res.Targets[i].State != TargetNotReached {
-			report(&res.Targets[i])
+	for _, p := range plans {
+		for i := range p.targets {
+			if t := &p.targets[i]; t.State != TargetNotReached {
+				failed = failed || t.State == TargetFailed
+				report(t)
+			}
+		}
+	}
+	for k := 0; ; k++ {
+		more := false
+		for _, p := range plans {
+			if k < len(p.work) {
+				work = append(work, runItem{fleet: p.fleet, t: &p.targets[p.work[k]]})
+				more = true
+			}
+		}
+		if !more {
+			break
 		}
 	}
 	// A target that failed before any ran (a missing schema) stops the
 	// run as a failed migration would.
-	stopped.Store(f.cfg.policy == FleetStopAtFirst && res.Count(TargetFailed) > 0)
+	stopped.Store(r.policy == FleetStopAtFirst && failed)
 	// The first pass skips the targets whose lock another migrator holds
 	// (another replica migrating the same fleet), so that two replicas
 	// share the work instead of queueing behind each other's targets in
@@ -168,25 +257,35 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 		busyMu sync.Mutex
 		busy   []int
 	)
-	run := func(pass []int, ctx, runCtx context.Context) {
-		for _, i := range pass {
-			if stopped.Load() || ctx.Err() != nil {
+	acquire := func(c chan struct{}) bool {
+		select {
+		case c <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		if stopped.Load() || ctx.Err() != nil {
+			<-c
+			return false
+		}
+		return true
+	}
+	pass := func(order []int, runCtx context.Context) {
+		for _, i := range order {
+			it := work[i]
+			if stopped.Load() || ctx.Err() != nil || !acquire(perSem[it.fleet]) {
 				break
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-			}
-			if stopped.Load() || ctx.Err() != nil {
+			if !acquire(sem) {
+				<-perSem[it.fleet]
 				break
 			}
 			wg.Add(1)
-			go func(i int, t *TargetResult) {
-				defer func() { <-sem; wg.Done() }()
+			go func(i int, f *Fleet, t *TargetResult) {
+				defer func() { <-sem; <-perSem[f]; wg.Done() }()
 				m, closeTarget, err := f.target(t.Target)
-				var r *Result
+				var res *Result
 				if err == nil {
-					r, err = m.Up(runCtx)
+					res, err = m.Up(runCtx)
 					closeTarget()
 				}
 				if errors.Is(err, errLockBusy) {
@@ -195,37 +294,34 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 					busyMu.Unlock()
 					return
 				}
-				t.Result = r
+				t.Result = res
 				f.remember(t.Target, err)
 				switch {
 				case err != nil:
 					t.State, t.Err = TargetFailed, err
-					if f.cfg.policy == FleetStopAtFirst {
+					if r.policy == FleetStopAtFirst {
 						stopped.Store(true)
 					}
-				case len(r.Applied) > 0:
+				case len(res.Applied) > 0:
 					t.State = TargetApplied
 				default:
 					t.State = TargetUpToDate
 				}
 				report(t)
-			}(i, &res.Targets[i])
+			}(i, it.fleet, it.t)
 		}
 		wg.Wait()
 	}
-	run(work, ctx, withSkipBusy(ctx))
-	slices.Sort(busy)
-	run(busy, ctx, ctx)
-	wg.Wait()
-	f.markUpToDate(ctx, scan, res)
-	res.Duration = time.Since(start)
-	if err := res.Err(); err != nil {
-		if ctx.Err() != nil {
-			err = errors.Join(err, context.Cause(ctx))
-		}
-		return res, err
+	first := make([]int, len(work))
+	for i := range work {
+		first[i] = i
 	}
-	return res, nil
+	pass(first, withSkipBusy(ctx))
+	slices.Sort(busy)
+	pass(busy, ctx)
+	for _, p := range plans {
+		p.fleet.markUpToDate(ctx, p.scan, p.targets)
+	}
 }
 
 // noTargetError is the failure of a target that does not exist: it
@@ -241,6 +337,9 @@ func (e noTargetError) Is(target error) bool { return target == ErrNoTarget }
 // TargetStatus is one row of [Fleet.Status].
 type TargetStatus struct {
 	Target string
+	// Server is the name of the target's server in [Fleets.Status]; ""
+	// in [Fleet.Status].
+	Server string
 	// Pending counts the migrations not applied to the target; all of
 	// them where it has no history table yet.
 	Pending int

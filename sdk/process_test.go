@@ -104,6 +104,9 @@ func child(role string) int {
 	if code, ok := fleetChild(role, db); ok { // fleet_db_test.go
 		return code
 	}
+	if code, ok := fleetsChild(role, db); ok { // fleet_servers_test.go
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}

@@ -296,6 +296,10 @@ func (t *tree) start(cc *cobra.Command) (*command, error) {
 	cfg.cmd = c
 	c.cfg = cfg
 	_, c.secrets = redactURL(cfg.DatabaseURL)
+	for _, u := range cfg.Servers {
+		_, secrets := redactURL(u)
+		c.secrets = append(c.secrets, secrets...)
+	}
 	if f := cc.Flags().Lookup("json"); f != nil && f.Value.String() == "true" {
 		c.progress.quiet = true
 	}

@@ -37,7 +37,7 @@ func (c *command) migrateFleet(asJSON bool) error {
 		return c.noTenants("nothing was migrated")
 	}
 	if asJSON {
-		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, res, c.tenantError)); jerr != nil {
+		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)); jerr != nil {
 			return jerr
 		}
 	} else {
@@ -59,6 +59,9 @@ func (c *command) fleetSummary(res *sdk.FleetResult) string {
 		parts = append(parts, fmt.Sprintf("%d not reached", n))
 	}
 	head := fmt.Sprintf("%s matching %s", plural(len(res.Targets), "tenant"), c.cfg.Tenants)
+	if n := len(c.serverNames()); n > 1 {
+		head += fmt.Sprintf(" on %d servers", n)
+	}
 	sgr := green
 	if res.Count(sdk.TargetFailed)+res.Count(sdk.TargetNotReached) > 0 {
 		sgr = red
@@ -76,7 +79,7 @@ func (c *command) fleetError(res *sdk.FleetResult, err error) error {
 	}
 	for _, t := range res.Targets {
 		if t.State == sdk.TargetFailed {
-			lines = append(lines, t.Target+": "+c.tenantError(t.Err))
+			lines = append(lines, tenantName(t.Server, t.Target)+": "+c.tenantError(t.Err))
 		}
 	}
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
@@ -93,6 +96,28 @@ func (c *command) fleetError(res *sdk.FleetResult, err error) error {
 		return errors.Join(errors.New(strings.Join(lines, "\n")), context.Cause(c.ctx))
 	}
 	return errors.New(strings.Join(lines, "\n"))
+}
+
+// serverNames names the servers of a fleet over several servers, in
+// order; nil for a fleet of one server, whose output does not name it.
+func (c *command) serverNames() []string {
+	if len(c.cfg.Servers) < 2 {
+		return nil
+	}
+	var names []string
+	for _, u := range c.cfg.Servers {
+		names = append(names, serverName(u))
+	}
+	return names
+}
+
+// tenantName is a tenant in the output: its name, after its server's in
+// a fleet over several servers.
+func tenantName(server, target string) string {
+	if server == "" {
+		return target
+	}
+	return server + " " + target
 }
 
 // tenantError is the message of a tenant's failure, on one line. A
@@ -134,7 +159,7 @@ func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 		pr.lastDone, pr.lastTotal = done, total
 	} else {
 		pr.flushUpToDate()
-		pr.p.println(pr.count(done, total) + " " + t.Target + " " + pr.tenantState(t))
+		pr.p.println(pr.count(done, total) + " " + tenantName(t.Server, t.Target) + " " + pr.tenantState(t))
 	}
 	if done < total {
 		count := pr.count(done, total)
@@ -215,15 +240,23 @@ func (c *command) statusFleet(asJSON, exitCode bool) error {
 	if len(rows) == 0 {
 		return c.noTenants("nothing to show")
 	}
-	doc := fleetStatusJSON(c.cfg.Tenants, rows, c.broken)
+	servers := c.serverNames()
+	doc := fleetStatusJSON(c.cfg.Tenants, servers, rows, c.broken)
 	if asJSON {
 		if err := c.out.json(doc); err != nil {
 			return err
 		}
 	} else {
 		table := [][]cell{header("TENANT", "STATE")}
+		if servers != nil {
+			table[0] = header("SERVER", "TENANT", "STATE")
+		}
 		for _, r := range rows {
-			table = append(table, []cell{{text: r.Target}, tenantStateCell(r)})
+			row := []cell{{text: r.Target}, tenantStateCell(r)}
+			if servers != nil {
+				row = append([]cell{{text: r.Server}}, row...)
+			}
+			table = append(table, row)
 		}
 		c.out.table("", table)
 		c.out.println(doc.Summary.String())

@@ -55,7 +55,7 @@ type Config struct {
 	ChecksumPolicy sdk.ChecksumPolicy
 	// Tenants, FleetConcurrency, FailurePolicy and TenantKind are the
 	// fleet settings of migrate and migrate:status (config_fleet.go): the
-	// section fleet: {tenants, concurrency, on_failure, kind} in
+	// section fleet: {tenants, concurrency, on_failure, kind, servers} in
 	// hoist.yaml. TenantKind is "schemas" or "databases", or "" for the
 	// engine's: schemas on PostgreSQL, databases on MySQL, files (the
 	// SQLite databases) on SQLite.
@@ -63,6 +63,11 @@ type Config struct {
 	FleetConcurrency int
 	FailurePolicy    sdk.FailurePolicy
 	TenantKind       string
+	// Servers are the database URLs of a fleet over several servers
+	// (fleet.servers, --server, HOIST_FLEET_SERVERS): each lists its own
+	// tenants, as DatabaseURL does for a fleet of one server, which it
+	// replaces. Empty: the fleet is DatabaseURL's.
+	Servers []string
 
 	cmd  *command          // nil outside a command run
 	from map[string]string // where each setting's value came from, by key
@@ -75,6 +80,7 @@ type setting struct {
 	env  []string // variables, first wins
 	def  string
 	path bool // a directory, relative to where it was given
+	list bool // several values: a repeated flag, a YAML list, words of the variable
 	set  func(c *Config, v string) error
 }
 
@@ -125,6 +131,7 @@ var settings = []setting{
 	fleetConcurrencySetting,
 	failurePolicySetting,
 	tenantKindSetting,
+	serversSetting,
 }
 
 // envFunc looks up an environment variable, as os.LookupEnv does.
@@ -151,12 +158,22 @@ func loadConfig(flags *pflag.FlagSet, env envFunc, cwd string) (*Config, error) 
 		}
 		if f := flags.Lookup(s.flag); f != nil && f.Changed {
 			v, base, where = f.Value.String(), cwd, "--"+s.flag
+			if list, ok := f.Value.(pflag.SliceValue); ok {
+				v = strings.Join(list.GetSlice(), "\n")
+			}
 		} else if name, val, ok := firstEnv(env, s.env); ok {
 			v, base, where = val, cwd, name
 		} else if val := values[s.key]; val != "" {
 			v, where = val, file+": "+s.key
-			if s.key == "database_url" {
+			switch {
+			case s.key == "database_url":
 				v = rebase(v, base)
+			case s.list:
+				urls := strings.Fields(v)
+				for i, u := range urls {
+					urls[i] = rebase(u, base)
+				}
+				v = strings.Join(urls, "\n")
 			}
 		}
 		if s.path && v != "" && !filepath.IsAbs(v) && base != cwd {
@@ -273,6 +290,21 @@ func readValue(file string, k, v *yaml.Node, key string, values map[string]strin
 	if _, dup := values[key]; dup {
 		return fmt.Errorf("%s:%d: %s is given twice", file, k.Line, key)
 	}
+	if v.Kind == yaml.SequenceNode && isList(key) {
+		var vals []string
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return fmt.Errorf("%s:%d: %s takes a list of single values", file, item.Line, key)
+			}
+			val, err := expand(item.Value, env)
+			if err != nil {
+				return fmt.Errorf("%s:%d: %s: %w", file, item.Line, key, err)
+			}
+			vals = append(vals, val)
+		}
+		values[key] = strings.Join(vals, "\n")
+		return nil
+	}
 	if v.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%s:%d: %s takes a single value, not a list or a mapping", file, v.Line, key)
 	}
@@ -286,6 +318,16 @@ func readValue(file string, k, v *yaml.Node, key string, values map[string]strin
 	}
 	values[key] = val
 	return nil
+}
+
+// isList reports whether the setting k takes a list.
+func isList(k string) bool {
+	for _, s := range settings {
+		if s.key == k {
+			return s.list
+		}
+	}
+	return false
 }
 
 func isKey(k string) bool {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,11 +17,15 @@ import (
 //	  concurrency: 8
 //	  on_failure: continue
 //	  kind: databases
+//	  servers:
+//	    - postgres://app@db1:5432/app
+//	    - postgres://app@db2:5432/app
 //
-// of hoist.yaml, the flags --tenants, --concurrency, --on-failure and
-// --tenant-kind, and the variables HOIST_FLEET_TENANTS,
-// HOIST_FLEET_CONCURRENCY, HOIST_FLEET_ON_FAILURE and HOIST_FLEET_KIND. The flags exist only in a tree that can build a
-// fleet ([WithFleet]).
+// of hoist.yaml, the flags --tenants, --concurrency, --on-failure,
+// --tenant-kind and --server (repeated), and the variables
+// HOIST_FLEET_TENANTS, HOIST_FLEET_CONCURRENCY, HOIST_FLEET_ON_FAILURE,
+// HOIST_FLEET_KIND and HOIST_FLEET_SERVERS (URLs separated by spaces).
+// The flags exist only in a tree that can build a fleet ([WithFleet]).
 var (
 	tenantsSetting = setting{key: "fleet.tenants", flag: "tenants", env: []string{"HOIST_FLEET_TENANTS"},
 		set: func(c *Config, v string) error {
@@ -51,6 +56,22 @@ var (
 			return nil
 		}}
 )
+
+// serversSetting lists the servers of a fleet over several servers, one
+// URL each; a fleet of one server is that of the database URL. The same
+// URL twice is refused: its tenants would be migrated as two servers'.
+var serversSetting = setting{key: "fleet.servers", flag: "server", env: []string{"HOIST_FLEET_SERVERS"}, list: true,
+	set: func(c *Config, v string) error {
+		c.Servers = nil
+		for _, u := range strings.Fields(v) {
+			if slices.Contains(c.Servers, u) {
+				shown, _ := redactURL(u)
+				return fmt.Errorf("the server %s is given twice; give each server once", shown)
+			}
+			c.Servers = append(c.Servers, u)
+		}
+		return nil
+	}}
 
 // tenantKindSetting says what the tenants of a PostgreSQL fleet are:
 // schemas of the URL's database (the default) or databases of its

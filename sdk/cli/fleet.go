@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,7 +31,11 @@ import (
 // In a tree over a [Factory], cfg.Options() fit [sdk.WithTargetOptions]
 // (the fleet gives each target its own history table). cfg.TenantKind
 // is the fleet.kind setting (--tenant-kind), for a factory that can
-// build both kinds on PostgreSQL; one that cannot may ignore it.
+// build both kinds on PostgreSQL; one that cannot may ignore it. With
+// several fleet.servers (--server) it is called once per server, each
+// time with cfg.DatabaseURL that server's URL, and the fleets are run
+// together ([sdk.NewFleets]): a factory that ignores cfg.DatabaseURL
+// cannot serve several servers.
 type FleetFactory func(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error)
 
 // WithFleet lets migrate and migrate:status work on a fleet of tenants
@@ -185,7 +190,10 @@ MySQL/MariaDB server, or SQLite files: the pattern is a file glob in the
 directory of the URL's file. A failed tenant stops the run (--on-failure stop: no
 other tenant starts), or not (--on-failure continue); the failed tenants are
 listed with their errors, and the exit status is 1. A pattern that matches
-no tenant is exit status 1 too.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue"
+no tenant is exit status 1 too. With --server URL, repeated (or
+fleet.servers), the tenants of every server are one fleet: --concurrency
+and --on-failure hold for all of them, and each tenant is shown with its
+server.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue"
 	}
 	return `
 
@@ -193,7 +201,8 @@ With --tenants PATTERN (or fleet.tenants in ` + ConfigFile + `), list every
 tenant whose name matches the pattern (a schema, a database or a SQLite file,
 as for migrate) with its state: up to date, pending N, failed at V, changed,
 or locked by the session migrating it; with --exit-code, fail unless every
-tenant is up to date.`, "\n  " + t.name + " migrate:status --tenants 'tenant_*' --exit-code"
+tenant is up to date. With --server URL, repeated (or fleet.servers), the
+tenants of every server, in a SERVER column.`, "\n  " + t.name + " migrate:status --tenants 'tenant_*' --exit-code"
 }
 
 // fleetFlags adds the fleet flags to a command: --tenants and
@@ -211,6 +220,7 @@ func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 		cmd.Flags().Int("concurrency", sdk.DefaultFleetConcurrency, "with --tenants: migrate `N` tenants at once (env HOIST_FLEET_CONCURRENCY)")
 		cmd.Flags().String("on-failure", "stop", "with --tenants: once a tenant failed, stop (start no other) or continue (env HOIST_FLEET_ON_FAILURE)")
 	}
+	cmd.Flags().StringArray("server", nil, "with --tenants: a server of the fleet, by its `URL` (instead of the database URL); repeat for several servers (env HOIST_FLEET_SERVERS)")
 }
 
 // onFleet reports whether the command works on a fleet: a pattern was
@@ -219,7 +229,7 @@ func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 // cannot build.
 func (c *command) onFleet() (bool, error) {
 	if c.cfg.Tenants == "" {
-		for _, f := range []string{"concurrency", "on-failure", "tenant-kind"} {
+		for _, f := range []string{"concurrency", "on-failure", "tenant-kind", "server"} {
 			if c.cobra.Flags().Changed(f) {
 				return false, argError("--%s works on a fleet: give --tenants PATTERN too", f)
 			}
@@ -233,9 +243,18 @@ func (c *command) onFleet() (bool, error) {
 	return true, nil
 }
 
+// fleetRunner is what migrate and migrate:status do with a fleet: an
+// [sdk.Fleet] of one server or [sdk.Fleets] of several.
+type fleetRunner interface {
+	Up(context.Context) (*sdk.FleetResult, error)
+	Status(context.Context) ([]sdk.TargetStatus, error)
+	Migrations() []sdk.Migration
+}
+
 // buildFleet builds the fleet of the command's pattern with the
-// command's settings and progress.
-func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (*sdk.Fleet, error) {
+// command's settings and progress: on the database URL's server, or
+// with fleet.servers on each of them, as one fleet.
+func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (fleetRunner, error) {
 	c.progress.mu.Lock()
 	c.progress.fleet = true
 	c.progress.mu.Unlock()
@@ -243,7 +262,15 @@ func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (*sdk.Fl
 	if progress != nil {
 		opts = append(opts, sdk.WithFleetProgress(progress))
 	}
-	f, err := c.tree.fleet(c.ctx, c.cfg, c.cfg.Tenants, opts...)
+	var (
+		f   fleetRunner
+		err error
+	)
+	if len(c.cfg.Servers) > 1 {
+		f, err = c.buildFleets(opts)
+	} else {
+		f, err = c.tree.fleet(c.ctx, c.serverConfig(), c.cfg.Tenants, opts...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +278,65 @@ func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (*sdk.Fl
 		return nil, c.noMigrations()
 	}
 	return f, nil
+}
+
+// serverConfig is the configuration of one server of the fleet: the
+// command's own, its database URL the only fleet.servers URL if there
+// is one.
+func (c *command) serverConfig() *Config {
+	if len(c.cfg.Servers) != 1 {
+		return c.cfg
+	}
+	return c.cfg.onServer(c.cfg.Servers[0])
+}
+
+// onServer is a copy of the configuration whose database URL is url,
+// given by fleet.servers.
+func (c *Config) onServer(url string) *Config {
+	cp := *c
+	cp.DatabaseURL = url
+	cp.from = maps.Clone(c.from)
+	cp.from["database_url"] = c.source(serversSetting.key)
+	return &cp
+}
+
+// buildFleets builds the fleet of every server of fleet.servers with
+// the factory, and joins them: one concurrency bound, failure policy
+// and progress over all of them. Each server is named by its host and
+// database (serverName) in the output.
+func (c *command) buildFleets(opts []sdk.FleetOption) (*sdk.Fleets, error) {
+	var servers []sdk.FleetServer
+	for _, u := range c.cfg.Servers {
+		name := serverName(u)
+		c.shown = false // each server's target line
+		f, err := c.tree.fleet(c.ctx, c.cfg.onServer(u), c.cfg.Tenants, sdk.WithFleetConcurrency(c.cfg.FleetConcurrency))
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", name, err)
+		}
+		servers = append(servers, sdk.FleetServer{Name: name, Fleet: f})
+	}
+	fs, err := sdk.NewFleets(servers, opts...)
+	if err != nil {
+		return nil, usageError{err: errors.New(strings.TrimPrefix(err.Error(), "hoist: NewFleets: "))}
+	}
+	return fs, nil
+}
+
+// serverName names a server of a fleet in the output: host:port/database
+// (the database it is reached through), or a SQLite URL's directory.
+func serverName(url string) string {
+	d, err := ParseURL(url)
+	if err != nil {
+		shown, _ := redactURL(url)
+		return shown
+	}
+	switch {
+	case d.Engine == "sqlite":
+		return sqliteFleetDir(d.Database)
+	case d.host == "":
+		return "localhost/" + d.Database
+	}
+	return d.host + "/" + d.Database
 }
 
 // noTenants is the error of a pattern that matches no target.

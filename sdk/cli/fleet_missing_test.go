@@ -47,7 +47,7 @@ func TestFleetMissingTenantWords(t *testing.T) {
 	}
 	c := &command{tree: &tree{name: "hoist"}, cfg: &Config{Tenants: "t_*"}}
 	want := "does not exist any more (dropped after it was listed?): create it again, then run hoist migrate --tenants t_* again"
-	doc := fleetRunJSON("t_*", res, c.tenantError)
+	doc := fleetRunJSON("t_*", nil, res, c.tenantError)
 	if got := doc.Tenants[1].Error; got == nil || !strings.HasPrefix(got.Message, want) || strings.Contains(got.Message, "Ensure") {
 		t.Errorf("run document: %+v", got)
 	}
@@ -56,7 +56,7 @@ func TestFleetMissingTenantWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := fleetStatusJSON("t_*", rows, nil)
+	st := fleetStatusJSON("t_*", nil, rows, nil)
 	if st.Tenants[0].State != "up_to_date" || st.Tenants[1].State != "no_file" || !st.Tenants[1].NoSchema ||
 		st.Summary.NoSchema != 1 || st.Summary.String() != "2 tenants: 1 up to date, 1 missing" || tenantStateCell(rows[1]).text != "no file" {
 		t.Errorf("status: %+v %s %q", st.Tenants, st.Summary, tenantStateCell(rows[1]).text)

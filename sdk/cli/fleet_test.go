@@ -327,7 +327,7 @@ func TestFleetBadInput(t *testing.T) {
 		{name: "unknown_fleet_key", url: pg.DSN, yaml: "fleet:\n  tenant: t*\n", args: []string{"migrate"}, code: 2,
 			want: `hoist.yaml:2: unknown key "fleet.tenant"; known keys: database_url, `},
 		{name: "fleet_not_a_mapping", url: pg.DSN, yaml: "fleet: t*\n", args: []string{"migrate"}, code: 2,
-			want: "hoist.yaml:1: fleet takes a mapping of tenants, concurrency, on_failure, kind, not a single value or a list"},
+			want: "hoist.yaml:1: fleet takes a mapping of tenants, concurrency, on_failure, kind, servers, not a single value or a list"},
 		{name: "bad_kind", url: pg.DSN, args: []string{"migrate", "--tenants", "t*", "--tenant-kind", "files"}, code: 2,
 			want: `hoist: --tenant-kind: "files" is not schemas or databases`},
 		{name: "kind_without_tenants", url: pg.DSN, args: []string{"migrate:status", "--tenant-kind", "databases"}, code: 2,

@@ -10,16 +10,20 @@ import (
 
 // The JSON documents of migrate --tenants and migrate:status --tenants
 // (docs/command.md). As the others, every field is always present and
-// lists are [] rather than null.
+// lists are [] rather than null, but for servers and server, which are
+// there only in a fleet over several servers (fleet.servers), so that
+// the documents of one server are as they were.
 
 type jsonFleetRun struct {
 	Pattern    string           `json:"pattern"`
+	Servers    []string         `json:"servers,omitempty"`
 	DurationMS float64          `json:"duration_ms"`
 	Tenants    []jsonTenantRun  `json:"tenants"`
 	Summary    jsonFleetSummary `json:"summary"`
 }
 
 type jsonTenantRun struct {
+	Server string `json:"server,omitempty"`
 	Tenant string `json:"tenant"`
 	// State is applied, up_to_date, failed or not_reached.
 	State      string           `json:"state"`
@@ -51,11 +55,12 @@ var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.
 	sdk.TargetFailed: "failed", sdk.TargetNotReached: "not_reached"}
 
 // fleetRunJSON is the document of a run; message words each failure.
-func fleetRunJSON(pattern string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
-	out := jsonFleetRun{Pattern: pattern, DurationMS: ms(res.Duration), Tenants: []jsonTenantRun{}}
+// servers names the servers of a fleet over several, nil otherwise.
+func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
+	out := jsonFleetRun{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: []jsonTenantRun{}}
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
-		j := jsonTenantRun{Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
+		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
 			Migrations: run.Migrations}
 		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
 			j.Error.Message = message(t.Err)
@@ -82,12 +87,14 @@ func tenantErrorJSON(err error) *jsonTenantError {
 
 type jsonFleetStatus struct {
 	Pattern string               `json:"pattern"`
+	Servers []string             `json:"servers,omitempty"`
 	Tenants []jsonTenantStatus   `json:"tenants"`
 	Broken  []brokenFile         `json:"broken"`
 	Summary jsonFleetStatusCount `json:"summary"`
 }
 
 type jsonTenantStatus struct {
+	Server string `json:"server,omitempty"`
 	Tenant string `json:"tenant"`
 	// State is up_to_date, pending, failed, changed, locked, or for a
 	// tenant that does not exist no_schema, no_database or no_file
@@ -129,11 +136,11 @@ func (s jsonFleetStatusCount) String() string {
 	return plural(s.Tenants, "tenant") + ": " + strings.Join(parts, ", ")
 }
 
-func fleetStatusJSON(pattern string, rows []sdk.TargetStatus, broken []brokenFile) jsonFleetStatus {
-	out := jsonFleetStatus{Pattern: pattern, Tenants: []jsonTenantStatus{}, Broken: append([]brokenFile{}, broken...)}
+func fleetStatusJSON(pattern string, servers []string, rows []sdk.TargetStatus, broken []brokenFile) jsonFleetStatus {
+	out := jsonFleetStatus{Pattern: pattern, Servers: servers, Tenants: []jsonTenantStatus{}, Broken: append([]brokenFile{}, broken...)}
 	for _, r := range rows {
 		state := tenantState(r)
-		out.Tenants = append(out.Tenants, jsonTenantStatus{Tenant: r.Target, State: state, Pending: r.Pending,
+		out.Tenants = append(out.Tenants, jsonTenantStatus{Server: r.Server, Tenant: r.Target, State: state, Pending: r.Pending,
 			FailedAt: r.FailedAt, Changed: r.Changed, LockedBy: r.LockedBy, NoSchema: r.NoSchema, Error: tenantErrorJSON(r.Err)})
 		out.Summary.Tenants++
 		switch state {
