@@ -159,6 +159,10 @@ func TestFleetsTwoServers(t *testing.T) {
 			if got := historyCount(t, db, s); got != fleetMigrationCount {
 				t.Fatalf("%s has %d applied rows; want %d", s, got, fleetMigrationCount)
 			}
+			// Fleets.Up marks each server's schemas as Fleet.Up does.
+			if markOf(t, db, s) == "" {
+				t.Fatalf("%s is not marked up to date after Fleets.Up", s)
+			}
 		}
 	}
 	st, err := fs.Status(ctx)
