@@ -58,7 +58,7 @@ type waitRun struct {
 }
 
 // waitTargets are the servers of the engines asked for: for PostgreSQL
-// the system server and testkit's local one.
+// and MariaDB the system server and testkit's local one.
 func waitTargets(kinds []kind) []waitTarget {
 	var out []waitTarget
 	for _, k := range kinds {
@@ -67,7 +67,8 @@ func waitTargets(kinds []kind) []waitTarget {
 			out = append(out, waitTarget{"PostgreSQL, system server", "postgres", "env"},
 				waitTarget{"PostgreSQL, testkit's local server (tmpfs)", "postgres", "local"})
 		case mysqlKind:
-			out = append(out, waitTarget{"MariaDB, system server", "mysql", "env"})
+			out = append(out, waitTarget{"MariaDB, system server", "mysql", "env"},
+				waitTarget{"MariaDB, testkit's local server (tmpfs)", "mysql", "local"})
 		case sqliteKind:
 			out = append(out, waitTarget{"SQLite", "sqlite", ""})
 		}
