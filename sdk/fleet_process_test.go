@@ -43,7 +43,13 @@ func fleetChild(role string, server *sql.DB) (code int, ok bool) {
 		return 1, true
 	}
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
-	res, err := f.Up(context.Background())
+	return reportFleetChild(f.Up(context.Background()))
+}
+
+// reportFleetChild prints a fleet child's report, how many migrations
+// it applied and its error, as one JSON line for the parent, and gives
+// the child's exit status.
+func reportFleetChild(res *sdk.FleetResult, err error) (int, bool) {
 	var rep childReport
 	for _, tr := range res.Targets {
 		if tr.Result != nil {

@@ -122,14 +122,21 @@ func (f *Fleet) Up(ctx context.Context) (*FleetResult, error) {
 		return res, err
 	}
 	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress}.run(ctx, []*fleetPlan{p})
-	res.Duration = time.Since(start)
-	if err := res.Err(); err != nil {
+	return res.end(ctx, start)
+}
+
+// end sets the run's duration and returns res with its error, joined
+// with the cause of ctx when the run was cancelled: the end of
+// [Fleet.Up] and [Fleets.Up].
+func (r *FleetResult) end(ctx context.Context, start time.Time) (*FleetResult, error) {
+	r.Duration = time.Since(start)
+	if err := r.Err(); err != nil {
 		if ctx.Err() != nil {
 			err = errors.Join(err, context.Cause(ctx))
 		}
-		return res, err
+		return r, err
 	}
-	return res, nil
+	return r, nil
 }
 
 // fleetPlan is one fleet's targets before a run: each target's result,

@@ -133,14 +133,7 @@ func (fs *Fleets) Up(ctx context.Context) (*FleetResult, error) {
 	for _, p := range plans {
 		res.Targets = append(res.Targets, p.targets...)
 	}
-	res.Duration = time.Since(start)
-	if err := res.Err(); err != nil {
-		if ctx.Err() != nil {
-			err = errors.Join(err, context.Cause(ctx))
-		}
-		return res, err
-	}
-	return res, nil
+	return res.end(ctx, start)
 }
 
 // Status reads the state of every target of every server, as

@@ -456,22 +456,7 @@ func fleetsChild(role string, a *sql.DB) (code int, ok bool) {
 		return fail(err)
 	}
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
-	res, err := fs.Up(context.Background())
-	var rep childReport
-	for _, tr := range res.Targets {
-		if tr.Result != nil {
-			rep.Applied += len(tr.Result.Applied)
-		}
-	}
-	if err != nil {
-		rep.Error = err.Error()
-	}
-	out, _ := json.Marshal(rep)
-	fmt.Println(string(out))
-	if err != nil {
-		return 1, true
-	}
-	return 0, true
+	return reportFleetChild(fs.Up(context.Background()))
 }
 
 // TestFleetsTwoProcesses: two separate processes migrate the same fleet
