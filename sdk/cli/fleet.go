@@ -196,7 +196,7 @@ and --on-failure hold for all of them, and each tenant is shown with its
 server. With --dry-run, print what would run on each tenant that is not up
 to date (its pending migrations with their SQL) and a summary, executing
 nothing and taking no lock.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
-			"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run"
+				"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run"
 	}
 	return `
 
