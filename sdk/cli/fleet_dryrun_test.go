@@ -283,3 +283,55 @@ func TestFleetDryRunMariaDB(t *testing.T) {
 		t.Errorf("dry run of a failed tenant: %s", r)
 	}
 }
+
+// TestFleetDryRunServers: with --server twice the dry run lists the
+// tenants of both servers, each named with its server, the summary
+// counts them together, and the JSON document names the servers; after
+// a run that migrated the first server only, the two servers show
+// different pending sets. Nothing is executed on either.
+func TestFleetDryRunServers(t *testing.T) {
+	t.Parallel()
+	s, urls, names, dbs := twoServerFleet(t)
+	args := []string{"--tenants", "srv_*", "--server", urls[0], "--server", urls[1]}
+	s.ok("migrate", "--tenants", "srv_[02]", "--server", urls[0])
+
+	r := s.ok(append([]string{"migrate", "--dry-run"}, args...)...)
+	sqlA := "       CREATE TABLE a (id INT PRIMARY KEY);\n"
+	sqlB := "       INSERT INTO a VALUES (1);\n       CREATE TABLE b (id INT);\n"
+	sqlC := "       CREATE TABLE c (id INT);\n"
+	as := func(tenant string) string { return "       -- SQL as shown for " + tenant + "\n" }
+	first := names[0] + " srv_1"
+	want := first + ": would apply 3 migrations as batch 1\n  up   1 a (0001_a.sql)\n" + sqlA + "  up   2 b (0002_b.sql)\n" + sqlB + "  up   3 c (0003_c.sql)\n" + sqlC
+	for i := range 3 {
+		want += names[1] + fmt.Sprintf(" srv_%d", i) + ": would apply 3 migrations as batch 1\n  up   1 a (0001_a.sql)\n" + as(first) +
+			"  up   2 b (0002_b.sql)\n" + as(first) + "  up   3 c (0003_c.sql)\n" + as(first)
+	}
+	want += "6 tenants matching srv_* on 2 servers (dry run: nothing was executed): 12 pending migrations on 4 tenants, 2 up to date\n"
+	if r.stdout != want {
+		t.Errorf("dry run: got\n%s\nwant\n%s", r.stdout, want)
+	}
+
+	r = s.ok(append([]string{"migrate", "--dry-run", "--json"}, args...)...)
+	var doc dryRunFleet
+	decode(t, r, &doc)
+	if len(doc.Servers) != 2 || doc.Servers[0] != names[0] || doc.Servers[1] != names[1] || len(doc.Tenants) != 6 ||
+		doc.Summary["pending"] != 4 || doc.Summary["up_to_date"] != 2 || doc.Summary["migrations"] != 12 {
+		t.Fatalf("document: %+v", doc)
+	}
+	got := doc.pending()
+	for i := range 3 {
+		w0, w1 := "up_to_date ", "pending 1:0001_a.sql,2:0002_b.sql,3:0003_c.sql"
+		if i == 1 {
+			w0 = w1
+		}
+		for j, w := range []string{w0, w1} {
+			if key := fmt.Sprintf("%s srv_%d", names[j], i); got[key] != w {
+				t.Errorf("%s: %q, want %q", key, got[key], w)
+			}
+		}
+	}
+	var n int
+	if err := dbs[1].QueryRow("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'srv\\_%'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the second server has %d tables in its tenants (%v), want 1 (srv_1.b): the dry run executed something", n, err)
+	}
+}
