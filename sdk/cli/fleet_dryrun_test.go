@@ -335,3 +335,64 @@ func TestFleetDryRunServers(t *testing.T) {
 		t.Errorf("the second server has %d tables in its tenants (%v), want 1 (srv_1.b): the dry run executed something", n, err)
 	}
 }
+
+// TestFleetDryRunDatabases: the dry run on a fleet of PostgreSQL
+// databases and one of SQLite files, which are read each through a pool
+// of its own: before any run every tenant has the three migrations
+// pending; after a run in which one tenant failed (its transaction
+// undid migration 2), that one alone has 2 and 3 pending. On SQLite the
+// directory holds the same files before and after a dry run: no lock
+// file, no journal, no tenant created.
+func TestFleetDryRunDatabases(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, s *session, pattern string, n int, failing string) {
+		t.Helper()
+		r := s.ok("migrate", "--tenants", pattern, "--dry-run", "--json")
+		var doc dryRunFleet
+		decode(t, r, &doc)
+		if len(doc.Tenants) != n || doc.Summary["pending"] != n || doc.Summary["migrations"] != 3*n {
+			t.Fatalf("before: %+v", doc)
+		}
+		for tenant, p := range doc.pending() {
+			if p != "pending 1:0001_a.sql,2:0002_b.sql,3:0003_c.sql" {
+				t.Errorf("before: %s: %q", tenant, p)
+			}
+		}
+		if r := s.run("migrate", "--tenants", pattern, "--on-failure", "continue"); r.code != 1 {
+			t.Fatalf("migrate: want exit 1\n%s", r)
+		}
+		r = s.ok("migrate", "--tenants", pattern, "--dry-run")
+		want := failing + ": would apply 2 migrations as batch 2\n  up   2 b (0002_b.sql)\n       INSERT INTO a VALUES (1);\n       CREATE TABLE b (id INT);\n" +
+			"  up   3 c (0003_c.sql)\n       CREATE TABLE c (id INT);\n" +
+			fmt.Sprintf("%d tenants matching %s (dry run: nothing was executed): 2 pending migrations on 1 tenant, %d up to date\n", n, pattern, n-1)
+		if r.stdout != want {
+			t.Errorf("after: got\n%s\nwant\n%s", r.stdout, want)
+		}
+	}
+	t.Run("postgres_databases", func(t *testing.T) {
+		t.Parallel()
+		s, prefix := postgresFleet(t)
+		check(t, s, prefix+"*", fleetDBTenants, fmt.Sprintf("%s%d", prefix, fleetDBFailing))
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		s := sqliteFleet(t)
+		files := func() string {
+			entries, err := os.ReadDir(filepath.Join(s.dir, "tenants"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			return strings.Join(names, " ")
+		}
+		before := files()
+		s.ok("migrate", "--tenants", "t_*.db", "--dry-run")
+		if after := files(); after != before {
+			t.Errorf("the dry run changed tenants/: %s before, %s after", before, after)
+		}
+		check(t, s, "t_*.db", fleetDBTenants-1, filepath.Join("tenants", fmt.Sprintf("t_%d.db", fleetDBFailing)))
+	})
+}
