@@ -41,8 +41,11 @@ oldest pending one (use --to to apply the ones before it as well).`,
 		if fleet, err := c.onFleet(); err != nil {
 			return err
 		} else if fleet {
-			if err := c.fleetRefuses(args, "to", "dry-run", "seed", "create-database"); err != nil {
+			if err := c.fleetRefuses(args, "to", "seed", "create-database"); err != nil {
 				return err
+			}
+			if *dry {
+				return c.dryRunFleet(*asJSON)
 			}
 			return c.migrateFleet(*asJSON)
 		}

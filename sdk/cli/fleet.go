@@ -193,7 +193,10 @@ listed with their errors, and the exit status is 1. A pattern that matches
 no tenant is exit status 1 too. With --server URL, repeated (or
 fleet.servers), the tenants of every server are one fleet: --concurrency
 and --on-failure hold for all of them, and each tenant is shown with its
-server.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue"
+server. With --dry-run, print what would run on each tenant that is not up
+to date (its pending migrations with their SQL) and a summary, executing
+nothing and taking no lock.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
+				"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run"
 	}
 	return `
 
@@ -248,6 +251,7 @@ func (c *command) onFleet() (bool, error) {
 type fleetRunner interface {
 	Up(context.Context) (*sdk.FleetResult, error)
 	Status(context.Context) ([]sdk.TargetStatus, error)
+	Plan(context.Context) ([]sdk.TargetPlan, error)
 	Migrations() []sdk.Migration
 }
 

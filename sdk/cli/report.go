@@ -163,23 +163,34 @@ func (p *printer) printPlan(res *sdk.Result, verb string) {
 	}
 	p.printf("would %s %s (dry run: nothing was executed)\n", verb, what)
 	for _, a := range res.Applied {
-		sgr := green
-		if a.Direction == sdk.Down {
-			sgr = yellow
-		}
-		line := fmt.Sprintf("  %s %d %s", p.paint(sgr, fmt.Sprintf("%-4s", a.Direction)), a.Version, a.Name)
-		if a.File != "" {
-			line += " " + p.paint(dim, "("+a.File+")")
-		}
-		p.println(line)
-		if a.File == "" && len(a.SQL) == 0 && a.Note == "" {
-			p.println("       " + p.paint(dim, "-- Go code: its statements are known only when it runs"))
-		}
-		for _, s := range a.SQL {
-			p.println("       " + strings.ReplaceAll(s, "\n", "\n       ") + ";")
-		}
-		if a.Note != "" {
-			p.println("       " + p.paint(dim, "-- "+strings.ReplaceAll(a.Note, "\n", "\n       -- ")))
-		}
+		p.printPlanned(a, "")
+	}
+}
+
+// printPlanned prints one migration of a dry run with its SQL, or, when
+// shownFor is not "", a note that its SQL is the one shown for that
+// tenant of a fleet.
+func (p *printer) printPlanned(a sdk.Applied, shownFor string) {
+	sgr := green
+	if a.Direction == sdk.Down {
+		sgr = yellow
+	}
+	line := fmt.Sprintf("  %s %d %s", p.paint(sgr, fmt.Sprintf("%-4s", a.Direction)), a.Version, a.Name)
+	if a.File != "" {
+		line += " " + p.paint(dim, "("+a.File+")")
+	}
+	p.println(line)
+	switch {
+	case shownFor != "":
+		p.println("       " + p.paint(dim, "-- SQL as shown for "+shownFor))
+		return
+	case a.File == "" && len(a.SQL) == 0 && a.Note == "":
+		p.println("       " + p.paint(dim, "-- Go code: its statements are known only when it runs"))
+	}
+	for _, s := range a.SQL {
+		p.println("       " + strings.ReplaceAll(s, "\n", "\n       ") + ";")
+	}
+	if a.Note != "" {
+		p.println("       " + p.paint(dim, "-- "+strings.ReplaceAll(a.Note, "\n", "\n       -- ")))
 	}
 }

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hoistdb/hoist/sdk"
+)
+
+// migrate --tenants --dry-run: what migrate --tenants would run on each
+// tenant, read with [sdk.Fleet.Plan] (no lock taken, nothing executed).
+
+// dryRunFleet prints each tenant that migrate --tenants would migrate
+// with its pending migrations and their SQL, and a summary; or the JSON
+// document. The SQL of a migration is printed once, for the first
+// tenant it would run on with that SQL; the next ones say so. The
+// tenants that are up to date are counted in the summary. A tenant the
+// run would fail on (missing, a failed migration in its history, ...)
+// is listed with why, and makes the exit status 1, as the run would.
+func (c *command) dryRunFleet(asJSON bool) error {
+	c.readOnly = true // broken migration files are listed, as by migrate --dry-run
+	f, err := c.buildFleet(nil)
+	if err != nil {
+		return err
+	}
+	c.warnBroken()
+	plans, err := f.Plan(c.ctx)
+	if err != nil {
+		return err
+	}
+	if len(plans) == 0 {
+		return c.noTenants("nothing would be migrated")
+	}
+	doc := fleetDryRunJSON(c.cfg.Tenants, c.serverNames(), plans, c.tenantError)
+	if asJSON {
+		if err := c.out.json(doc); err != nil {
+			return err
+		}
+	} else {
+		shown := map[int64]shownSQL{} // by version: the first tenant whose SQL was printed
+		for _, p := range plans {
+			c.printTenantPlan(p, shown)
+		}
+		c.out.println(c.fleetDryRunSummary(doc.Summary))
+	}
+	if n := doc.Summary.Failed + doc.Summary.NoSchema; n > 0 {
+		return silentError{fmt.Sprintf("migrate --tenants would fail on %d of %s (listed above)", n, plural(len(plans), "tenant"))}
+	}
+	return nil
+}
+
+type shownSQL struct {
+	tenant string
+	sql    []string
+}
+
+// printTenantPlan prints what the run would do to one tenant, nothing
+// for a tenant that is up to date.
+func (c *command) printTenantPlan(p sdk.TargetPlan, shown map[int64]shownSQL) {
+	name := tenantName(p.Server, p.Target)
+	switch {
+	case p.Err != nil:
+		c.out.println(name + ": " + c.out.paint(red, "would fail") + ": " + c.tenantError(p.Err))
+		return
+	case len(p.Result.Applied) == 0:
+		return
+	}
+	line := fmt.Sprintf("%s: would apply %s as batch %d", name, plural(len(p.Result.Applied), "migration"), p.Result.Batch)
+	if p.Status.LockedBy != "" {
+		line += c.out.paint(dim, " (locked now by "+p.Status.LockedBy+": the run would wait for it)")
+	}
+	c.out.println(line)
+	for _, a := range p.Result.Applied {
+		first, ok := shown[a.Version]
+		if ok && len(a.SQL) > 0 && slices.Equal(first.sql, a.SQL) {
+			c.out.printPlanned(a, first.tenant)
+			continue
+		}
+		c.out.printPlanned(a, "")
+		if !ok && len(a.SQL) > 0 {
+			shown[a.Version] = shownSQL{tenant: name, sql: a.SQL}
+		}
+	}
+}
+
+// fleetDryRunSummary is the last line of migrate --tenants --dry-run:
+// "3 tenants matching tenant_* (dry run: nothing was executed): 5
+// pending migrations on 2 tenants, 1 up to date".
+func (c *command) fleetDryRunSummary(s jsonFleetDryRunSummary) string {
+	head := fmt.Sprintf("%s matching %s", plural(s.Tenants, "tenant"), c.cfg.Tenants)
+	if n := len(c.serverNames()); n > 1 {
+		head += fmt.Sprintf(" on %d servers", n)
+	}
+	sgr := green
+	if s.Failed+s.NoSchema > 0 {
+		sgr = red
+	}
+	parts := []string{fmt.Sprintf("%s on %s", plural(s.Migrations, "pending migration"), plural(s.Pending, "tenant")),
+		fmt.Sprintf("%d up to date", s.UpToDate)}
+	if s.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d would fail", s.Failed))
+	}
+	if s.NoSchema > 0 {
+		parts = append(parts, fmt.Sprintf("%d missing", s.NoSchema))
+	}
+	return fmt.Sprintf("%s (dry run: nothing was executed): %s", c.out.paint(sgr, head), strings.Join(parts, ", "))
+}
+
+// The JSON document of migrate --tenants --dry-run (docs/command.md),
+// in the shape of migrate --tenants's: the same pattern, servers and
+// tenants, each tenant's migrations as in migrate --dry-run's.
+
+type jsonFleetDryRun struct {
+	Pattern string                 `json:"pattern"`
+	Servers []string               `json:"servers,omitempty"`
+	DryRun  bool                   `json:"dry_run"`
+	Tenants []jsonTenantDryRun     `json:"tenants"`
+	Summary jsonFleetDryRunSummary `json:"summary"`
+}
+
+type jsonTenantDryRun struct {
+	Server string `json:"server,omitempty"`
+	Tenant string `json:"tenant"`
+	// State is pending (migrations would run), up_to_date, failed (the
+	// run would fail on it: error says why), or no_schema, no_database,
+	// no_file for a tenant that does not exist.
+	State string `json:"state"`
+	// Batch is the batch the migrations would be recorded in, 0 when
+	// none would run.
+	Batch      int              `json:"batch"`
+	Migrations []jsonApply      `json:"migrations"`
+	LockedBy   string           `json:"locked_by"`
+	Error      *jsonTenantError `json:"error"`
+}
+
+type jsonFleetDryRunSummary struct {
+	Tenants int `json:"tenants"`
+	// Pending counts the tenants with migrations to run, Migrations
+	// those migrations over all of them.
+	Pending    int `json:"pending"`
+	Migrations int `json:"migrations"`
+	UpToDate   int `json:"up_to_date"`
+	Failed     int `json:"failed"`
+	NoSchema   int `json:"no_schema"`
+}
+
+func fleetDryRunJSON(pattern string, servers []string, plans []sdk.TargetPlan, message func(error) string) jsonFleetDryRun {
+	out := jsonFleetDryRun{Pattern: pattern, Servers: servers, DryRun: true, Tenants: []jsonTenantDryRun{}}
+	for _, p := range plans {
+		run := runJSON(p.Result)
+		j := jsonTenantDryRun{Server: p.Server, Tenant: p.Target, Batch: run.Batch, Migrations: run.Migrations, LockedBy: p.Status.LockedBy}
+		if j.Error = tenantErrorJSON(p.Err); j.Error != nil {
+			j.Error.Message = message(p.Err)
+		}
+		out.Summary.Tenants++
+		switch {
+		case p.Status.NoSchema:
+			j.State = tenantState(p.Status)
+			out.Summary.NoSchema++
+		case p.Err != nil:
+			j.State = "failed"
+			out.Summary.Failed++
+		case len(run.Migrations) > 0:
+			j.State = "pending"
+			out.Summary.Pending++
+			out.Summary.Migrations += len(run.Migrations)
+		default:
+			j.State = "up_to_date"
+			out.Summary.UpToDate++
+		}
+		out.Tenants = append(out.Tenants, j)
+	}
+	return out
+}
