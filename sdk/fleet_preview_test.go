@@ -1,13 +1,47 @@
 package sdk_test
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"log"
+	"os"
 	"testing"
+
+	"github.com/hoistdb/hoist/dialect/postgres"
 
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
 )
+
+// ExampleFleet_Plan prints what a deploy would run on each tenant_*
+// schema, executing nothing: a check before rolling a fleet forward.
+func ExampleFleet_Plan() {
+	db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fleet, err := sdk.NewFleet(db, postgres.New(), sdk.TargetPattern("tenant_*"),
+		sdk.WithTargetOptions(sdk.WithFS(migrationsFS)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	plans, err := fleet.Plan(context.Background())
+	if err != nil {
+		log.Fatal(err) // the tenants could not be listed
+	}
+	for _, p := range plans {
+		switch {
+		case p.Err != nil:
+			fmt.Printf("%s: would fail: %v\n", p.Target, p.Err)
+		case len(p.Result.Applied) > 0:
+			for _, m := range p.Result.Applied {
+				fmt.Printf("%s: would apply %d %s\n", p.Target, m.Version, m.Name)
+			}
+		}
+	}
+}
 
 // TestFleetPlan: Fleet.Plan lists what Up would run on each schema,
 // in the order of the targets: everything on a fresh one, the rest on
