@@ -31,7 +31,9 @@ import (
 // and checksums, the history table's name, hoist's version and the
 // server's version: change any and a new template is built. Go
 // migrations have no checksum, so when there are any the test binary's
-// own build ID is in the key as well, with the symbol of each Go function.
+// own build ID is in the key as well, with the symbol of each Go function;
+// so it is with an unreleased hoist, whose binary then drops the
+// templates of older builds of the same migrations (shelf_builds.go).
 // A set with a Go function that may capture values (a closure, which a
 // symbol cannot tell from another of the same literal) gets no template:
 // its database is migrated directly, and the log says why.
