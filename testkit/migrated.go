@@ -31,7 +31,9 @@ import (
 // and checksums, the history table's name, hoist's version and the
 // server's version: change any and a new template is built. Go
 // migrations have no checksum, so when there are any the test binary's
-// own build ID is in the key as well, with the symbol of each Go function.
+// own build ID is in the key as well, with the symbol of each Go function;
+// so it is with an unreleased hoist, whose binary then drops the
+// templates of older builds of the same migrations (shelf_builds.go).
 // A set with a Go function that may capture values (a closure, which a
 // symbol cannot tell from another of the same literal) gets no template:
 // its database is migrated directly, and the log says why.
@@ -189,6 +191,12 @@ func ensureTemplate(ctx context.Context, e *engine, srv server, key string, newM
 		return len(s.Pending) == 0 && len(s.Failed) == 0 && len(s.Missing) == 0, nil
 	}
 	if name, ok, err := st.findTemplate(ctx, key, complete); err != nil || ok {
+		if ok {
+			// Under the template's lock, so that no sweep drops it
+			// between finding and using (shelf_builds.go).
+			useTemplate(ctx, srv, key)
+			sweepBuildsInBackground(srv, key)
+		}
 		return name, "", err
 	}
 
@@ -207,6 +215,8 @@ func ensureTemplate(ctx context.Context, e *engine, srv server, key string, newM
 		}
 		return "", "", fmt.Errorf("build the template in %s (dropped): %w", build, err)
 	}
+	useTemplate(ctx, srv, key)
+	sweepBuildsInBackground(srv, key)
 	n, _ := templateBuilds.LoadOrStore(e.name+" "+key, new(atomic.Int64))
 	n.(*atomic.Int64).Add(1)
 	return name, fmt.Sprintf("testkit: built %s template %s in %s", e.title, name, time.Since(start).Round(time.Millisecond)), nil
@@ -308,7 +318,14 @@ func computeTemplateKey(ctx context.Context, e *engine, st templateStore, newMig
 		if err != nil {
 			return "", "", fmt.Errorf("identify the test binary (for its Go migrations, or an unreleased hoist): %w", err)
 		}
+		set := hex.EncodeToString(h.Sum(nil))
 		fmt.Fprintf(h, "binary %s\n", id)
+		if !released {
+			// The set's own digits first, the same for every build of
+			// it, so that a binary can tell the leftovers of the
+			// builds before it (shelf_builds.go).
+			return set[:setKeyDigits] + hex.EncodeToString(h.Sum(nil))[setKeyDigits:], uncached, nil
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), uncached, nil
 }

@@ -34,8 +34,10 @@ const (
 
 // shelfMaxAge is how long a clone stays on a server's shelf (pool.go):
 // long enough for the test runs of a working session, short enough that
-// the shelves of migration sets nobody tests any more (a test binary
-// rebuilt, when its build ID is in the template's key) go soon.
+// the shelves of migration sets nobody tests any more go soon. The
+// shelves of rebuilt test binaries of an unreleased hoist (whose build
+// ID is in the template's key) are bounded by count as well
+// (shelf_builds.go).
 const shelfMaxAge = 2 * time.Hour
 
 var (

@@ -229,12 +229,13 @@ func (s *postgresServer) serverVersion(context.Context) (string, error) {
 	return "postgres " + s.version, nil
 }
 
-// lockTemplate takes a session advisory lock derived from key on a
-// connection of its own, shared with every test binary that uses the
-// server. It does not come from the admin pool, which the holder still
+// lockTemplate takes a session advisory lock derived from key (its
+// first 16 hex digits, as in the template's name, so that sweepBuilds
+// can take it from a name) on a connection of its own, shared with every
+// test binary that uses the server. It does not come from the admin pool, which the holder still
 // needs.
 func (s *postgresServer) lockTemplate(ctx context.Context, key string) (func(), error) {
-	sum := sha256.Sum256([]byte("hoist testkit template " + key))
+	sum := sha256.Sum256([]byte("hoist testkit template " + key[:16]))
 	id := int64(binary.BigEndian.Uint64(sum[:8]))
 	db, err := sql.Open(postgresEngine.driver, s.base)
 	if err != nil {

@@ -163,3 +163,13 @@ func (s *mysqlServer) sweepShelf(ctx context.Context, now time.Time) {
 		}
 	}
 }
+
+func (s *mysqlServer) namesLike(ctx context.Context, pattern string) []string {
+	return s.list(ctx, pattern)
+}
+
+func (s *mysqlServer) lockFree(ctx context.Context, name string) bool {
+	var free sql.NullInt64
+	err := s.admin.QueryRowContext(ctx, "SELECT IS_FREE_LOCK(?)", name).Scan(&free)
+	return err == nil && free.Int64 == 1
+}

@@ -131,3 +131,15 @@ func (s *postgresServer) sweepShelf(ctx context.Context, now time.Time) {
 		}
 	}
 }
+
+func (s *postgresServer) namesLike(ctx context.Context, pattern string) []string {
+	names, _ := s.names(ctx, pattern)
+	return names
+}
+
+func (s *postgresServer) lockFree(ctx context.Context, name string) bool {
+	var free bool
+	// One statement, so one session, as in sweepShelf.
+	err := s.admin.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1) AND pg_advisory_unlock($1)", cloneLockID(name)).Scan(&free)
+	return err == nil && free
+}
