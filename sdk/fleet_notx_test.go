@@ -358,3 +358,31 @@ func TestFleetSchemasNoTransactionThroughTransactionPooler(t *testing.T) {
 		t.Fatalf("NewFleet with a lease: %v; want a refusal naming 0002_index.sql and the lease", err)
 	}
 }
+
+// TestFleetSchemasNoTransactionKeepsSessionSearchPath: a search_path the
+// application set on its session is what the session has again right
+// after a migration outside a transaction, and after the run: hoist puts
+// back the session's value, not the server's default.
+func TestFleetSchemasNoTransactionKeepsSessionSearchPath(t *testing.T) {
+	t.Parallel()
+	probe := &pathProbe{}
+	_, one, f := notxFleet(t, sdk.WithTargetOptions(sdk.WithFS(notxFS()), sdk.WithMigrations(probe.migration(3)), quiet()))
+	if _, err := one.Exec("SET search_path TO app, public"); err != nil {
+		t.Fatal(err)
+	}
+	const app = "app, public (session)"
+	if _, err := f.Up(testContext(t)); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if len(probe.after) != len(notxSchemas) {
+		t.Fatalf("the probe's restore ran %d times; want %d", len(probe.after), len(notxSchemas))
+	}
+	for i := range probe.after {
+		if probe.before[i] != app || probe.after[i] != app {
+			t.Errorf("search_path around the Go migration in %s: %s before, %s after; want %s both times", probe.inside[i], probe.before[i], probe.after[i], app)
+		}
+	}
+	if got := searchPathOf(t, one); got != app {
+		t.Errorf("the pool's connection has search_path %s after the run; want %s", got, app)
+	}
+}
