@@ -386,3 +386,39 @@ func TestFleetSchemasNoTransactionKeepsSessionSearchPath(t *testing.T) {
 		t.Errorf("the pool's connection has search_path %s after the run; want %s", got, app)
 	}
 }
+
+// TestFleetSchemasNoTransactionRollback: a target's Migrator rolls back
+// a migration outside a transaction (DROP INDEX CONCURRENTLY) in its
+// own schema only, and leaves the pool's connection with the default
+// search_path.
+func TestFleetSchemasNoTransactionRollback(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"0001_table.sql": notxFS()["0001_table.sql"],
+		"0002_index.sql": {Data: []byte("-- +hoist up\n-- +hoist no-transaction\nCREATE INDEX CONCURRENTLY t_c ON t (c);\n-- +hoist down\nDROP INDEX CONCURRENTLY t_c;\n")},
+	}
+	db, one, f := notxFleet(t, sdk.WithTargetOptions(sdk.WithFS(fsys), quiet()))
+	if _, err := db.DB.Exec("CREATE INDEX t_c ON public.t (c)"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	if _, err := f.Up(ctx); err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	m, err := f.Migrator("Tenant_C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.RollbackTo(ctx, 1); err != nil {
+		t.Fatalf("RollbackTo(1) of Tenant_C: %v", err)
+	}
+	if got, want := indexSchemas(t, db.DB, "t_c"), []string{"public", "tenant_a", "tenant_b"}; !slices.Equal(got, want) {
+		t.Errorf("valid index t_c in schemas %v after Tenant_C's rollback; want %v", got, want)
+	}
+	if got, want := historyOf(t, db, "Tenant_C"), []string{"1 applied"}; !slices.Equal(got, want) {
+		t.Errorf("Tenant_C history %v; want %v", got, want)
+	}
+	if got := searchPathOf(t, one); got != defaultSearchPath {
+		t.Errorf("the pool's connection has search_path %s after the rollback; want %s", got, defaultSearchPath)
+	}
+}
