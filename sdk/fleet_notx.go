@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"log/slog"
+	"strconv"
 )
 
 // A fleet of schemas runs each target's migrations with the target's
@@ -37,16 +38,37 @@ import (
 // old value is kept only where the session set it (source 'session');
 // any other is the one RESET brings back (the server's, the role's, or
 // the connection string's).
+//
+// The statement sets nothing unless it runs on the lock's own server
+// session (the backend pid that startSession read after the lock was
+// taken): a transaction pooler that slipped past the lock's checks and
+// handed the statement to another session would otherwise give that
+// session, and the client it serves next, the tenant's search_path. It
+// then fails with ErrTransactionPooler before the migration begins.
 func (m *Migrator) enterSchema(ctx context.Context, conn *sql.Conn) (leave func(context.Context), err error) {
 	if m.searchPath == "" {
 		return func(context.Context) {}, nil
 	}
-	var old sql.NullString
-	q := "SELECT old, set_config('search_path', " + quoteLiteral(m.searchPath) + ", false) " +
-		"FROM (SELECT CASE WHEN source = 'session' THEN setting END AS old FROM pg_settings WHERE name = 'search_path' OFFSET 0) AS s"
-	var set string
-	if err := conn.QueryRowContext(ctx, q).Scan(&old, &set); err != nil {
+	mine := "true"
+	if s, _ := ctx.Value(sessionKey{}).(*session); s != nil {
+		if _, err := strconv.ParseInt(s.id, 10, 64); err == nil {
+			mine = "pid = " + s.id
+		}
+	}
+	q := "SELECT old, pid, CASE WHEN " + mine + " THEN set_config('search_path', " + quoteLiteral(m.searchPath) + ", false) END " +
+		"FROM (SELECT CASE WHEN source = 'session' THEN setting END AS old, pg_backend_pid() AS pid " +
+		"FROM pg_settings WHERE name = 'search_path' OFFSET 0) AS s"
+	var (
+		old, set sql.NullString
+		pid      int64
+	)
+	if err := conn.QueryRowContext(ctx, q).Scan(&old, &pid, &set); err != nil {
 		return nil, fmt.Errorf("hoist: setting the migration session's search_path to %s for %s: %w", m.searchPath, m.table, err)
+	}
+	if !set.Valid {
+		return nil, fmt.Errorf("hoist: setting the migration session's search_path to %s for %s: %w: the statement ran on backend pid %d, not on the session that holds the lock; nothing was set and nothing of the migration ran: "+
+			"migrate a fleet of schemas with migrations outside a transaction on a direct connection, or through session pooling (pool_mode=session)",
+			m.searchPath, m.table, ErrTransactionPooler, pid)
 	}
 	return func(ctx context.Context) { m.leaveSchema(ctx, conn, old) }, nil
 }
