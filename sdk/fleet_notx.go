@@ -25,10 +25,12 @@ import (
 // the search_path it came with, never another tenant's.
 //
 // That is only safe on a session of its own. Under the session lock
-// (LockSession) the lock proves it: through a transaction pooler the
+// (LockSession) the lock checks it: through a transaction pooler the
 // run is refused, before anything runs, with ErrTransactionPooler
-// (lock.go). Under LockLease, which exists for transaction poolers,
-// nothing does, and NewFleet refuses such migrations (checkNoTxLease).
+// (lock.go), and the SET itself sets nothing on a backend other than the
+// lock's (enterSchema). Under LockLease, which exists for transaction
+// poolers, nothing can, and NewFleet refuses such migrations
+// (checkNoTxLease).
 
 // enterSchema sets the search_path of conn's session to the schema of
 // m, a fleet target's Migrator, and returns what puts the session's own
