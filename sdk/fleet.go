@@ -220,8 +220,10 @@ var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // newTarget builds the Migrator of schema. Its migration transactions
 // start with SET LOCAL search_path, so that the migrations' unqualified
-// names are the schema's; a migration that runs outside a transaction, or
-// ends its own, would not keep that setting and is refused.
+// names are the schema's; a migration or seeder that runs outside a
+// transaction, or ends its own, runs with the search_path set on the
+// session of the migration connection and put back after it
+// (fleet_notx.go).
 //
 // The migrations are read and checked once, for the first target (New);
 // every other target's Migrator is a copy of that one with its own table
@@ -238,6 +240,7 @@ func (f *Fleet) newTarget(schema string) (*Migrator, error) {
 	}
 	m := *f.base
 	m.table = schema + "." + DefaultTable
+	m.searchPath = f.dialect.QuoteIdent(schema)
 	set := "SET LOCAL search_path TO " + f.dialect.QuoteIdent(schema)
 	// The search path goes inside the ddllock wrapper, whose type the run
 	// looks for (ddlretry.go); each copy has its own switch of it.
@@ -262,15 +265,8 @@ func (f *Fleet) buildBase() error {
 	if err != nil {
 		return err
 	}
-	for _, mig := range m.migrations {
-		if mig.NoTransaction || mig.ownTx != "" {
-			return fmt.Errorf("hoist: fleet: migration %s runs outside hoist's transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such migrations (fleets of databases do)", mig)
-		}
-	}
-	for _, sd := range m.seeds {
-		if sd.noTransaction {
-			return fmt.Errorf("hoist: fleet: seeder %s runs outside a transaction, where the tenant's search_path cannot be set for it; fleets of schemas do not support such seeders (fleets of databases do)", sd.name)
-		}
+	if err := checkNoTxLease(m); err != nil {
+		return err
 	}
 	if m.scripter == nil {
 		return fmt.Errorf("hoist: fleet: the %s dialect cannot start migration transactions with a prologue", f.dialect.Name())

@@ -419,7 +419,9 @@ func TestFleetCancelBetweenTargets(t *testing.T) {
 
 // TestNewFleetRefuses: what a fleet cannot run under the tenant's search
 // path, or cannot name, fails at NewFleet, naming it, before anything is
-// sent.
+// sent. A migration or seeder outside a transaction is refused only with
+// the lease lock, whose transaction pooler could hand the session's
+// search_path to another client (fleet_notx_test.go runs them).
 func TestNewFleetRefuses(t *testing.T) {
 	t.Parallel()
 	db := testkit.Postgres(t)
@@ -431,8 +433,8 @@ func TestNewFleetRefuses(t *testing.T) {
 		opts    []sdk.FleetOption
 		want    string
 	}{
-		{"no-transaction migration", sdk.TargetList("a"), []sdk.FleetOption{sdk.WithTargetOptions(sdk.WithFS(noTx))}, "0001"},
-		{"no-transaction seeder", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(noTxSeed))}, "01_users"},
+		{"no-transaction migration under a lease", sdk.TargetList("a"), []sdk.FleetOption{sdk.WithTargetOptions(sdk.WithFS(noTx), sdk.WithLockMode(sdk.LockLease))}, "0001_index.sql"},
+		{"no-transaction seeder under a lease", sdk.TargetList("a"), []sdk.FleetOption{fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(noTxSeed), sdk.WithLockMode(sdk.LockLease))}, "01_users.sql"},
 		{"dotted schema", sdk.TargetList("a.b"), []sdk.FleetOption{fleetOptions()}, `"a.b"`},
 		{"quoted schema", sdk.TargetList(`Tenant 'O\Brien"`), []sdk.FleetOption{fleetOptions()}, `a schema name must be letters`},
 		{"bad pattern", sdk.TargetPattern("tenant_["), []sdk.FleetOption{fleetOptions()}, "tenant_["},
@@ -442,6 +444,14 @@ func TestNewFleetRefuses(t *testing.T) {
 		_, err := sdk.NewFleet(db.DB, db.Dialect, tc.targets, tc.opts...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: NewFleet: %v; want an error naming %s", tc.name, err, tc.want)
+		}
+	}
+	for name, opts := range map[string][]sdk.FleetOption{
+		"no-transaction migration": {sdk.WithTargetOptions(sdk.WithFS(noTx))},
+		"no-transaction seeder":    {fleetOptions(), sdk.WithTargetOptions(sdk.WithSeedFS(noTxSeed))},
+	} {
+		if _, err := sdk.NewFleet(db.DB, db.Dialect, sdk.TargetList("a"), opts...); err != nil {
+			t.Errorf("%s with the session lock: NewFleet: %v; want it accepted", name, err)
 		}
 	}
 	if _, err := sdk.NewFleet(testkit.SQLite(t).DB, testkit.SQLite(t).Dialect, sdk.TargetList("a"), fleetOptions()); err == nil {

@@ -36,6 +36,7 @@ type Migrator struct {
 	durableCommits  bool       // WithDurableCommits (durability.go)
 	lock            lockConfig // lockmode.go
 	noEvents        bool       // the event log's name does not fit (events.go)
+	searchPath      string     // a fleet target's schema, quoted, for what runs outside a transaction (fleet_notx.go)
 
 	migrations []Migration // ordered by version
 	seeds      []seed      // ordered by name

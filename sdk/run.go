@@ -46,6 +46,13 @@ func (m *Migrator) run(ctx context.Context, conn *sql.Conn, mig *Migration, dir 
 	defer stopWatch() // after a panic; a second call does nothing
 	switch {
 	case outside:
+		// A fleet target's schema, set on the session and put back after
+		// the migration, also after a failure or a panic (fleet_notx.go).
+		var leave func(context.Context)
+		if leave, err = m.enterSchema(ctx, conn); err != nil {
+			break
+		}
+		defer leave(ctx)
 		err = m.markRunning(ctx, conn, r)
 		if err == nil {
 			if err = m.execMarked(ctx, conn, s, r); err != nil {

@@ -203,7 +203,13 @@ func (m *Migrator) runSeed(ctx context.Context, conn *sql.Conn, s *seed) (SeedRu
 	}
 	var err error
 	if s.noTransaction {
+		// A fleet target's schema, as for migrations (fleet_notx.go).
+		var leave func(context.Context)
+		if leave, err = m.enterSchema(ctx, conn); err != nil {
+			return SeedRun{Name: s.name, File: s.file}, &MigrationError{Name: s.name, File: s.file, Err: err}
+		}
 		err = body(conn)
+		leave(ctx)
 		if err != nil && s.once && ran > 0 {
 			err = m.markSeedFailed(ctx, conn, s, start, err)
 		}
