@@ -74,12 +74,32 @@ func reportFleetChild(res *sdk.FleetResult, err error) (int, bool) {
 func TestFleetDatabasesTwoProcesses(t *testing.T) {
 	t.Parallel()
 	df := newDBFleet(t, "mysql", 20)
+	total := raceFleetChildren(t, df.driver, df.server.DSN, roleFleet+df.prefix)
+	if want := len(df.names) * bootMigrations; total != want {
+		t.Fatalf("the two processes applied %d migrations; want each of %d exactly once", total, want)
+	}
+	for _, s := range df.names {
+		db := df.tenant(t, s)
+		if n := countRows(t, db, "SELECT count(*) FROM hoist_migrations WHERE state = 'applied'"); n != bootMigrations {
+			t.Fatalf("%s has %d applied rows; want %d", s, n, bootMigrations)
+		}
+		if n := countRows(t, db, "SELECT count(*) FROM runs"); n != 1 {
+			t.Fatalf("%s: the Go migration ran %d times; want once", s, n)
+		}
+	}
+}
+
+// raceFleetChildren starts two child processes in role, lets them go at
+// once, and returns how many migrations they applied together; it fails
+// the test when either failed or applied nothing (the work not shared).
+func raceFleetChildren(t *testing.T, driver, dsn, role string) int {
+	t.Helper()
 	var (
 		stdins []io.WriteCloser
 		outs   []*bufio.Scanner
 	)
 	for range 2 {
-		_, stdin, out := startChildOn(t, df.driver, df.server.DSN, roleFleet+df.prefix)
+		_, stdin, out := startChildOn(t, driver, dsn, role)
 		stdins, outs = append(stdins, stdin), append(outs, out)
 	}
 	for _, in := range stdins {
@@ -101,16 +121,5 @@ func TestFleetDatabasesTwoProcesses(t *testing.T) {
 		}
 		total += rep.Applied
 	}
-	if want := len(df.names) * bootMigrations; total != want {
-		t.Fatalf("the two processes applied %d migrations; want each of %d exactly once", total, want)
-	}
-	for _, s := range df.names {
-		db := df.tenant(t, s)
-		if n := countRows(t, db, "SELECT count(*) FROM hoist_migrations WHERE state = 'applied'"); n != bootMigrations {
-			t.Fatalf("%s has %d applied rows; want %d", s, n, bootMigrations)
-		}
-		if n := countRows(t, db, "SELECT count(*) FROM runs"); n != 1 {
-			t.Fatalf("%s: the Go migration ran %d times; want once", s, n)
-		}
-	}
+	return total
 }

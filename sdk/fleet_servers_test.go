@@ -1,10 +1,8 @@
 package sdk_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -466,33 +464,7 @@ func fleetsChild(role string, a *sql.DB) (code int, ok bool) {
 func TestFleetsTwoProcesses(t *testing.T) {
 	t.Parallel()
 	ts := newTwoServers(t, 6)
-	var (
-		stdins []io.WriteCloser
-		outs   []*bufio.Scanner
-	)
-	for range 2 {
-		_, stdin, out := startChildOn(t, ts.testDB.Driver, ts.testDB.DSN, roleFleets+"tenant "+ts.urlB)
-		stdins, outs = append(stdins, stdin), append(outs, out)
-	}
-	for _, in := range stdins {
-		in.Close()
-	}
-	total := 0
-	for i, out := range outs {
-		var rep childReport
-		for out.Scan() {
-			if err := json.Unmarshal(out.Bytes(), &rep); err == nil {
-				break
-			}
-		}
-		if rep.Error != "" {
-			t.Fatalf("process %d: %s", i, rep.Error)
-		}
-		if rep.Applied == 0 {
-			t.Errorf("process %d applied nothing; want the work shared", i)
-		}
-		total += rep.Applied
-	}
+	total := raceFleetChildren(t, ts.testDB.Driver, ts.testDB.DSN, roleFleets+"tenant "+ts.urlB)
 	if want := 2 * len(ts.names) * bootMigrations; total != want {
 		t.Fatalf("the two processes applied %d migrations; want each of %d exactly once", total, want)
 	}
