@@ -72,9 +72,21 @@ const defaultSearchPath = `"$user", public (default)`
 // indexSchemas returns the schemas that hold a valid index named name.
 func indexSchemas(t *testing.T, db *sql.DB, name string) []string {
 	t.Helper()
-	rows, err := db.Query("SELECT n.nspname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND i.indisvalid ORDER BY n.nspname::text COLLATE \"C\"", name)
+	return queryStrings(t, db, "SELECT n.nspname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND i.indisvalid ORDER BY n.nspname::text COLLATE \"C\"", name)
+}
+
+// historyOf returns schema's history as "version state" rows, in order.
+func historyOf(t *testing.T, db *testkit.DB, schema string) []string {
+	t.Helper()
+	return queryStrings(t, db.DB, "SELECT version || ' ' || state FROM "+db.Dialect.QuoteIdent(schema)+".hoist_migrations ORDER BY version")
+}
+
+// queryStrings returns the one text column of the rows of query.
+func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", query, err)
 	}
 	defer rows.Close()
 	var out []string
@@ -84,28 +96,6 @@ func indexSchemas(t *testing.T, db *sql.DB, name string) []string {
 			t.Fatal(err)
 		}
 		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// historyOf returns schema's history as "version state" rows, in order.
-func historyOf(t *testing.T, db *testkit.DB, schema string) []string {
-	t.Helper()
-	rows, err := db.DB.Query("SELECT version || ' ' || state FROM " + db.Dialect.QuoteIdent(schema) + ".hoist_migrations ORDER BY version")
-	if err != nil {
-		t.Fatalf("%s: %v", schema, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
