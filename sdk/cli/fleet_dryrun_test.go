@@ -31,14 +31,8 @@ type dryRunFleet struct {
 			DurationMS float64  `json:"duration_ms"`
 			SQL        []string `json:"sql"`
 		} `json:"migrations"`
-		LockedBy string `json:"locked_by"`
-		Error    *struct {
-			Message string `json:"message"`
-			Version int64  `json:"version"`
-			Name    string `json:"name"`
-			File    string `json:"file"`
-			Line    int    `json:"line"`
-		} `json:"error"`
+		LockedBy string      `json:"locked_by"`
+		Error    *failureDoc `json:"error"`
 	} `json:"tenants"`
 	Summary map[string]int `json:"summary"`
 }

@@ -64,13 +64,7 @@ type serverRun struct {
 		Batch      int               `json:"batch"`
 		DurationMS float64           `json:"duration_ms"`
 		Migrations []json.RawMessage `json:"migrations"`
-		Error      *struct {
-			Message string `json:"message"`
-			Version int64  `json:"version"`
-			Name    string `json:"name"`
-			File    string `json:"file"`
-			Line    int    `json:"line"`
-		} `json:"error"`
+		Error      *failureDoc       `json:"error"`
 	} `json:"tenants"`
 	Summary map[string]int `json:"summary"`
 }

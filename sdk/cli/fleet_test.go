@@ -11,6 +11,16 @@ import (
 	"github.com/hoistdb/hoist/testkit"
 )
 
+// failureDoc is the error of a tenant in the fleet commands' JSON
+// documents: the message and where the failed migration is.
+type failureDoc struct {
+	Message string `json:"message"`
+	Version int64  `json:"version"`
+	Name    string `json:"name"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+}
+
 // fleetTenants is the size of the fleets these tests migrate.
 const fleetTenants = 15
 
@@ -44,20 +54,14 @@ func fleetSession(t *testing.T) (*session, *testkit.DB) {
 type fleetStatus struct {
 	Pattern string `json:"pattern"`
 	Tenants []struct {
-		Tenant   string `json:"tenant"`
-		State    string `json:"state"`
-		Pending  int    `json:"pending"`
-		FailedAt int64  `json:"failed_at"`
-		Changed  bool   `json:"changed"`
-		LockedBy string `json:"locked_by"`
-		NoSchema bool   `json:"no_schema"`
-		Error    *struct {
-			Message string `json:"message"`
-			Version int64  `json:"version"`
-			Name    string `json:"name"`
-			File    string `json:"file"`
-			Line    int    `json:"line"`
-		} `json:"error"`
+		Tenant   string      `json:"tenant"`
+		State    string      `json:"state"`
+		Pending  int         `json:"pending"`
+		FailedAt int64       `json:"failed_at"`
+		Changed  bool        `json:"changed"`
+		LockedBy string      `json:"locked_by"`
+		NoSchema bool        `json:"no_schema"`
+		Error    *failureDoc `json:"error"`
 	} `json:"tenants"`
 	Broken  []json.RawMessage `json:"broken"`
 	Summary map[string]int    `json:"summary"`
@@ -73,13 +77,7 @@ type fleetRun struct {
 		Batch      int               `json:"batch"`
 		DurationMS *float64          `json:"duration_ms"`
 		Migrations []json.RawMessage `json:"migrations"`
-		Error      *struct {
-			Message string `json:"message"`
-			Version int64  `json:"version"`
-			Name    string `json:"name"`
-			File    string `json:"file"`
-			Line    int    `json:"line"`
-		} `json:"error"`
+		Error      *failureDoc       `json:"error"`
 	} `json:"tenants"`
 	Summary map[string]int `json:"summary"`
 }
