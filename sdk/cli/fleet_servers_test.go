@@ -212,7 +212,7 @@ func TestFleetServersRefused(t *testing.T) {
 		{name: "without_tenants", args: []string{"migrate", "--server", pg.DSN}, code: 2,
 			want: "hoist: --server works on a fleet: give --tenants PATTERN too"},
 		{name: "twice", args: []string{"migrate:status", "--tenants", "t*", "--server", pg.DSN, "--server", pg.DSN}, code: 2,
-			want: "hoist: --server: the server postgres://postgres@127.0.0.1:5432/"},
+			want: "hoist: --server: the server " + pg.DSN + " is given twice"},
 		{name: "bad_url", args: []string{"migrate", "--tenants", "t*", "--server", pg.DSN, "--server", "oracle://db/x"}, code: 2,
 			want: "server oracle://db/x: "},
 		{name: "schemas_on_mysql", args: []string{"migrate", "--tenants", "t*", "--tenant-kind", "schemas", "--server", pg.DSN, "--server", my}, code: 2,
@@ -232,9 +232,6 @@ func TestFleetServersRefused(t *testing.T) {
 			r := s.run(tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("want exit %d and %q\n%s", tc.code, tc.want, r)
-			}
-			if tc.name == "twice" && !strings.Contains(r.stderr, "is given twice") {
-				t.Errorf("want 'is given twice'\n%s", r)
 			}
 		})
 	}
