@@ -99,17 +99,6 @@ func (f *Fleet) planTarget(ctx context.Context, name string) (*Result, error) {
 // turn, the plans of the servers in order, each with its Server. An
 // error names the server it came from.
 func (fs *Fleets) Plan(ctx context.Context) ([]TargetPlan, error) {
-	var out []TargetPlan
-	for _, s := range fs.servers {
-		plans, err := s.Fleet.Plan(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("hoist: fleet server %s: %w", s.Name, err)
-		}
-		for i := range plans {
-			plans[i].Server = s.Name
-			plans[i].Status.Server = s.Name
-		}
-		out = append(out, plans...)
-	}
-	return out, nil
+	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.Plan(ctx) },
+		func(p *TargetPlan, server string) { p.Server, p.Status.Server = server, server })
 }

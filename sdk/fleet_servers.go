@@ -140,14 +140,22 @@ func (fs *Fleets) Up(ctx context.Context) (*FleetResult, error) {
 // [Fleet.Status] does, taking no lock: the rows of the servers in
 // order, each with its Server. An error names the server it came from.
 func (fs *Fleets) Status(ctx context.Context) ([]TargetStatus, error) {
-	var out []TargetStatus
+	return eachServer(fs, func(f *Fleet) ([]TargetStatus, error) { return f.Status(ctx) },
+		func(row *TargetStatus, server string) { row.Server = server })
+}
+
+// eachServer reads rows from every server's Fleet in turn, names each
+// row's server with name, and returns the rows of the servers in order;
+// an error names the server it came from.
+func eachServer[T any](fs *Fleets, read func(*Fleet) ([]T, error), name func(*T, string)) ([]T, error) {
+	var out []T
 	for _, s := range fs.servers {
-		rows, err := s.Fleet.Status(ctx)
+		rows, err := read(s.Fleet)
 		if err != nil {
 			return nil, fmt.Errorf("hoist: fleet server %s: %w", s.Name, err)
 		}
 		for i := range rows {
-			rows[i].Server = s.Name
+			name(&rows[i], s.Name)
 		}
 		out = append(out, rows...)
 	}
