@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -208,7 +209,7 @@ func (f *Fleet) mark(ctx context.Context, schema string, armed bool) (err error)
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("marking %s: reading %s: %w", schema, table, err)
 	}
-	if t.boot(m) != bootDone {
+	if t.boot(m, math.MaxInt64) != bootDone {
 		return fmt.Errorf("marking %s: %s changed since the run: %w", schema, table, errMarkSkipped)
 	}
 	stmt := "COMMENT ON FUNCTION " + f.dialect.QuoteIdent(schema) + "." + markFunction + "() IS " + quoteLiteral(upToDateMark(m))

@@ -40,6 +40,47 @@ type TargetPlan struct {
 // no SQL: it is rendered against the tenant's schema, which a dry run
 // reads with no search path set for it.
 func (f *Fleet) Plan(ctx context.Context) ([]TargetPlan, error) {
+	return f.planEach(ctx, true, func(ctx context.Context, m *Migrator) (*Result, error) { return m.Plan(ctx) })
+}
+
+// PlanTo is the dry run of [Fleet.UpTo]: what UpTo(version) would run
+// on each target now, as [Migrator.PlanTo] reads it, in the way of
+// [Fleet.Plan].
+func (f *Fleet) PlanTo(ctx context.Context, version int64) ([]TargetPlan, error) {
+	if version <= 0 {
+		return nil, fmt.Errorf("hoist: Fleet.PlanTo(%d): the version must be positive", version)
+	}
+	return f.planEach(ctx, false, func(ctx context.Context, m *Migrator) (*Result, error) { return m.PlanTo(ctx, version) })
+}
+
+// PlanRollback is the dry run of [Fleet.Rollback]: what Rollback(opts)
+// would roll back on each target now (each Result with DryRun set, its
+// migrations with their down SQL, newest first), read without running
+// anything and without taking any lock. A target the rollback would
+// fail on (a migration without a down, a failed migration in its
+// history) has its Err.
+func (f *Fleet) PlanRollback(ctx context.Context, opts RollbackOptions) ([]TargetPlan, error) {
+	if opts.Steps < 0 {
+		return nil, fmt.Errorf("hoist: Fleet.PlanRollback: Steps %d is negative", opts.Steps)
+	}
+	pick := rollbackPick(opts)
+	return f.planEach(ctx, false, func(ctx context.Context, m *Migrator) (*Result, error) { return m.down(ctx, true, pick) })
+}
+
+// PlanRollbackTo is the dry run of [Fleet.RollbackTo], as
+// [Fleet.PlanRollback] reads it.
+func (f *Fleet) PlanRollbackTo(ctx context.Context, version int64) ([]TargetPlan, error) {
+	if version < 0 {
+		return nil, fmt.Errorf("hoist: Fleet.PlanRollbackTo(%d): the version must not be negative", version)
+	}
+	return f.planEach(ctx, false, func(ctx context.Context, m *Migrator) (*Result, error) { return m.down(ctx, true, rowsAbove(version)) })
+}
+
+// planEach reads the state of every target ([Fleet.Status]), then plans
+// each that exists with plan, at most the fleet's concurrency at once;
+// with skipUpToDate, a target whose status is up to date is planned as
+// running nothing without reading it again.
+func (f *Fleet) planEach(ctx context.Context, skipUpToDate bool, plan func(context.Context, *Migrator) (*Result, error)) ([]TargetPlan, error) {
 	rows, err := f.Status(ctx)
 	if err != nil {
 		return nil, err
@@ -55,7 +96,7 @@ func (f *Fleet) Plan(ctx context.Context) ([]TargetPlan, error) {
 		case st.NoSchema:
 			out[i].Err = noTargetError{noun: f.kind.noun(), name: st.Target}
 			continue
-		case st.UpToDate():
+		case skipUpToDate && st.UpToDate():
 			out[i].Result = &Result{DryRun: true}
 			continue
 		}
@@ -63,7 +104,10 @@ func (f *Fleet) Plan(ctx context.Context) ([]TargetPlan, error) {
 		sem <- struct{}{}
 		go func(p *TargetPlan) {
 			defer func() { <-sem; wg.Done() }()
-			p.Result, p.Err = f.planTarget(ctx, p.Target)
+			p.Result, p.Err = f.planTarget(ctx, p.Target, plan)
+			if p.Err != nil {
+				p.Result = nil
+			}
 		}(&out[i])
 	}
 	wg.Wait()
@@ -73,14 +117,14 @@ func (f *Fleet) Plan(ctx context.Context) ([]TargetPlan, error) {
 	return out, nil
 }
 
-// planTarget is [Migrator.Plan] of one target.
-func (f *Fleet) planTarget(ctx context.Context, name string) (*Result, error) {
+// planTarget is plan ([Migrator.Plan], say) of one target.
+func (f *Fleet) planTarget(ctx context.Context, name string, plan func(context.Context, *Migrator) (*Result, error)) (*Result, error) {
 	m, closeTarget, err := f.target(name)
 	if err != nil {
 		return nil, err
 	}
 	defer closeTarget()
-	res, err := m.Plan(ctx)
+	res, err := plan(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +143,25 @@ func (f *Fleet) planTarget(ctx context.Context, name string) (*Result, error) {
 // turn, the plans of the servers in order, each with its Server. An
 // error names the server it came from.
 func (fs *Fleets) Plan(ctx context.Context) ([]TargetPlan, error) {
-	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.Plan(ctx) },
-		func(p *TargetPlan, server string) { p.Server, p.Status.Server = server, server })
+	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.Plan(ctx) }, namePlan)
 }
+
+// PlanTo is the dry run of [Fleets.UpTo]: [Fleet.PlanTo] of every server
+// in turn, as [Fleets.Plan] reads them.
+func (fs *Fleets) PlanTo(ctx context.Context, version int64) ([]TargetPlan, error) {
+	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.PlanTo(ctx, version) }, namePlan)
+}
+
+// PlanRollback is the dry run of [Fleets.Rollback]: [Fleet.PlanRollback]
+// of every server in turn.
+func (fs *Fleets) PlanRollback(ctx context.Context, opts RollbackOptions) ([]TargetPlan, error) {
+	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.PlanRollback(ctx, opts) }, namePlan)
+}
+
+// PlanRollbackTo is the dry run of [Fleets.RollbackTo]:
+// [Fleet.PlanRollbackTo] of every server in turn.
+func (fs *Fleets) PlanRollbackTo(ctx context.Context, version int64) ([]TargetPlan, error) {
+	return eachServer(fs, func(f *Fleet) ([]TargetPlan, error) { return f.PlanRollbackTo(ctx, version) }, namePlan)
+}
+
+func namePlan(p *TargetPlan, server string) { p.Server, p.Status.Server = server, server }

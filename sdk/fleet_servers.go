@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -116,11 +117,48 @@ func (fs *Fleets) Migrations() []Migration { return fs.servers[0].Fleet.Migratio
 // order they were listed, each with its Server. The error is
 // [FleetResult.Err]; the FleetResult is never nil.
 func (fs *Fleets) Up(ctx context.Context) (*FleetResult, error) {
+	return fs.runAction(ctx, upAction(fs.servers[0].Fleet.tmpl, math.MaxInt64))
+}
+
+// UpTo is [Fleets.Up] for the migrations with versions up to and
+// including version, as [Fleet.UpTo] does on each server.
+func (fs *Fleets) UpTo(ctx context.Context, version int64) (*FleetResult, error) {
+	if version <= 0 {
+		return &FleetResult{}, fmt.Errorf("hoist: Fleets.UpTo(%d): the version must be positive", version)
+	}
+	return fs.runAction(ctx, upAction(fs.servers[0].Fleet.tmpl, version))
+}
+
+// Rollback rolls back every target of every server as [Fleet.Rollback]
+// does, under the bound, policy and progress of [NewFleets], as
+// [Fleets.Up] runs them.
+func (fs *Fleets) Rollback(ctx context.Context, opts RollbackOptions) (*FleetResult, error) {
+	if opts.Steps < 0 {
+		return &FleetResult{}, fmt.Errorf("hoist: Fleets.Rollback: Steps %d is negative", opts.Steps)
+	}
+	if opts.DryRun {
+		return dryRollback(ctx, func(ctx context.Context) ([]TargetPlan, error) { return fs.PlanRollback(ctx, opts) })
+	}
+	return fs.runAction(ctx, rollbackAction(rollbackPick(opts)))
+}
+
+// RollbackTo rolls back every target of every server above version, as
+// [Fleet.RollbackTo] does, run as [Fleets.Rollback] is.
+func (fs *Fleets) RollbackTo(ctx context.Context, version int64) (*FleetResult, error) {
+	if version < 0 {
+		return &FleetResult{}, fmt.Errorf("hoist: Fleets.RollbackTo(%d): the version must not be negative", version)
+	}
+	return fs.runAction(ctx, rollbackAction(rowsAbove(version)))
+}
+
+// runAction plans every server, then runs act on the targets of all of
+// them together.
+func (fs *Fleets) runAction(ctx context.Context, act fleetAction) (*FleetResult, error) {
 	start := time.Now()
 	res := &FleetResult{}
 	plans := make([]*fleetPlan, len(fs.servers))
 	for i, s := range fs.servers {
-		p, err := s.Fleet.plan(ctx)
+		p, err := s.Fleet.plan(ctx, act)
 		if err != nil {
 			return res, fmt.Errorf("hoist: fleet server %s: %w", s.Name, err)
 		}
@@ -129,7 +167,7 @@ func (fs *Fleets) Up(ctx context.Context) (*FleetResult, error) {
 		}
 		plans[i] = p
 	}
-	fleetRun{concurrency: fs.cfg.concurrency, policy: fs.cfg.policy, progress: fs.cfg.progress}.run(ctx, plans)
+	fleetRun{concurrency: fs.cfg.concurrency, policy: fs.cfg.policy, progress: fs.cfg.progress, act: act}.run(ctx, plans)
 	for _, p := range plans {
 		res.Targets = append(res.Targets, p.targets...)
 	}
