@@ -21,10 +21,18 @@ import (
 // report how many migrations this process applied in all.
 const roleFleet = "fleet:"
 
+// roleFleetDown, followed by a prefix: the same fleet without its Go
+// migration (every migration has a down), rolled back to 0
+// ([Fleet.RollbackTo]); it reports how many migrations this process
+// rolled back.
+const roleFleetDown = "fleetdown:"
+
 func fleetChild(role string, server *sql.DB) (code int, ok bool) {
-	prefix, ok := strings.CutPrefix(role, roleFleet)
-	if !ok {
-		return 0, false
+	prefix, down := strings.CutPrefix(role, roleFleetDown)
+	if !down {
+		if prefix, ok = strings.CutPrefix(role, roleFleet); !ok {
+			return 0, false
+		}
 	}
 	cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
 	if err != nil {
@@ -36,13 +44,20 @@ func fleetChild(role string, server *sql.DB) (code int, ok bool) {
 		c.DBName = name
 		return sql.Open("mysql", c.FormatDSN())
 	}
+	opts := []sdk.Option{sdk.WithFS(bootFS()), quiet()}
+	if !down {
+		opts = append(opts, sdk.WithMigrations(recordRun))
+	}
 	f, err := sdk.NewFleet(server, dialectFor("mysql"), sdk.TargetPattern(prefix+"_*"), sdk.WithDatabaseTargets(open),
-		sdk.WithTargetOptions(sdk.WithFS(bootFS()), sdk.WithMigrations(recordRun), quiet()), sdk.WithFleetConcurrency(3))
+		sdk.WithTargetOptions(opts...), sdk.WithFleetConcurrency(3))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1, true
 	}
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
+	if down {
+		return reportFleetChild(f.RollbackTo(context.Background(), 0))
+	}
 	return reportFleetChild(f.Up(context.Background()))
 }
 
@@ -85,6 +100,38 @@ func TestFleetDatabasesTwoProcesses(t *testing.T) {
 		}
 		if n := countRows(t, db, "SELECT count(*) FROM runs"); n != 1 {
 			t.Fatalf("%s: the Go migration ran %d times; want once", s, n)
+		}
+	}
+}
+
+// TestFleetDatabasesTwoProcessesRollBack: two separate processes roll
+// back the same fleet of 20 MariaDB databases to 0 at once. Both
+// succeed, every migration of every database is rolled back exactly
+// once, each database by one process under its lock, and both did part
+// of the work.
+func TestFleetDatabasesTwoProcessesRollBack(t *testing.T) {
+	t.Parallel()
+	df := newDBFleet(t, "mysql", 20)
+	f, err := sdk.NewFleet(df.server.DB, df.server.Dialect, df.pattern(), sdk.WithDatabaseTargets(df.open),
+		sdk.WithTargetOptions(sdk.WithFS(bootFS()), quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if res, err := f.Up(testContext(t)); err != nil || res.Count(sdk.TargetApplied) != len(df.names) {
+		t.Fatalf("Up: %v", err)
+	}
+	total := raceFleetChildren(t, df.driver, df.server.DSN, roleFleetDown+df.prefix)
+	if want := len(df.names) * (bootMigrations - 1); total != want {
+		t.Fatalf("the two processes rolled back %d migrations; want each of %d exactly once", total, want)
+	}
+	for _, s := range df.names {
+		db := df.tenant(t, s)
+		if n := countRows(t, db, "SELECT count(*) FROM hoist_migrations"); n != 0 {
+			t.Fatalf("%s keeps %d history rows; want none", s, n)
+		}
+		if n := countRows(t, df.server.DB, "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '"+s+"' AND TABLE_NAME NOT LIKE 'hoist%'"); n != 0 {
+			t.Fatalf("%s keeps %d tables of its migrations", s, n)
 		}
 	}
 }
