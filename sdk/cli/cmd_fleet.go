@@ -14,17 +14,39 @@ import (
 // fleet of tenants (fleet.go builds it). Their JSON documents are in
 // docs/command.md.
 
-// migrateFleet runs every tenant's pending migrations, printing a line
-// per tenant as it ends and a summary; the failed tenants are listed
+// migrateFleet runs every tenant's pending migrations (up to version
+// to, when it is not 0), printing a line per tenant as it ends and a
+// summary; the failed tenants are listed with their errors in the
+// command's error.
+func (c *command) migrateFleet(asJSON bool, to int64) error {
+	return c.runFleet(asJSON, opMigrate, nil, func(f fleetRunner) (*sdk.FleetResult, error) {
+		if to > 0 {
+			return f.UpTo(c.ctx, to)
+		}
+		return f.Up(c.ctx)
+	})
+}
+
+// runFleet builds the fleet, calls before with it (a guard; nil for
+// none), and runs it with run, printing a line per tenant as it ends and
+// the summary of op, or the JSON document; the failed tenants are listed
 // with their errors in the command's error.
-func (c *command) migrateFleet(asJSON bool) error {
+func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) error, run func(fleetRunner) (*sdk.FleetResult, error)) error {
+	c.progress.mu.Lock()
+	c.progress.rollback = op.rollback
+	c.progress.mu.Unlock()
 	f, err := c.buildFleet(c.progress.tenantDone)
 	if err != nil {
 		return err
 	}
 	c.warnBroken()
+	if before != nil {
+		if err := before(f); err != nil {
+			return err
+		}
+	}
 	c.progress.startFleet()
-	res, err := f.Up(c.ctx)
+	res, err := run(f)
 	c.progress.mu.Lock()
 	c.progress.clearLive()
 	c.progress.flushUpToDate()
@@ -34,24 +56,60 @@ func (c *command) migrateFleet(asJSON bool) error {
 		return err // listing or reading the tenants failed: nothing ran
 	}
 	if len(res.Targets) == 0 {
-		return c.noTenants("nothing was migrated")
+		return c.noTenants("nothing was " + op.past)
 	}
 	if asJSON {
-		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)); jerr != nil {
+		var doc any = fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		if op.rollback {
+			doc = fleetRollbackJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		}
+		if jerr := c.out.json(doc); jerr != nil {
 			return jerr
 		}
 	} else {
-		c.out.println(c.fleetSummary(res))
+		c.out.println(c.fleetSummary(res, op))
 	}
 	if err == nil {
 		return nil
 	}
-	return c.fleetError(res, err)
+	return c.fleetError(res, err, op)
 }
 
-// fleetSummary is the last line of migrate --tenants.
-func (c *command) fleetSummary(res *sdk.FleetResult) string {
-	parts := []string{fmt.Sprintf("%d applied", res.Count(sdk.TargetApplied)), fmt.Sprintf("%d up to date", res.Count(sdk.TargetUpToDate))}
+// fleetOp is what a fleet run does to each tenant, in the words of its
+// output: migrate --tenants applies migrations, migrate:rollback
+// --tenants rolls them back.
+type fleetOp struct {
+	rollback bool
+	changed  sdk.TargetState // the state of a tenant the run changed
+	done     string          // what the run did to such a tenant: applied
+	// unchanged counts the tenants the run left as they were, in the
+	// summary: "up to date"
+	unchanged string
+	// each is the line of one such tenant: "up to date"
+	each  string
+	doing string // migrating
+	does  string // migrates
+	past  string // nothing was migrated
+}
+
+var (
+	opMigrate  = fleetOp{changed: sdk.TargetApplied, done: "applied", unchanged: "up to date", each: "up to date", doing: "migrating", does: "migrates", past: "migrated"}
+	opRollback = fleetOp{rollback: true, changed: sdk.TargetRolledBack, done: "rolled back", unchanged: "with nothing to roll back",
+		each: "nothing to roll back", doing: "rolling back", does: "rolls back", past: "rolled back"}
+)
+
+// opOf is the fleetOp of a run that rolls back or not.
+func opOf(rollback bool) fleetOp {
+	if rollback {
+		return opRollback
+	}
+	return opMigrate
+}
+
+// fleetSummary is the last line of migrate --tenants (and of
+// migrate:rollback --tenants, in op's words).
+func (c *command) fleetSummary(res *sdk.FleetResult, op fleetOp) string {
+	parts := []string{fmt.Sprintf("%d %s", res.Count(op.changed), op.done), fmt.Sprintf("%d %s", res.Count(sdk.TargetUpToDate), op.unchanged)}
 	if n := res.Count(sdk.TargetFailed); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed", n))
 	}
@@ -71,7 +129,7 @@ func (c *command) fleetSummary(res *sdk.FleetResult) string {
 
 // fleetError lists the failed tenants with their errors, each on a line
 // of its own, and says why tenants were not reached.
-func (c *command) fleetError(res *sdk.FleetResult, err error) error {
+func (c *command) fleetError(res *sdk.FleetResult, err error, op fleetOp) error {
 	failed := res.Count(sdk.TargetFailed)
 	var lines []string
 	if failed > 0 {
@@ -85,7 +143,7 @@ func (c *command) fleetError(res *sdk.FleetResult, err error) error {
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
 		why := "the run was interrupted"
 		if c.ctx.Err() == nil && c.cfg.FailurePolicy == sdk.FleetStopAtFirst {
-			why = "the run stops at the first failure (--on-failure stop); --on-failure continue migrates the others"
+			why = "the run stops at the first failure (--on-failure stop); --on-failure continue " + op.does + " the others"
 		}
 		lines = append(lines, fmt.Sprintf("%s not reached: %s", plural(n, "tenant"), why))
 	}
@@ -163,8 +221,9 @@ func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 	}
 	if done < total {
 		count := pr.count(done, total)
+		doing := opOf(pr.rollback).doing
 		pr.current = func(d time.Duration) string {
-			return count + " " + pr.p.paint(dim, "migrating the other tenants … "+elapsed(d))
+			return count + " " + pr.p.paint(dim, doing+" the other tenants … "+elapsed(d))
 		}
 		pr.showLive()
 	} else {
@@ -191,8 +250,10 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 	switch t.State {
 	case sdk.TargetApplied:
 		return pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+	case sdk.TargetRolledBack:
+		return pr.p.paint(yellow, "rolled back "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
 	case sdk.TargetUpToDate:
-		return pr.p.paint(dim, "up to date")
+		return pr.p.paint(dim, opOf(pr.rollback).each)
 	case sdk.TargetFailed:
 		var me *sdk.MigrationError
 		if errors.As(t.Err, &me) && me.Version != 0 {
@@ -222,7 +283,8 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 func (pr *progress) startFleet() {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	pr.setLive(func(d time.Duration) string { return pr.p.paint(dim, "migrating the tenants … "+elapsed(d)) })
+	doing := opOf(pr.rollback).doing
+	pr.setLive(func(d time.Duration) string { return pr.p.paint(dim, doing+" the tenants … "+elapsed(d)) })
 }
 
 // statusFleet prints the state of every tenant: a table of tenants and

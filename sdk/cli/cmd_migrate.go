@@ -41,13 +41,16 @@ oldest pending one (use --to to apply the ones before it as well).`,
 		if fleet, err := c.onFleet(); err != nil {
 			return err
 		} else if fleet {
-			if err := c.fleetRefuses(args, "to", "seed", "create-database"); err != nil {
+			if err := c.fleetRefuses(args, "seed", "create-database"); err != nil {
 				return err
 			}
-			if *dry {
-				return c.dryRunFleet(*asJSON)
+			if c.cobra.Flags().Changed("to") && *to <= 0 {
+				return argError("--to %d: versions are positive", *to)
 			}
-			return c.migrateFleet(*asJSON)
+			if *dry {
+				return c.dryRunFleet(*asJSON, *to)
+			}
+			return c.migrateFleet(*asJSON, *to)
 		}
 		toSet := c.cobra.Flags().Changed("to")
 		switch {
@@ -288,6 +291,7 @@ Nothing runs if one of them has no down.`,
 	dry := cmd.Flags().Bool("dry-run", false, "print what would run, SQL included, and execute nothing")
 	asJSON := jsonFlag(cmd)
 	force := forceFlag(cmd)
+	t.rollbackFleetFlags(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
 		stepSet, toSet := c.cobra.Flags().Changed("step"), c.cobra.Flags().Changed("to")
 		switch {
@@ -297,6 +301,15 @@ Nothing runs if one of them has no down.`,
 			return argError("--step=%d: give a positive number of migrations", *steps)
 		case toSet && *to < 0:
 			return argError("--to %d: versions are not negative", *to)
+		}
+		if fleet, err := c.onFleet(); err != nil {
+			return err
+		} else if fleet {
+			version := int64(-1) // --step or the last batch
+			if toSet {
+				version = *to
+			}
+			return c.rollbackFleet(*asJSON, *dry, *force, *steps, version)
 		}
 		c.readOnly = *dry
 		m, err := c.migrator()

@@ -195,8 +195,11 @@ fleet.servers), the tenants of every server are one fleet: --concurrency
 and --on-failure hold for all of them, and each tenant is shown with its
 server. With --dry-run, print what would run on each tenant that is not up
 to date (its pending migrations with their SQL) and a summary, executing
-nothing and taking no lock.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
-				"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run"
+nothing and taking no lock. With --to V, apply to every tenant the
+migrations up to version V only, as migrate --to does on one database;
+the tenants that have them all are up to date.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
+				"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run" +
+				"\n  " + t.name + " migrate --tenants 'tenant_*' --to 20261122093000"
 	}
 	return `
 
@@ -215,12 +218,18 @@ func (t *tree) fleetFlags(cmd *cobra.Command, run bool) {
 		return
 	}
 	long, example := t.fleetHelp(run)
+	addFleetFlags(cmd, run, "migrate", long, example)
+}
+
+// addFleetFlags adds the fleet flags and help to cmd; verb says what
+// --concurrency bounds.
+func addFleetFlags(cmd *cobra.Command, run bool, verb, long, example string) {
 	cmd.Long += long
 	cmd.Example += example
 	cmd.Flags().String("tenants", "", "work on a fleet: every tenant whose name matches `PATTERN`, such as 'tenant_*' (env HOIST_FLEET_TENANTS)")
 	cmd.Flags().String("tenant-kind", "", "with --tenants on PostgreSQL: the tenants are `schemas` of the database (default) or databases of the server (env HOIST_FLEET_KIND)")
 	if run {
-		cmd.Flags().Int("concurrency", sdk.DefaultFleetConcurrency, "with --tenants: migrate `N` tenants at once (env HOIST_FLEET_CONCURRENCY)")
+		cmd.Flags().Int("concurrency", sdk.DefaultFleetConcurrency, "with --tenants: "+verb+" `N` tenants at once (env HOIST_FLEET_CONCURRENCY)")
 		cmd.Flags().String("on-failure", "stop", "with --tenants: once a tenant failed, stop (start no other) or continue (env HOIST_FLEET_ON_FAILURE)")
 	}
 	cmd.Flags().StringArray("server", nil, "with --tenants: a server of the fleet, by its `URL` (instead of the database URL); repeat for several servers (env HOIST_FLEET_SERVERS)")
@@ -246,12 +255,18 @@ func (c *command) onFleet() (bool, error) {
 	return true, nil
 }
 
-// fleetRunner is what migrate and migrate:status do with a fleet: an
-// [sdk.Fleet] of one server or [sdk.Fleets] of several.
+// fleetRunner is what migrate, migrate:rollback and migrate:status do
+// with a fleet: an [sdk.Fleet] of one server or [sdk.Fleets] of several.
 type fleetRunner interface {
 	Up(context.Context) (*sdk.FleetResult, error)
+	UpTo(context.Context, int64) (*sdk.FleetResult, error)
+	Rollback(context.Context, sdk.RollbackOptions) (*sdk.FleetResult, error)
+	RollbackTo(context.Context, int64) (*sdk.FleetResult, error)
 	Status(context.Context) ([]sdk.TargetStatus, error)
 	Plan(context.Context) ([]sdk.TargetPlan, error)
+	PlanTo(context.Context, int64) ([]sdk.TargetPlan, error)
+	PlanRollback(context.Context, sdk.RollbackOptions) ([]sdk.TargetPlan, error)
+	PlanRollbackTo(context.Context, int64) ([]sdk.TargetPlan, error)
 	Migrations() []sdk.Migration
 }
 

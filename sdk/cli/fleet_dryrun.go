@@ -9,7 +9,9 @@ import (
 )
 
 // migrate --tenants --dry-run: what migrate --tenants would run on each
-// tenant, read with [sdk.Fleet.Plan] (no lock taken, nothing executed).
+// tenant, read with [sdk.Fleet.Plan] (no lock taken, nothing executed);
+// migrate:rollback --tenants --dry-run: what it would roll back, read
+// with [sdk.Fleet.PlanRollback].
 
 // dryRunFleet prints each tenant that migrate --tenants would migrate
 // with its pending migrations and their SQL, and a summary; or the JSON
@@ -18,23 +20,41 @@ import (
 // tenants that are up to date are counted in the summary. A tenant the
 // run would fail on (missing, a failed migration in its history, ...)
 // is listed with why, and makes the exit status 1, as the run would.
-func (c *command) dryRunFleet(asJSON bool) error {
+//
+// With to (not 0) it is the dry run of migrate --tenants --to: what
+// [sdk.Fleet.PlanTo] reads.
+func (c *command) dryRunFleet(asJSON bool, to int64) error {
+	return c.dryRunFleetOf(asJSON, opMigrate, func(f fleetRunner) ([]sdk.TargetPlan, error) {
+		if to > 0 {
+			return f.PlanTo(c.ctx, to)
+		}
+		return f.Plan(c.ctx)
+	})
+}
+
+// dryRunFleetOf is the dry run of a fleet run of op: plan reads what
+// the run would do on each tenant.
+func (c *command) dryRunFleetOf(asJSON bool, op fleetOp, plan func(fleetRunner) ([]sdk.TargetPlan, error)) error {
 	c.readOnly = true // broken migration files are listed, as by migrate --dry-run
 	f, err := c.buildFleet(nil)
 	if err != nil {
 		return err
 	}
 	c.warnBroken()
-	plans, err := f.Plan(c.ctx)
+	plans, err := plan(f)
 	if err != nil {
 		return err
 	}
 	if len(plans) == 0 {
-		return c.noTenants("nothing would be migrated")
+		return c.noTenants("nothing would be " + op.past)
 	}
 	doc := fleetDryRunJSON(c.cfg.Tenants, c.serverNames(), plans, c.tenantError)
 	if asJSON {
-		if err := c.out.json(doc); err != nil {
+		var out any = doc
+		if op.rollback {
+			out = rollbackDryRunJSON(doc)
+		}
+		if err := c.out.json(out); err != nil {
 			return err
 		}
 	} else {
@@ -42,10 +62,10 @@ func (c *command) dryRunFleet(asJSON bool) error {
 		for _, p := range plans {
 			c.printTenantPlan(p, shown)
 		}
-		c.out.println(c.fleetDryRunSummary(doc.Summary))
+		c.out.println(c.fleetDryRunSummary(doc.Summary, op))
 	}
 	if n := doc.Summary.Failed + doc.Summary.NoSchema; n > 0 {
-		return silentError{fmt.Sprintf("migrate --tenants would fail on %d of %s (listed above)", n, plural(len(plans), "tenant"))}
+		return silentError{fmt.Sprintf("%s --tenants would fail on %d of %s (listed above)", c.cobra.Name(), n, plural(len(plans), "tenant"))}
 	}
 	return nil
 }
@@ -67,6 +87,9 @@ func (c *command) printTenantPlan(p sdk.TargetPlan, shown map[int64]shownSQL) {
 		return
 	}
 	line := fmt.Sprintf("%s: would apply %s as batch %d", name, plural(len(p.Result.Applied), "migration"), p.Result.Batch)
+	if p.Result.Applied[0].Direction == sdk.Down {
+		line = fmt.Sprintf("%s: would roll back %s", name, plural(len(p.Result.Applied), "migration"))
+	}
 	if p.Status.LockedBy != "" {
 		line += c.out.paint(dim, " (locked now by "+p.Status.LockedBy+": the run would wait for it)")
 	}
@@ -86,8 +109,9 @@ func (c *command) printTenantPlan(p sdk.TargetPlan, shown map[int64]shownSQL) {
 
 // fleetDryRunSummary is the last line of migrate --tenants --dry-run:
 // "3 tenants matching tenant_* (dry run: nothing was executed): 5
-// pending migrations on 2 tenants, 1 up to date".
-func (c *command) fleetDryRunSummary(s jsonFleetDryRunSummary) string {
+// pending migrations on 2 tenants, 1 up to date"; of a rollback's: "...:
+// 5 migrations to roll back on 2 tenants, 1 with nothing to roll back".
+func (c *command) fleetDryRunSummary(s jsonFleetDryRunSummary, op fleetOp) string {
 	head := fmt.Sprintf("%s matching %s", plural(s.Tenants, "tenant"), c.cfg.Tenants)
 	if n := len(c.serverNames()); n > 1 {
 		head += fmt.Sprintf(" on %d servers", n)
@@ -98,6 +122,10 @@ func (c *command) fleetDryRunSummary(s jsonFleetDryRunSummary) string {
 	}
 	parts := []string{fmt.Sprintf("%s on %s", plural(s.Migrations, "pending migration"), plural(s.Pending, "tenant")),
 		fmt.Sprintf("%d up to date", s.UpToDate)}
+	if op.rollback {
+		parts = []string{fmt.Sprintf("%s to roll back on %s", plural(s.Migrations, "migration"), plural(s.Pending, "tenant")),
+			fmt.Sprintf("%d %s", s.UpToDate, op.unchanged)}
+	}
 	if s.Failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d would fail", s.Failed))
 	}
@@ -170,6 +198,49 @@ func fleetDryRunJSON(pattern string, servers []string, plans []sdk.TargetPlan, m
 			out.Summary.UpToDate++
 		}
 		out.Tenants = append(out.Tenants, j)
+	}
+	return out
+}
+
+// The JSON document of migrate:rollback --tenants --dry-run: that of
+// migrate --tenants --dry-run, with the states and counts of a
+// rollback. A tenant's state is to_roll_back, nothing_to_roll_back,
+// failed, or no_schema, no_database, no_file; its migrations are those
+// that would be rolled back (direction down), newest first, and its
+// batch the newest batch they were applied in.
+
+type jsonFleetRollbackDryRun struct {
+	Pattern string                         `json:"pattern"`
+	Servers []string                       `json:"servers,omitempty"`
+	DryRun  bool                           `json:"dry_run"`
+	Tenants []jsonTenantDryRun             `json:"tenants"`
+	Summary jsonFleetRollbackDryRunSummary `json:"summary"`
+}
+
+type jsonFleetRollbackDryRunSummary struct {
+	Tenants int `json:"tenants"`
+	// ToRollBack counts the tenants with migrations to roll back,
+	// Migrations those migrations over all of them.
+	ToRollBack        int `json:"to_roll_back"`
+	Migrations        int `json:"migrations"`
+	NothingToRollBack int `json:"nothing_to_roll_back"`
+	Failed            int `json:"failed"`
+	NoSchema          int `json:"no_schema"`
+}
+
+// rollbackDryRunJSON words doc, the dry run document of a rollback, as a
+// rollback's.
+func rollbackDryRunJSON(doc jsonFleetDryRun) jsonFleetRollbackDryRun {
+	out := jsonFleetRollbackDryRun{Pattern: doc.Pattern, Servers: doc.Servers, DryRun: true, Tenants: doc.Tenants,
+		Summary: jsonFleetRollbackDryRunSummary{Tenants: doc.Summary.Tenants, ToRollBack: doc.Summary.Pending, Migrations: doc.Summary.Migrations,
+			NothingToRollBack: doc.Summary.UpToDate, Failed: doc.Summary.Failed, NoSchema: doc.Summary.NoSchema}}
+	for i := range out.Tenants {
+		switch out.Tenants[i].State {
+		case "pending":
+			out.Tenants[i].State = "to_roll_back"
+		case "up_to_date":
+			out.Tenants[i].State = "nothing_to_roll_back"
+		}
 	}
 	return out
 }

@@ -18,6 +18,11 @@ import (
 // application's own Migrator goes by the variables, and by the host of
 // the URL given with [WithTarget].
 func (c *command) production() (bool, string) {
+	return c.productionOn(c.cfg)
+}
+
+// productionOn is [command.production] for the database URL of cfg.
+func (c *command) productionOn(cfg *Config) (bool, string) {
 	if v, ok := c.tree.env("HOIST_ENV"); ok && v != "" {
 		return isProductionName(v), "HOIST_ENV=" + v
 	}
@@ -25,9 +30,9 @@ func (c *command) production() (bool, string) {
 		return true, "APP_ENV=" + v
 	}
 	d := c.tree.target
-	if c.tree.fixed == nil && c.cfg.DatabaseURL != "" {
+	if c.tree.fixed == nil && cfg.DatabaseURL != "" {
 		var err error
-		if d, err = c.cfg.dataSource(); err != nil {
+		if d, err = cfg.dataSource(); err != nil {
 			return false, ""
 		}
 	}
@@ -66,6 +71,12 @@ func isLocalHost(host string) bool {
 // that does not look like production goes ahead without a question.
 func (c *command) guard(what string, force bool) error {
 	prod, why := c.production()
+	return c.guardAs(prod, why, what, force)
+}
+
+// guardAs is the question of guard, for a target that looks like
+// production (prod) for the reason why.
+func (c *command) guardAs(prod bool, why, what string, force bool) error {
 	if !prod || force {
 		return nil
 	}

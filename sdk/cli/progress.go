@@ -29,6 +29,9 @@ type progress struct {
 	// are left out, and each distinct warning is printed once.
 	fleet  bool
 	warned map[string]bool
+	// rollback: the fleet's run rolls back (migrate:rollback --tenants),
+	// which the tenants' lines say.
+	rollback bool
 	// upToDate counts the tenants found up to date whose line is yet to
 	// be printed, lastDone and lastTotal the count of the last
 	// (cmd_fleet.go).

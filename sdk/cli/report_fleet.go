@@ -25,7 +25,9 @@ type jsonFleetRun struct {
 type jsonTenantRun struct {
 	Server string `json:"server,omitempty"`
 	Tenant string `json:"tenant"`
-	// State is applied, up_to_date, failed or not_reached.
+	// State is applied, up_to_date, failed or not_reached; in a
+	// rollback's document rolled_back, nothing_to_roll_back, failed or
+	// not_reached.
 	State      string           `json:"state"`
 	Batch      int              `json:"batch"`
 	DurationMS float64          `json:"duration_ms"`
@@ -57,19 +59,56 @@ var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.
 // fleetRunJSON is the document of a run; message words each failure.
 // servers names the servers of a fleet over several, nil otherwise.
 func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
-	out := jsonFleetRun{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: []jsonTenantRun{}}
+	out := jsonFleetRun{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: tenantRunsJSON(res, targetStates, message)}
+	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
+		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
+	return out
+}
+
+// tenantRunsJSON is the tenants of a run's document, each state named
+// by states.
+func tenantRunsJSON(res *sdk.FleetResult, states map[sdk.TargetState]string, message func(error) string) []jsonTenantRun {
+	out := []jsonTenantRun{}
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
-		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
+		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: states[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
 			Migrations: run.Migrations}
 		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
 			j.Error.Message = message(t.Err)
 		}
-		out.Tenants = append(out.Tenants, j)
+		out = append(out, j)
 	}
-	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
-		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
 	return out
+}
+
+// jsonFleetRollback is the document of migrate:rollback --tenants: that
+// of migrate --tenants, with the states and counts of a rollback. A
+// tenant's migrations are those rolled back (direction down), and its
+// batch the newest batch they were in.
+type jsonFleetRollback struct {
+	Pattern    string                   `json:"pattern"`
+	Servers    []string                 `json:"servers,omitempty"`
+	DurationMS float64                  `json:"duration_ms"`
+	Tenants    []jsonTenantRun          `json:"tenants"`
+	Summary    jsonFleetRollbackSummary `json:"summary"`
+}
+
+type jsonFleetRollbackSummary struct {
+	Tenants           int `json:"tenants"`
+	RolledBack        int `json:"rolled_back"`
+	NothingToRollBack int `json:"nothing_to_roll_back"`
+	Failed            int `json:"failed"`
+	NotReached        int `json:"not_reached"`
+}
+
+var rollbackStates = map[sdk.TargetState]string{sdk.TargetRolledBack: "rolled_back", sdk.TargetUpToDate: "nothing_to_roll_back",
+	sdk.TargetFailed: "failed", sdk.TargetNotReached: "not_reached"}
+
+// fleetRollbackJSON is the document of a rollback of a fleet.
+func fleetRollbackJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRollback {
+	return jsonFleetRollback{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: tenantRunsJSON(res, rollbackStates, message),
+		Summary: jsonFleetRollbackSummary{Tenants: len(res.Targets), RolledBack: res.Count(sdk.TargetRolledBack),
+			NothingToRollBack: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}}
 }
 
 // tenantErrorJSON is err in a JSON document, nil for no error.
