@@ -86,8 +86,9 @@ func appliedVersions(t *testing.T, db *sql.DB, table string) []int64 {
 // (PlanTo) said so before, and another UpTo(2) settles every schema
 // from the first reading. Up completes and marks them. UpTo(2) on the
 // marked fleet runs nothing and keeps the marks. RollbackTo(2) rolls
-// every schema back to 2, and the trigger clears the marks; the next Up
-// reads the histories, applies 3 and 4 again and marks again.
+// every schema back to 2, and the trigger clears the marks; Ensure,
+// which remembered a schema, migrates it again; the next Up reads the
+// histories, applies 3 and 4 to the others and marks every schema again.
 func TestFleetSchemasUpToRollbackAndMarks(t *testing.T) {
 	t.Parallel()
 	db := testkit.Postgres(t)
@@ -160,6 +161,9 @@ func TestFleetSchemasUpToRollbackAndMarks(t *testing.T) {
 	if markOf(t, db.DB, names[0]) == "" {
 		t.Fatal("the dry run of the rollback cleared a mark")
 	}
+	if _, err := f.Ensure(ctx, names[0]); err != nil { // remembered: later calls send nothing
+		t.Fatal(err)
+	}
 	res, err = f.RollbackTo(ctx, 2)
 	if err != nil || !slices.Equal(statesOf(res), sameStates(sdk.TargetRolledBack, len(names))) {
 		t.Fatalf("RollbackTo(2): %v, %v; want every schema rolled back", err, statesOf(res))
@@ -184,7 +188,11 @@ func TestFleetSchemasUpToRollbackAndMarks(t *testing.T) {
 			t.Fatalf("Status of %s after RollbackTo(2): %s; want pending 2", s.Target, s)
 		}
 	}
-	if res, err = f.Up(ctx); err != nil || res.Count(sdk.TargetApplied) != len(names) {
+	// Ensure forgets a tenant the fleet rolled back, and migrates it again.
+	if r, err := f.Ensure(ctx, names[0]); err != nil || !slices.Equal(versions(r.Applied), []int64{3, 4}) {
+		t.Fatalf("Ensure after the rollback: %v, %v; want 3 and 4 applied again", err, r)
+	}
+	if res, err = f.Up(ctx); err != nil || res.Count(sdk.TargetApplied) != len(names)-1 || res.Targets[0].State != sdk.TargetUpToDate {
 		t.Fatalf("Up after the rollback: %v, %v", err, statesOf(res))
 	}
 	for _, s := range names {

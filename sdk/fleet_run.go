@@ -261,6 +261,9 @@ func rollbackAction(pick func(*history) []HistoryEntry) fleetAction {
 				pinned[key{f, name}] = pin
 				mu.Unlock()
 			}
+			// Ensure must migrate the target again once anything of it
+			// may have been rolled back.
+			defer f.forgetEnsured(name)
 			return m.down(ctx, false, func(h *history) []HistoryEntry {
 				var out []HistoryEntry
 				for _, r := range h.applied() {
@@ -273,6 +276,14 @@ func rollbackAction(pick func(*history) []HistoryEntry) fleetAction {
 		},
 		changed: TargetRolledBack,
 	}
+}
+
+// forgetEnsured forgets that [Fleet.Ensure] migrated target, so that
+// its next call migrates it again.
+func (f *Fleet) forgetEnsured(target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.ensured, target)
 }
 
 // rollbackPick is the rows [Migrator.Rollback] picks for opts.
