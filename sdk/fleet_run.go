@@ -55,7 +55,9 @@ type TargetResult struct {
 	State  TargetState
 	Result *Result // nil unless the target's own run began
 	// Seed is what the seeders did on the target in a run with
-	// [WithFleetSeeding]: nil when it was not seeded.
+	// [WithFleetSeeding]: nil when seeding did not begin (without it, or
+	// the migration failed, or the target was not reached); when a
+	// seeder failed, the seeders that ran before it.
 	Seed *SeedResult
 	Err  error
 }
