@@ -29,7 +29,9 @@ import (
 //	}
 //
 // In a tree over a [Factory], cfg.Options() fit [sdk.WithTargetOptions]
-// (the fleet gives each target its own history table). cfg.TenantKind
+// (the fleet gives each target its own history table). With migrate
+// --seed, opts hold [sdk.WithFleetSeeding]: the seeders are those the
+// factory gives in [sdk.WithTargetOptions] (none, if it gives none). cfg.TenantKind
 // is the fleet.kind setting (--tenant-kind), for a factory that can
 // build both kinds on PostgreSQL; one that cannot may ignore it. With
 // several fleet.servers (--server) it is called once per server, each

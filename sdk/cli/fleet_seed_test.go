@@ -190,3 +190,38 @@ func TestFleetCreateDatabaseMariaDB(t *testing.T) {
 		t.Fatalf("status\n%s", r)
 	}
 }
+
+// TestFleetServersSeed: migrate --tenants --seed over two servers seeds
+// every tenant that migrated on either server, each once, and not the
+// tenant whose migration failed.
+func TestFleetServersSeed(t *testing.T) {
+	t.Parallel()
+	s, urls, names, dbs := twoServerFleet(t)
+	if err := os.MkdirAll(filepath.Join(s.dir, "seeds"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(s.dir, "seeds"), "01_plans.sql", "-- +hoist once\nINSERT INTO a VALUES (2);\n")
+	r := s.run("migrate", "--tenants", "srv_*", "--server", urls[0], "--server", urls[1], "--seed", "--on-failure", "continue", "--json")
+	var doc serverRun
+	decode(t, r, &doc)
+	if r.code != 1 || len(doc.Tenants) != 6 || doc.Summary["failed"] != 1 || doc.Summary["seeded"] != 5 {
+		t.Fatalf("run: %+v\n%s", doc, r)
+	}
+	for _, tn := range doc.Tenants {
+		failed := tn.Server == names[1] && tn.Tenant == "srv_1"
+		if failed != (tn.Seed == nil) || (!failed && len(tn.Seed.Ran) != 1) {
+			t.Fatalf("%s %s: %s, seed %+v", tn.Server, tn.Tenant, tn.State, tn.Seed)
+		}
+	}
+	for i, db := range dbs {
+		for j := range 3 {
+			if i == 1 && j == 1 {
+				continue
+			}
+			var n int
+			if err := db.QueryRow(fmt.Sprintf("SELECT count(*) FROM srv_%d.a WHERE id = 2", j)).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("server %s srv_%d: the seeder's row %d times (%v); want once", names[i], j, n, err)
+			}
+		}
+	}
+}
