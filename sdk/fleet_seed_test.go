@@ -74,7 +74,24 @@ func ExampleFleet_Create() {
 // ExampleFleets_Ensure creates a new tenant on the server it belongs
 // to, migrated and seeded, in one call.
 func ExampleFleets_Ensure() {
-	var fleets *sdk.Fleets // NewFleets of servers named "db1:5432" and "db2:5432"
+	var servers []sdk.FleetServer
+	for _, host := range []string{"db1:5432", "db2:5432"} {
+		db, err := sql.Open("pgx", "postgres://app@"+host+"/app")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fleet, err := sdk.NewFleet(db, postgres.New(), sdk.TargetPattern("tenant_*"),
+			sdk.WithTargetOptions(sdk.WithFS(migrationsFS), sdk.WithSeedFS(seedsFS)))
+		if err != nil {
+			log.Fatal(err)
+		}
+		servers = append(servers, sdk.FleetServer{Name: host, Fleet: fleet})
+	}
+	fleets, err := sdk.NewFleets(servers)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The application put the new tenant on db2.
 	if _, err := fleets.Ensure(context.Background(), "db2:5432", "tenant_initech"); err != nil {
 		log.Fatal(err)
 	}
