@@ -23,6 +23,10 @@ func (c *command) migrateFleet(asJSON bool) error {
 		return err
 	}
 	c.warnBroken()
+	created, err := c.createTenants(f)
+	if err != nil {
+		return err
+	}
 	c.progress.startFleet()
 	res, err := f.Up(c.ctx)
 	c.progress.mu.Lock()
@@ -37,7 +41,11 @@ func (c *command) migrateFleet(asJSON bool) error {
 		return c.noTenants("nothing was migrated")
 	}
 	if asJSON {
-		if jerr := c.out.json(fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)); jerr != nil {
+		doc := fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		for i := range doc.Tenants {
+			doc.Tenants[i].Created = created[doc.Tenants[i].Tenant]
+		}
+		if jerr := c.out.json(doc); jerr != nil {
 			return jerr
 		}
 	} else {
@@ -57,6 +65,9 @@ func (c *command) fleetSummary(res *sdk.FleetResult) string {
 	}
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not reached", n))
+	}
+	if c.fleetSeed {
+		parts = append(parts, fmt.Sprintf("seeders ran on %d", seededTenants(res)))
 	}
 	head := fmt.Sprintf("%s matching %s", plural(len(res.Targets), "tenant"), c.cfg.Tenants)
 	if n := len(c.serverNames()); n > 1 {
@@ -190,11 +201,29 @@ func (pr *progress) flushUpToDate() {
 func (pr *progress) tenantState(t sdk.TargetResult) string {
 	switch t.State {
 	case sdk.TargetApplied:
-		return pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+		s := pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+		if t.Seed != nil {
+			s += "; " + seedWords(t.Seed)
+		}
+		return s
 	case sdk.TargetUpToDate:
+		if t.Seed != nil {
+			return pr.p.paint(dim, "up to date") + "; " + seedWords(t.Seed)
+		}
 		return pr.p.paint(dim, "up to date")
 	case sdk.TargetFailed:
 		var me *sdk.MigrationError
+		if errors.As(t.Err, &me) && me.Version == 0 && me.Name != "" { // a seeder
+			where := ""
+			if me.File != "" && me.Line > 0 {
+				where = fmt.Sprintf(" (%s:%d)", me.File, me.Line)
+			}
+			migrated := "up to date"
+			if t.Result != nil && len(t.Result.Applied) > 0 {
+				migrated = "applied " + plural(len(t.Result.Applied), "migration")
+			}
+			return migrated + "; " + pr.p.paint(red, "failed in seeder "+me.Name) + where
+		}
 		if errors.As(t.Err, &me) && me.Version != 0 {
 			where := ""
 			switch {

@@ -26,11 +26,17 @@ type jsonTenantRun struct {
 	Server string `json:"server,omitempty"`
 	Tenant string `json:"tenant"`
 	// State is applied, up_to_date, failed or not_reached.
-	State      string           `json:"state"`
-	Batch      int              `json:"batch"`
-	DurationMS float64          `json:"duration_ms"`
-	Migrations []jsonApply      `json:"migrations"`
-	Error      *jsonTenantError `json:"error"`
+	State      string      `json:"state"`
+	Batch      int         `json:"batch"`
+	DurationMS float64     `json:"duration_ms"`
+	Migrations []jsonApply `json:"migrations"`
+	// Created: migrate --tenants --create-database created the tenant.
+	Created bool `json:"created"`
+	// Seed is what the seeders did with --seed: null without it, or when
+	// seeding did not begin (the migration failed, or the tenant was not
+	// reached); when a seeder failed, those that ran before it.
+	Seed  *seedReport      `json:"seed"`
+	Error *jsonTenantError `json:"error"`
 }
 
 // jsonTenantError is why a tenant failed; version, name, file and line
@@ -49,6 +55,8 @@ type jsonFleetSummary struct {
 	UpToDate   int `json:"up_to_date"`
 	Failed     int `json:"failed"`
 	NotReached int `json:"not_reached"`
+	// Seeded counts the tenants on which a seeder ran (--seed).
+	Seeded int `json:"seeded"`
 }
 
 var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.TargetUpToDate: "up_to_date",
@@ -61,15 +69,27 @@ func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, messag
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
 		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: targetStates[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
-			Migrations: run.Migrations}
+			Migrations: run.Migrations, Seed: seedJSON(t.Seed)}
 		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
 			j.Error.Message = message(t.Err)
 		}
 		out.Tenants = append(out.Tenants, j)
 	}
 	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
-		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
+		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached),
+		Seeded: seededTenants(res)}
 	return out
+}
+
+// seededTenants counts the tenants of a run on which a seeder ran.
+func seededTenants(res *sdk.FleetResult) int {
+	n := 0
+	for _, t := range res.Targets {
+		if t.Seed != nil && len(t.Seed.Ran) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // tenantErrorJSON is err in a JSON document, nil for no error.
