@@ -57,8 +57,22 @@ func TargetList(schemas ...string) Targets { return Targets{list: schemas} }
 // [WithDatabaseTargets] it matches the server's databases (MySQL:
 // information_schema.SCHEMATA, system databases left out; PostgreSQL:
 // pg_database, templates left out), or, on SQLite, the files that
-// filepath.Glob finds (tenants/*.db).
+// filepath.Glob finds (tenants/*.db). Several patterns separated by
+// commas match a name that any of them matches (tenant_a,tenant_b), so
+// that a list of names is a pattern too; a comma cannot be part of a
+// name, nor of a SQLite file's path.
 func TargetPattern(pattern string) Targets { return Targets{pattern: pattern} }
+
+// matchPattern reports whether name matches pattern, one path.Match
+// pattern or several separated by commas ([TargetPattern]).
+func matchPattern(pattern, name string) bool {
+	for _, p := range strings.Split(pattern, ",") {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // TargetFunc is the schemas fn lists at each run, such as a query of the
 // application's tenants table.
@@ -101,6 +115,8 @@ type fleetConfig struct {
 	opts        []Option
 	progress    func(TargetResult, int, int)
 	open        TargetOpener
+	seed        bool     // WithFleetSeeding
+	seeders     []string // the seeders it names; all when empty
 }
 
 // WithFleetProgress calls fn as each target of a run ([Fleet.Up], UpTo,
@@ -178,8 +194,13 @@ func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOptio
 		return nil, errors.New("hoist: NewFleet: nil *sql.DB")
 	}
 	if targets.pattern != "" {
-		if _, err := path.Match(targets.pattern, ""); err != nil {
-			return nil, fmt.Errorf("hoist: NewFleet: pattern %q: %w", targets.pattern, err)
+		for _, p := range strings.Split(targets.pattern, ",") {
+			if _, err := path.Match(p, ""); err != nil || p == "" {
+				if err == nil {
+					err = errors.New("an empty pattern between commas")
+				}
+				return nil, fmt.Errorf("hoist: NewFleet: pattern %q: %w", targets.pattern, err)
+			}
 		}
 	}
 	for _, s := range targets.list {
@@ -204,6 +225,11 @@ func NewFleet(db *sql.DB, d dialect.Dialect, targets Targets, opts ...FleetOptio
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c.seed {
+		if _, err := f.tmpl.selectSeeds(c.seeders); err != nil {
+			return nil, fmt.Errorf("hoist: NewFleet: WithFleetSeeding: %s", strings.TrimPrefix(err.Error(), "hoist: "))
+		}
 	}
 	return f, nil
 }
@@ -367,7 +393,7 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 			if err := rows.Scan(&s); err != nil {
 				return nil, err
 			}
-			if ok, _ := path.Match(f.targets.pattern, s); ok && !strings.Contains(s, ".") {
+			if matchPattern(f.targets.pattern, s) && !strings.Contains(s, ".") {
 				names = append(names, s)
 			}
 		}

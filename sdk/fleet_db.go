@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -142,12 +141,16 @@ func (f *Fleet) listDatabases(ctx context.Context) ([]string, error) {
 	var query string
 	switch f.kind {
 	case kindSQLiteFiles:
-		names, err := filepath.Glob(f.targets.pattern)
-		if err != nil {
-			return nil, fmt.Errorf("hoist: listing files for pattern %q: %w", f.targets.pattern, err)
+		var names []string
+		for _, p := range strings.Split(f.targets.pattern, ",") {
+			found, err := filepath.Glob(p)
+			if err != nil {
+				return nil, fmt.Errorf("hoist: listing files for pattern %q: %w", f.targets.pattern, err)
+			}
+			names = append(names, found...)
 		}
 		slices.Sort(names)
-		return names, nil
+		return slices.Compact(names), nil
 	case kindMySQLDatabases:
 		query = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME"
 	default:
@@ -164,7 +167,7 @@ func (f *Fleet) listDatabases(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&s); err != nil {
 			return nil, err
 		}
-		if ok, _ := path.Match(f.targets.pattern, s); ok && !slices.Contains(systemDatabases, s) && f.kind.checkName(s) == nil {
+		if matchPattern(f.targets.pattern, s) && !slices.Contains(systemDatabases, s) && f.kind.checkName(s) == nil {
 			names = append(names, s)
 		}
 	}

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -80,6 +81,10 @@ type fleetAction struct {
 	// mark: mark the schemas found or left up to date (fleet_mark.go);
 	// only for a run to the end of the set.
 	mark bool
+	// seed: seed each target after its migration when the fleet seeds
+	// ([WithFleetSeeding]); only for Up, as seeders expect every
+	// migration (migrate --seed runs after a full migrate too).
+	seed bool
 }
 
 // upAction applies the migrations up to version on each target.
@@ -95,6 +100,7 @@ func upAction(tmpl *Migrator, version int64) fleetAction {
 		changed: TargetApplied,
 		upTo:    version,
 		mark:    version >= last,
+		seed:    version == math.MaxInt64,
 	}
 }
 

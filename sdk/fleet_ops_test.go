@@ -496,3 +496,28 @@ func TestFleetsUpToAndRollback(t *testing.T) {
 		t.Fatal("Fleets.UpTo(-1) succeeded; want the version refused")
 	}
 }
+
+// TestFleetUpToDoesNotSeed: a fleet of SQLite files that seeds
+// (WithFleetSeeding) seeds after Up, not after UpTo or a rollback:
+// seeders are written for every migration.
+func TestFleetUpToDoesNotSeed(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	df := newDBFleet(t, "sqlite", 2)
+	f := fleetOf(t, df, fleetSeeds(), sdk.WithFleetSeeding())
+	res, err := f.UpTo(ctx, 3)
+	if err != nil || res.Count(sdk.TargetApplied) != len(df.names) {
+		t.Fatalf("UpTo(3): %v, %v", err, statesOf(res))
+	}
+	for _, tr := range res.Targets {
+		if tr.Seed != nil || countRows(t, df.tenant(t, tr.Target), "SELECT count(*) FROM tags") != 1 {
+			t.Fatalf("%s was seeded by UpTo: %+v", tr.Target, tr.Seed)
+		}
+	}
+	if res, err = f.Up(ctx); err != nil || res.Targets[0].Seed == nil || len(res.Targets[0].Seed.Ran) != 1 {
+		t.Fatalf("Up: %v, %+v; want the seeder run", err, res.Targets[0].Seed)
+	}
+	if res, err = f.Rollback(ctx, sdk.RollbackOptions{}); err != nil || res.Targets[0].Seed != nil || res.Count(sdk.TargetRolledBack) != len(df.names) {
+		t.Fatalf("Rollback: %v, %v, %+v; want no seeding", err, statesOf(res), res.Targets[0].Seed)
+	}
+}

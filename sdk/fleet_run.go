@@ -64,7 +64,12 @@ type TargetResult struct {
 	Server string
 	State  TargetState
 	Result *Result // nil unless the target's own run began
-	Err    error
+	// Seed is what the seeders did on the target in a run with
+	// [WithFleetSeeding]: nil when seeding did not begin (without it, or
+	// the migration failed, or the target was not reached); when a
+	// seeder failed, the seeders that ran before it.
+	Seed *SeedResult
+	Err  error
 }
 
 // FleetResult is the outcome of a fleet run ([Fleet.Up], [Fleet.UpTo],
@@ -137,7 +142,8 @@ func (f *Fleet) runAction(ctx context.Context, act fleetAction) (*FleetResult, e
 	if err != nil {
 		return res, err
 	}
-	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress, act: act}.run(ctx, []*fleetPlan{p})
+	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress, act: act,
+		seed: act.seed && f.cfg.seed, seeders: f.cfg.seeders}.run(ctx, []*fleetPlan{p})
 	return res.end(ctx, start)
 }
 
@@ -214,6 +220,8 @@ type fleetRun struct {
 	policy      FailurePolicy
 	progress    func(TargetResult, int, int)
 	act         fleetAction
+	seed        bool     // WithFleetSeeding: seed each target after migrating it
+	seeders     []string // the seeders to run, all when empty
 }
 
 // runItem is one target to run: the fleet it belongs to and its result.
@@ -241,6 +249,9 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 	for _, p := range plans {
 		total += len(p.targets)
 		perSem[p.fleet] = make(chan struct{}, p.fleet.cfg.concurrency)
+		if r.seed {
+			p.seedAll()
+		}
 	}
 	report := func(t *TargetResult) {
 		if r.progress == nil {
@@ -309,18 +320,28 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 			go func(i int, f *Fleet, t *TargetResult) {
 				defer func() { <-sem; <-perSem[f]; wg.Done() }()
 				m, closeTarget, err := f.target(t.Target)
-				var res *Result
+				var (
+					res  *Result
+					seed *SeedResult
+				)
 				if err == nil {
 					res, err = r.act.do(runCtx, f, t.Target, m)
+					if t.Result != nil && len(t.Result.Applied) > 0 && res != nil && len(res.Applied) == 0 {
+						res = t.Result // applied by the first pass, whose seeding found the lock busy
+					}
+					if err == nil && r.seed {
+						seed, err = r.seedTarget(runCtx, m)
+					}
 					closeTarget()
 				}
 				if errors.Is(err, errLockBusy) {
+					t.Result = res
 					busyMu.Lock()
 					busy = append(busy, i)
 					busyMu.Unlock()
 					return
 				}
-				t.Result = res
+				t.Result, t.Seed = res, seed
 				f.remember(t.Target, err)
 				switch {
 				case err != nil:
@@ -350,6 +371,21 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 	}
 	for _, p := range plans {
 		p.fleet.markUpToDate(ctx, p.scan, p.targets)
+	}
+}
+
+// seedAll puts back in the run the targets that the scan found up to
+// date, for a run that seeds every target (WithFleetSeeding).
+func (p *fleetPlan) seedAll() {
+	p.work = p.work[:0]
+	for i := range p.targets {
+		t := &p.targets[i]
+		if t.State == TargetUpToDate && t.Result == nil {
+			t.State = TargetNotReached
+		}
+		if t.State == TargetNotReached {
+			p.work = append(p.work, i)
+		}
 	}
 }
 

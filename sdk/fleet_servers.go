@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -69,6 +70,11 @@ func NewFleets(servers []FleetServer, opts ...FleetOption) (*Fleets, error) {
 		seen[s.Name] = true
 		if err := sameMigrations(servers[0], s); err != nil {
 			return nil, err
+		}
+		if c.seed {
+			if _, err := s.Fleet.tmpl.selectSeeds(c.seeders); err != nil {
+				return nil, fmt.Errorf("hoist: NewFleets: WithFleetSeeding: server %s: %s", s.Name, strings.TrimPrefix(err.Error(), "hoist: "))
+			}
 		}
 	}
 	return &Fleets{servers: append([]FleetServer(nil), servers...), cfg: c}, nil
@@ -167,7 +173,8 @@ func (fs *Fleets) runAction(ctx context.Context, act fleetAction) (*FleetResult,
 		}
 		plans[i] = p
 	}
-	fleetRun{concurrency: fs.cfg.concurrency, policy: fs.cfg.policy, progress: fs.cfg.progress, act: act}.run(ctx, plans)
+	fleetRun{concurrency: fs.cfg.concurrency, policy: fs.cfg.policy, progress: fs.cfg.progress, act: act,
+		seed: act.seed && fs.cfg.seed, seeders: fs.cfg.seeders}.run(ctx, plans)
 	for _, p := range plans {
 		res.Targets = append(res.Targets, p.targets...)
 	}

@@ -107,6 +107,9 @@ func child(role string) int {
 	if code, ok := fleetsChild(role, db); ok { // fleet_servers_test.go
 		return code
 	}
+	if code, ok := fleetSeedChild(role, db); ok { // fleet_seed_test.go
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}

@@ -243,6 +243,9 @@ type command struct {
 	// scratching is set while validate --scratch works on its throwaway
 	// database, which it means to create.
 	scratching bool
+	// fleetSeed and fleetCreate are migrate --tenants's --seed and
+	// --create-database (fleet_seed.go).
+	fleetSeed, fleetCreate bool
 }
 
 // showTarget prints the database the command works on, once, on the

@@ -45,6 +45,10 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 			return err
 		}
 	}
+	created, err := c.createTenants(f) // none but for migrate --create-database
+	if err != nil {
+		return err
+	}
 	c.progress.startFleet()
 	res, err := run(f)
 	c.progress.mu.Lock()
@@ -59,7 +63,11 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 		return c.noTenants("nothing was " + op.past)
 	}
 	if asJSON {
-		var doc any = fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		run := fleetRunJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		for i := range run.Tenants {
+			run.Tenants[i].Created = created[run.Tenants[i].Tenant]
+		}
+		var doc any = run
 		if op.rollback {
 			doc = fleetRollbackJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
 		}
@@ -115,6 +123,9 @@ func (c *command) fleetSummary(res *sdk.FleetResult, op fleetOp) string {
 	}
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not reached", n))
+	}
+	if c.fleetSeed {
+		parts = append(parts, fmt.Sprintf("seeders ran on %d", seededTenants(res)))
 	}
 	head := fmt.Sprintf("%s matching %s", plural(len(res.Targets), "tenant"), c.cfg.Tenants)
 	if n := len(c.serverNames()); n > 1 {
@@ -249,13 +260,31 @@ func (pr *progress) flushUpToDate() {
 func (pr *progress) tenantState(t sdk.TargetResult) string {
 	switch t.State {
 	case sdk.TargetApplied:
-		return pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+		s := pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
+		if t.Seed != nil {
+			s += "; " + seedWords(t.Seed)
+		}
+		return s
 	case sdk.TargetRolledBack:
 		return pr.p.paint(yellow, "rolled back "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
 	case sdk.TargetUpToDate:
+		if t.Seed != nil {
+			return pr.p.paint(dim, "up to date") + "; " + seedWords(t.Seed)
+		}
 		return pr.p.paint(dim, opOf(pr.rollback).each)
 	case sdk.TargetFailed:
 		var me *sdk.MigrationError
+		if errors.As(t.Err, &me) && me.Version == 0 && me.Name != "" { // a seeder
+			where := ""
+			if me.File != "" && me.Line > 0 {
+				where = fmt.Sprintf(" (%s:%d)", me.File, me.Line)
+			}
+			migrated := "up to date"
+			if t.Result != nil && len(t.Result.Applied) > 0 {
+				migrated = "applied " + plural(len(t.Result.Applied), "migration")
+			}
+			return migrated + "; " + pr.p.paint(red, "failed in seeder "+me.Name) + where
+		}
 		if errors.As(t.Err, &me) && me.Version != 0 {
 			where := ""
 			switch {

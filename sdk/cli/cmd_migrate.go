@@ -34,14 +34,20 @@ oldest pending one (use --to to apply the ones before it as well).`,
 	seed := seedFlag(cmd)
 	var create *bool
 	if t.fixed == nil {
-		create = cmd.Flags().Bool("create-database", false, "create the database first when it does not exist (PostgreSQL, MySQL; for SQLite its directory)")
+		create = cmd.Flags().Bool("create-database", false, "create the database first when it does not exist (PostgreSQL, MySQL; for SQLite its directory); with --tenants, each tenant named")
 	}
 	t.fleetFlags(cmd, true)
 	cmd.RunE = t.action(func(c *command, args []string) error {
 		if fleet, err := c.onFleet(); err != nil {
 			return err
 		} else if fleet {
-			if err := c.fleetRefuses(args, "seed", "create-database"); err != nil {
+			if err := c.fleetRefuses(args); err != nil {
+				return err
+			}
+			if c.cobra.Flags().Changed("to") && *seed {
+				return argError("--seed runs after a full migrate: give it without --to")
+			}
+			if err := c.fleetNewFlags(*seed, create != nil && *create); err != nil {
 				return err
 			}
 			if c.cobra.Flags().Changed("to") && *to <= 0 {

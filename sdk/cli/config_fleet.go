@@ -29,8 +29,13 @@ import (
 var (
 	tenantsSetting = setting{key: "fleet.tenants", flag: "tenants", env: []string{"HOIST_FLEET_TENANTS"},
 		set: func(c *Config, v string) error {
-			if _, err := path.Match(v, ""); err != nil {
-				return fmt.Errorf("%q is not a pattern such as tenant_* (%v)", v, err)
+			for _, p := range strings.Split(v, ",") {
+				if _, err := path.Match(p, ""); err != nil {
+					return fmt.Errorf("%q is not a pattern such as tenant_* (%v)", v, err)
+				}
+				if p == "" && v != "" {
+					return fmt.Errorf("%q has an empty pattern between commas: give patterns or names such as tenant_a,tenant_b", v)
+				}
 			}
 			c.Tenants = v
 			return nil

@@ -65,10 +65,7 @@ func (d *DataSource) fleetTarget(pattern, kind string) string {
 	case d.Engine == "postgres" && kind == "databases":
 		return fmt.Sprintf("target: postgres databases %s on %s, listed through %s (%s)", pattern, d.host, d.Database, d.redacted)
 	case d.Engine == "sqlite":
-		if !filepath.IsAbs(pattern) {
-			pattern = filepath.Join(sqliteFleetDir(d.Database), pattern)
-		}
-		return fmt.Sprintf("target: sqlite files %s (%s)", pattern, d.redacted)
+		return fmt.Sprintf("target: sqlite files %s (%s)", sqliteFleetPattern(d, pattern), d.redacted)
 	case d.Engine == "mysql":
 		return fmt.Sprintf("target: mysql databases %s on %s, listed through %s (%s)", pattern, d.host, d.Database, d.redacted)
 	}

@@ -29,7 +29,9 @@ import (
 //	}
 //
 // In a tree over a [Factory], cfg.Options() fit [sdk.WithTargetOptions]
-// (the fleet gives each target its own history table). cfg.TenantKind
+// (the fleet gives each target its own history table). With migrate
+// --seed, opts hold [sdk.WithFleetSeeding]: the seeders are those the
+// factory gives in [sdk.WithTargetOptions] (none, if it gives none). cfg.TenantKind
 // is the fleet.kind setting (--tenant-kind), for a factory that can
 // build both kinds on PostgreSQL; one that cannot may ignore it. With
 // several fleet.servers (--server) it is called once per server, each
@@ -72,7 +74,9 @@ func WithFleet(f FleetFactory) Option {
 //     sqlite:data/ for the directory itself: data/tenant_*.db), with the
 //     URL's parameters.
 //
-// Seeds are not read: a fleet run does not seed.
+// A pattern may be several, separated by commas (tenant_a,tenant_b).
+// The seeders in cfg.Seeds are read only for migrate --tenants --seed.
+
 func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error) {
 	d, err := cfg.dataSource()
 	if err != nil {
@@ -81,7 +85,7 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 	if err := fleetKindOf(d, cfg); err != nil {
 		return nil, err
 	}
-	src, err := fileSources(cfg, false)
+	src, err := fileSources(cfg, cfg.cmd != nil && cfg.cmd.fleetSeed)
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +97,7 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 		if !slices.Contains(sql.Drivers(), d.Driver) {
 			return nil, fmt.Errorf("this program has no database/sql driver %q for %s: import _ %q", d.Driver, d, driverImports[d.Engine])
 		}
-		if !filepath.IsAbs(pattern) {
-			pattern = filepath.Join(sqliteFleetDir(d.Database), pattern)
-		}
+		pattern = sqliteFleetPattern(d, pattern)
 		targets = sdk.TargetFunc(func(context.Context) ([]string, error) { return sqliteFiles(pattern) })
 	} else if db, d, err = cfg.Open(ctx); err != nil {
 		return nil, err
@@ -126,10 +128,16 @@ func sqliteFleetDir(file string) string {
 // SQLite and hoist keep beside a database (its journal, its WAL, hoist's
 // lock files), which a pattern such as tenant_* would match too.
 func sqliteFiles(pattern string) ([]string, error) {
-	names, err := filepath.Glob(pattern)
-	if err != nil {
-		return nil, fmt.Errorf("listing files for pattern %q: %w", pattern, err)
+	var names []string
+	for _, p := range strings.Split(pattern, ",") {
+		found, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fmt.Errorf("listing files for pattern %q: %w", pattern, err)
+		}
+		names = append(names, found...)
 	}
+	slices.Sort(names)
+	names = slices.Compact(names)
 	return slices.DeleteFunc(names, func(name string) bool {
 		for _, suffix := range []string{"-journal", "-wal", "-shm"} {
 			if strings.HasSuffix(name, suffix) {
@@ -195,10 +203,16 @@ fleet.servers), the tenants of every server are one fleet: --concurrency
 and --on-failure hold for all of them, and each tenant is shown with its
 server. With --dry-run, print what would run on each tenant that is not up
 to date (its pending migrations with their SQL) and a summary, executing
-nothing and taking no lock. With --to V, apply to every tenant the
-migrations up to version V only, as migrate --to does on one database;
-the tenants that have them all are up to date.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
+nothing and taking no lock. The pattern may be several, or names, separated
+by commas (tenant_a,tenant_b). With --seed, run the seeders on each tenant
+right after migrating it; a seeder that fails fails its tenant. With
+--create-database and tenants named without wildcards, create each named
+tenant that does not exist (its schema, database or file) and migrate it.
+With --to V, apply to every tenant the migrations up to version V only, as
+migrate --to does on one database; the tenants that have them all are up
+to date.`, "\n  " + t.name + " migrate --tenants 'tenant_*' --concurrency 8 --on-failure continue" +
 				"\n  " + t.name + " migrate --tenants 'tenant_*' --dry-run" +
+				"\n  " + t.name + " migrate --tenants tenant_acme,tenant_globex --create-database --seed" +
 				"\n  " + t.name + " migrate --tenants 'tenant_*' --to 20261122093000"
 	}
 	return `
@@ -278,6 +292,9 @@ func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (fleetRu
 	c.progress.fleet = true
 	c.progress.mu.Unlock()
 	opts := []sdk.FleetOption{sdk.WithFleetConcurrency(c.cfg.FleetConcurrency), sdk.WithFailurePolicy(c.cfg.FailurePolicy)}
+	if c.fleetSeed {
+		opts = append(opts, sdk.WithFleetSeeding())
+	}
 	if progress != nil {
 		opts = append(opts, sdk.WithFleetProgress(progress))
 	}

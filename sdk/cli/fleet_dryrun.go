@@ -45,10 +45,21 @@ func (c *command) dryRunFleetOf(asJSON bool, op fleetOp, plan func(fleetRunner) 
 	if err != nil {
 		return err
 	}
-	if len(plans) == 0 {
+	create, err := c.missingTenants(f) // none but for migrate --create-database
+	if err != nil {
+		return err
+	}
+	if len(plans) == 0 && len(create) == 0 {
 		return c.noTenants("nothing would be " + op.past)
 	}
 	doc := fleetDryRunJSON(c.cfg.Tenants, c.serverNames(), plans, c.tenantError)
+	if c.fleetCreate {
+		doc.Create = append([]string{}, create...)
+	}
+	if c.fleetSeed {
+		seeders := append([]string{}, fleetSeeders(f)...)
+		doc.Seeders = &seeders
+	}
 	if asJSON {
 		var out any = doc
 		if op.rollback {
@@ -58,16 +69,43 @@ func (c *command) dryRunFleetOf(asJSON bool, op fleetOp, plan func(fleetRunner) 
 			return err
 		}
 	} else {
+		for _, n := range create {
+			c.out.printf("%s: would create the %s, then apply %s as batch 1\n", n, c.tenantNoun(), plural(c.fleetMigrationsTo(f), "migration"))
+		}
 		shown := map[int64]shownSQL{} // by version: the first tenant whose SQL was printed
 		for _, p := range plans {
 			c.printTenantPlan(p, shown)
 		}
 		c.out.println(c.fleetDryRunSummary(doc.Summary, op))
+		switch {
+		case doc.Seeders == nil:
+		case len(*doc.Seeders) == 0:
+			c.out.println("then no seeder would run: there are none")
+		default:
+			c.out.printf("then would run on each tenant the seeders: %s (a once seeder only where it has not run)\n", strings.Join(*doc.Seeders, ", "))
+		}
 	}
 	if n := doc.Summary.Failed + doc.Summary.NoSchema; n > 0 {
 		return silentError{fmt.Sprintf("%s --tenants would fail on %d of %s (listed above)", c.cobra.Name(), n, plural(len(plans), "tenant"))}
 	}
 	return nil
+}
+
+// fleetMigrationsTo counts the migrations a new tenant of f would get:
+// all of them, or with migrate --to V those up to V.
+func (c *command) fleetMigrationsTo(f fleetRunner) int {
+	migs := f.Migrations()
+	to, err := c.cobra.Flags().GetInt64("to")
+	if err != nil || !c.cobra.Flags().Changed("to") {
+		return len(migs)
+	}
+	n := 0
+	for _, m := range migs {
+		if m.Version <= to {
+			n++
+		}
+	}
+	return n
 }
 
 type shownSQL struct {
@@ -140,9 +178,14 @@ func (c *command) fleetDryRunSummary(s jsonFleetDryRunSummary, op fleetOp) strin
 // tenants, each tenant's migrations as in migrate --dry-run's.
 
 type jsonFleetDryRun struct {
-	Pattern string                 `json:"pattern"`
-	Servers []string               `json:"servers,omitempty"`
-	DryRun  bool                   `json:"dry_run"`
+	Pattern string   `json:"pattern"`
+	Servers []string `json:"servers,omitempty"`
+	DryRun  bool     `json:"dry_run"`
+	// Create lists the tenants --create-database would create (present
+	// only with it), Seeders the seeders --seed would run on each tenant
+	// (only with it); a once seeder runs only where it has not.
+	Create  []string               `json:"create,omitempty"`
+	Seeders *[]string              `json:"seeders,omitempty"`
 	Tenants []jsonTenantDryRun     `json:"tenants"`
 	Summary jsonFleetDryRunSummary `json:"summary"`
 }

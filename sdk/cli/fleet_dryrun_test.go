@@ -18,6 +18,8 @@ type dryRunFleet struct {
 	Pattern string   `json:"pattern"`
 	Servers []string `json:"servers"`
 	DryRun  bool     `json:"dry_run"`
+	Create  []string `json:"create"`
+	Seeders []string `json:"seeders"`
 	Tenants []struct {
 		Server     string `json:"server"`
 		Tenant     string `json:"tenant"`

@@ -65,6 +65,9 @@ func TestFleetMigrateTo(t *testing.T) {
 	if r := s.run("migrate", "--tenants", "fleetcmd_*", "--to", "0"); r.code != 2 || !strings.Contains(r.stderr, "--to 0: versions are positive") {
 		t.Errorf("--to 0: %s", r)
 	}
+	if r := s.run("migrate", "--tenants", "fleetcmd_*", "--to", "3", "--seed"); r.code != 2 || !strings.Contains(r.stderr, "--seed runs after a full migrate: give it without --to") {
+		t.Errorf("--to with --seed: %s", r)
+	}
 	// The rest, with the failing tenant: --to 3 is migrate.
 	r = s.run("migrate", "--tenants", "fleetcmd_*", "--to", "3", "--on-failure", "continue")
 	if r.code != 1 || !strings.Contains(r.stderr, "fleetcmd_07: migration 2 b up failed at 0002_b.sql:3") ||

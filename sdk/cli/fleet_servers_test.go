@@ -64,6 +64,8 @@ type serverRun struct {
 		Batch      int               `json:"batch"`
 		DurationMS float64           `json:"duration_ms"`
 		Migrations []json.RawMessage `json:"migrations"`
+		Created    bool              `json:"created"`
+		Seed       *seedDoc          `json:"seed"`
 		Error      *failureDoc       `json:"error"`
 	} `json:"tenants"`
 	Summary map[string]int `json:"summary"`

@@ -77,9 +77,22 @@ type fleetRun struct {
 		Batch      int               `json:"batch"`
 		DurationMS *float64          `json:"duration_ms"`
 		Migrations []json.RawMessage `json:"migrations"`
+		Created    bool              `json:"created"`
+		Seed       *seedDoc          `json:"seed"`
 		Error      *failureDoc       `json:"error"`
 	} `json:"tenants"`
 	Summary map[string]int `json:"summary"`
+}
+
+// seedDoc is what the seeders did on a tenant in migrate --tenants
+// --seed --json: the document of seed --json.
+type seedDoc struct {
+	Ran []struct {
+		Name       string  `json:"name"`
+		File       string  `json:"file"`
+		DurationMS float64 `json:"duration_ms"`
+	} `json:"ran"`
+	Skipped []string `json:"skipped"`
 }
 
 func decode(t *testing.T, r result, v any) {

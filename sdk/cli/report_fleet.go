@@ -25,14 +25,18 @@ type jsonFleetRun struct {
 type jsonTenantRun struct {
 	Server string `json:"server,omitempty"`
 	Tenant string `json:"tenant"`
-	// State is applied, up_to_date, failed or not_reached; in a
-	// rollback's document rolled_back, nothing_to_roll_back, failed or
-	// not_reached.
-	State      string           `json:"state"`
-	Batch      int              `json:"batch"`
-	DurationMS float64          `json:"duration_ms"`
-	Migrations []jsonApply      `json:"migrations"`
-	Error      *jsonTenantError `json:"error"`
+	// State is applied, up_to_date, failed or not_reached.
+	State      string      `json:"state"`
+	Batch      int         `json:"batch"`
+	DurationMS float64     `json:"duration_ms"`
+	Migrations []jsonApply `json:"migrations"`
+	// Created: migrate --tenants --create-database created the tenant.
+	Created bool `json:"created"`
+	// Seed is what the seeders did with --seed: null without it, or when
+	// seeding did not begin (the migration failed, or the tenant was not
+	// reached); when a seeder failed, those that ran before it.
+	Seed  *seedReport      `json:"seed"`
+	Error *jsonTenantError `json:"error"`
 }
 
 // jsonTenantError is why a tenant failed; version, name, file and line
@@ -51,6 +55,8 @@ type jsonFleetSummary struct {
 	UpToDate   int `json:"up_to_date"`
 	Failed     int `json:"failed"`
 	NotReached int `json:"not_reached"`
+	// Seeded counts the tenants on which a seeder ran (--seed).
+	Seeded int `json:"seeded"`
 }
 
 var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.TargetUpToDate: "up_to_date",
@@ -61,7 +67,8 @@ var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.
 func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
 	out := jsonFleetRun{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: tenantRunsJSON(res, targetStates, message)}
 	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
-		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}
+		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached),
+		Seeded: seededTenants(res)}
 	return out
 }
 
@@ -72,13 +79,24 @@ func tenantRunsJSON(res *sdk.FleetResult, states map[sdk.TargetState]string, mes
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
 		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: states[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
-			Migrations: run.Migrations}
+			Migrations: run.Migrations, Seed: seedJSON(t.Seed)}
 		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
 			j.Error.Message = message(t.Err)
 		}
 		out = append(out, j)
 	}
 	return out
+}
+
+// seededTenants counts the tenants of a run on which a seeder ran.
+func seededTenants(res *sdk.FleetResult) int {
+	n := 0
+	for _, t := range res.Targets {
+		if t.Seed != nil && len(t.Seed.Ran) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // jsonFleetRollback is the document of migrate:rollback --tenants: that
@@ -89,8 +107,21 @@ type jsonFleetRollback struct {
 	Pattern    string                   `json:"pattern"`
 	Servers    []string                 `json:"servers,omitempty"`
 	DurationMS float64                  `json:"duration_ms"`
-	Tenants    []jsonTenantRun          `json:"tenants"`
+	Tenants    []jsonTenantRollback     `json:"tenants"`
 	Summary    jsonFleetRollbackSummary `json:"summary"`
+}
+
+// jsonTenantRollback is a tenant of the rollback document: that of the
+// run document without created and seed, which a rollback does not do.
+type jsonTenantRollback struct {
+	Server string `json:"server,omitempty"`
+	Tenant string `json:"tenant"`
+	// State is rolled_back, nothing_to_roll_back, failed or not_reached.
+	State      string           `json:"state"`
+	Batch      int              `json:"batch"`
+	DurationMS float64          `json:"duration_ms"`
+	Migrations []jsonApply      `json:"migrations"`
+	Error      *jsonTenantError `json:"error"`
 }
 
 type jsonFleetRollbackSummary struct {
@@ -106,9 +137,14 @@ var rollbackStates = map[sdk.TargetState]string{sdk.TargetRolledBack: "rolled_ba
 
 // fleetRollbackJSON is the document of a rollback of a fleet.
 func fleetRollbackJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRollback {
-	return jsonFleetRollback{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: tenantRunsJSON(res, rollbackStates, message),
+	out := jsonFleetRollback{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: []jsonTenantRollback{},
 		Summary: jsonFleetRollbackSummary{Tenants: len(res.Targets), RolledBack: res.Count(sdk.TargetRolledBack),
 			NothingToRollBack: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}}
+	for _, t := range tenantRunsJSON(res, rollbackStates, message) {
+		out.Tenants = append(out.Tenants, jsonTenantRollback{Server: t.Server, Tenant: t.Tenant, State: t.State, Batch: t.Batch,
+			DurationMS: t.DurationMS, Migrations: t.Migrations, Error: t.Error})
+	}
+	return out
 }
 
 // tenantErrorJSON is err in a JSON document, nil for no error.
