@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,7 +61,10 @@ func TargetList(schemas ...string) Targets { return Targets{list: schemas} }
 // filepath.Glob finds (tenants/*.db). Several patterns separated by
 // commas match a name that any of them matches (tenant_a,tenant_b), so
 // that a list of names is a pattern too; a comma cannot be part of a
-// name, nor of a SQLite file's path.
+// name, nor of a SQLite file's path. In a pattern of several parts, a
+// plain name (no *, ?, [ or \\) that matches nothing is a target all the
+// same, which fails as missing ([ErrNoTarget]), as in a [TargetList]: a
+// misspelt name is reported rather than left out.
 func TargetPattern(pattern string) Targets { return Targets{pattern: pattern} }
 
 // matchPattern reports whether name matches pattern, one path.Match
@@ -72,6 +76,29 @@ func matchPattern(pattern, name string) bool {
 		}
 	}
 	return false
+}
+
+// withNamed adds to names, the targets a pattern matched, each plain
+// name (no *, ?, [ or \\) of a pattern of several comma-separated parts
+// that matched nothing: a list of names that misspells one, or names a
+// tenant that is gone, gets that target failed as missing (as
+// [TargetList] does) instead of silently left out. A pattern of one
+// part is left as it is: matching nothing, it is an empty fleet.
+func withNamed(pattern string, names []string) []string {
+	parts := strings.Split(pattern, ",")
+	if len(parts) < 2 {
+		return names
+	}
+	added := false
+	for _, p := range parts {
+		if !strings.ContainsAny(p, `*?[\`) && !slices.Contains(names, p) {
+			names, added = append(names, p), true
+		}
+	}
+	if added {
+		slices.Sort(names)
+	}
+	return names
 }
 
 // TargetFunc is the schemas fn lists at each run, such as a query of the
@@ -380,7 +407,11 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 		}
 		return names, nil
 	case f.targets.pattern != "" && f.kind != kindSchemas:
-		return f.listDatabases(ctx)
+		names, err := f.listDatabases(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return withNamed(f.targets.pattern, names), nil
 	case f.targets.pattern != "":
 		rows, err := f.db.QueryContext(ctx, "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname")
 		if err != nil {
@@ -397,7 +428,10 @@ func (f *Fleet) Targets(ctx context.Context) ([]string, error) {
 				names = append(names, s)
 			}
 		}
-		return names, rows.Err()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return withNamed(f.targets.pattern, names), nil
 	}
 	return append([]string(nil), f.targets.list...), nil
 }

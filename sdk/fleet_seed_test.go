@@ -9,6 +9,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -347,8 +348,26 @@ func TestFleetCreate(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if names, err := f.Targets(ctx); err != nil || len(names) != 0 {
-				t.Fatalf("Targets before Create: %v, %v; want none", names, err)
+			// Before Create, every name of the list is a failed target,
+			// missing, not one silently left out.
+			if names, err := f.Targets(ctx); err != nil || !slices.Equal(names, slices.Sorted(slices.Values(k.names))) {
+				t.Fatalf("Targets before Create: %v, %v; want the names listed", names, err)
+			}
+			res, err := f.Up(ctx)
+			if err == nil || res.Count(sdk.TargetFailed) != len(k.names) {
+				t.Fatalf("Up before Create: %v, %s; want every target failed", err, states(res))
+			}
+			for _, r := range res.Targets {
+				if !errors.Is(r.Err, sdk.ErrNoTarget) {
+					t.Fatalf("%s before Create: %v; want ErrNoTarget", r.Target, r.Err)
+				}
+			}
+			if one, err := k.fleet(k.names[0]); err != nil {
+				t.Fatal(err)
+			} else if names, err := one.Targets(ctx); err != nil || len(names) != 0 {
+				t.Fatalf("Targets of the one name %s before Create: %v, %v; want none (a pattern)", k.names[0], names, err)
+			} else {
+				one.Close()
 			}
 			for _, s := range k.names {
 				if created, err := f.Create(ctx, s); err != nil || !created {
@@ -358,7 +377,7 @@ func TestFleetCreate(t *testing.T) {
 			if created, err := f.Create(ctx, k.names[0]); err != nil || created {
 				t.Fatalf("Create(%s) again: %v, %v; want it found", k.names[0], created, err)
 			}
-			res, err := f.Up(ctx)
+			res, err = f.Up(ctx)
 			if err != nil || res.Count(sdk.TargetApplied) != len(k.names) || len(res.Targets) != len(k.names) {
 				t.Fatalf("Up: %v, %s; want the %d created targets applied", err, states(res), len(k.names))
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,7 @@ func (c *command) fleetError(res *sdk.FleetResult, err error, op fleetOp) error 
 	}
 	for _, t := range res.Targets {
 		if t.State == sdk.TargetFailed {
-			lines = append(lines, tenantName(t.Server, t.Target)+": "+c.tenantError(t.Err))
+			lines = append(lines, tenantName(t.Server, t.Target)+": "+c.tenantError(t.Target, t.Err))
 		}
 	}
 	if n := res.Count(sdk.TargetNotReached); n > 0 {
@@ -190,10 +191,16 @@ func tenantName(server, target string) string {
 }
 
 // tenantError is the message of a tenant's failure, on one line. A
-// tenant that vanished between listing and migrating is told what to do
-// from the command rather than from the sdk.
-func (c *command) tenantError(err error) string {
+// tenant that does not exist is told what to do from the command rather
+// than from the sdk: one that --tenants names in a list was misspelt or
+// is yet to be created; one a pattern matched vanished between listing
+// and migrating.
+func (c *command) tenantError(target string, err error) string {
 	if errors.Is(err, sdk.ErrNoTarget) {
+		if strings.Contains(c.cfg.Tenants, ",") && slices.Contains(c.newTenants(), target) {
+			return fmt.Sprintf("does not exist: check the name in --tenants %s, or create it (%s migrate --tenants %s --create-database)",
+				c.cfg.Tenants, c.tree.name, target)
+		}
 		return fmt.Sprintf("does not exist any more (dropped after it was listed?): create it again, then run %s migrate --tenants %s again; or leave it out of the pattern",
 			c.tree.name, c.cfg.Tenants)
 	}
@@ -297,7 +304,7 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 		}
 		msg := oneLine(t.Err)
 		if errors.Is(t.Err, sdk.ErrNoTarget) {
-			msg = "does not exist any more"
+			msg = "does not exist"
 		}
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."

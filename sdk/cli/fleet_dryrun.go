@@ -49,6 +49,9 @@ func (c *command) dryRunFleetOf(asJSON bool, op fleetOp, plan func(fleetRunner) 
 	if err != nil {
 		return err
 	}
+	// A tenant --create-database would create is not one the run would
+	// fail on: it is listed as created.
+	plans = slices.DeleteFunc(plans, func(p sdk.TargetPlan) bool { return slices.Contains(create, p.Target) })
 	if len(plans) == 0 && len(create) == 0 {
 		return c.noTenants("nothing would be " + op.past)
 	}
@@ -119,7 +122,7 @@ func (c *command) printTenantPlan(p sdk.TargetPlan, shown map[int64]shownSQL) {
 	name := tenantName(p.Server, p.Target)
 	switch {
 	case p.Err != nil:
-		c.out.println(name + ": " + c.out.paint(red, "would fail") + ": " + c.tenantError(p.Err))
+		c.out.println(name + ": " + c.out.paint(red, "would fail") + ": " + c.tenantError(p.Target, p.Err))
 		return
 	case len(p.Result.Applied) == 0:
 		return
@@ -216,13 +219,13 @@ type jsonFleetDryRunSummary struct {
 	NoSchema   int `json:"no_schema"`
 }
 
-func fleetDryRunJSON(pattern string, servers []string, plans []sdk.TargetPlan, message func(error) string) jsonFleetDryRun {
+func fleetDryRunJSON(pattern string, servers []string, plans []sdk.TargetPlan, message func(target string, err error) string) jsonFleetDryRun {
 	out := jsonFleetDryRun{Pattern: pattern, Servers: servers, DryRun: true, Tenants: []jsonTenantDryRun{}}
 	for _, p := range plans {
 		run := runJSON(p.Result)
 		j := jsonTenantDryRun{Server: p.Server, Tenant: p.Target, Batch: run.Batch, Migrations: run.Migrations, LockedBy: p.Status.LockedBy}
 		if j.Error = tenantErrorJSON(p.Err); j.Error != nil {
-			j.Error.Message = message(p.Err)
+			j.Error.Message = message(p.Target, p.Err)
 		}
 		out.Summary.Tenants++
 		switch {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hoistdb/hoist/sdk"
@@ -97,17 +98,16 @@ func (c *command) missingTenants(f fleetRunner) ([]string, error) {
 	if !c.fleetCreate || !ok {
 		return nil, nil
 	}
-	have, err := fl.Targets(c.ctx)
+	// Status has a row for every name of a list of several, NoSchema
+	// when it is missing; a name alone has none when it is missing.
+	rows, err := fl.Status(c.ctx)
 	if err != nil {
 		return nil, err
 	}
 	var missing []string
 	for _, n := range c.newTenants() {
-		found := false
-		for _, h := range have {
-			found = found || h == n
-		}
-		if !found {
+		i := slices.IndexFunc(rows, func(r sdk.TargetStatus) bool { return r.Target == n })
+		if i < 0 || rows[i].NoSchema {
 			missing = append(missing, n)
 		}
 	}

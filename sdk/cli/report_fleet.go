@@ -64,7 +64,7 @@ var targetStates = map[sdk.TargetState]string{sdk.TargetApplied: "applied", sdk.
 
 // fleetRunJSON is the document of a run; message words each failure.
 // servers names the servers of a fleet over several, nil otherwise.
-func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRun {
+func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, message func(target string, err error) string) jsonFleetRun {
 	out := jsonFleetRun{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: tenantRunsJSON(res, targetStates, message)}
 	out.Summary = jsonFleetSummary{Tenants: len(res.Targets), Applied: res.Count(sdk.TargetApplied),
 		UpToDate: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached),
@@ -74,14 +74,14 @@ func fleetRunJSON(pattern string, servers []string, res *sdk.FleetResult, messag
 
 // tenantRunsJSON is the tenants of a run's document, each state named
 // by states.
-func tenantRunsJSON(res *sdk.FleetResult, states map[sdk.TargetState]string, message func(error) string) []jsonTenantRun {
+func tenantRunsJSON(res *sdk.FleetResult, states map[sdk.TargetState]string, message func(target string, err error) string) []jsonTenantRun {
 	out := []jsonTenantRun{}
 	for _, t := range res.Targets {
 		run := runJSON(t.Result)
 		j := jsonTenantRun{Server: t.Server, Tenant: t.Target, State: states[t.State], Batch: run.Batch, DurationMS: run.DurationMS,
 			Migrations: run.Migrations, Seed: seedJSON(t.Seed)}
 		if j.Error = tenantErrorJSON(t.Err); j.Error != nil {
-			j.Error.Message = message(t.Err)
+			j.Error.Message = message(t.Target, t.Err)
 		}
 		out = append(out, j)
 	}
@@ -136,7 +136,7 @@ var rollbackStates = map[sdk.TargetState]string{sdk.TargetRolledBack: "rolled_ba
 	sdk.TargetFailed: "failed", sdk.TargetNotReached: "not_reached"}
 
 // fleetRollbackJSON is the document of a rollback of a fleet.
-func fleetRollbackJSON(pattern string, servers []string, res *sdk.FleetResult, message func(error) string) jsonFleetRollback {
+func fleetRollbackJSON(pattern string, servers []string, res *sdk.FleetResult, message func(target string, err error) string) jsonFleetRollback {
 	out := jsonFleetRollback{Pattern: pattern, Servers: servers, DurationMS: ms(res.Duration), Tenants: []jsonTenantRollback{},
 		Summary: jsonFleetRollbackSummary{Tenants: len(res.Targets), RolledBack: res.Count(sdk.TargetRolledBack),
 			NothingToRollBack: res.Count(sdk.TargetUpToDate), Failed: res.Count(sdk.TargetFailed), NotReached: res.Count(sdk.TargetNotReached)}}
