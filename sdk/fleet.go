@@ -62,7 +62,7 @@ func TargetList(schemas ...string) Targets { return Targets{list: schemas} }
 // commas match a name that any of them matches (tenant_a,tenant_b), so
 // that a list of names is a pattern too; a comma cannot be part of a
 // name, nor of a SQLite file's path. In a pattern of several parts, a
-// plain name (no *, ?, [ or \\) that matches nothing is a target all the
+// plain name (no *, ?, [ or \) that matches nothing is a target all the
 // same, which fails as missing ([ErrNoTarget]), as in a [TargetList]: a
 // misspelt name is reported rather than left out.
 func TargetPattern(pattern string) Targets { return Targets{pattern: pattern} }
@@ -79,7 +79,7 @@ func matchPattern(pattern, name string) bool {
 }
 
 // withNamed adds to names, the targets a pattern matched, each plain
-// name (no *, ?, [ or \\) of a pattern of several comma-separated parts
+// name (no *, ?, [ or \) of a pattern of several comma-separated parts
 // that matched nothing: a list of names that misspells one, or names a
 // tenant that is gone, gets that target failed as missing (as
 // [TargetList] does) instead of silently left out. A pattern of one
