@@ -147,7 +147,7 @@ type fleetConfig struct {
 }
 
 // WithFleetProgress calls fn as each target of a run ([Fleet.Up], UpTo,
-// Rollback, RollbackTo) ends, with its
+// Rollback, RollbackTo, Seed) ends, with its
 // outcome, how many targets have ended and how many there are: enough
 // for a line such as "[412/1000] tenant_0412 applied 3". Calls come one
 // at a time, from the goroutines that run the targets; the targets found

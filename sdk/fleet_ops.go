@@ -85,6 +85,21 @@ type fleetAction struct {
 	// ([WithFleetSeeding]); only for Up, as seeders expect every
 	// migration (migrate --seed runs after a full migrate too).
 	seed bool
+	// seedOnly: the run seeds each target with seeders (all when empty)
+	// and migrates nothing ([Fleet.Seed]): do does nothing, a target on
+	// which a seeder ran is changed, and the failures this process
+	// remembers of the targets' migrations (Status) are left alone.
+	seedOnly bool
+	seeders  []string
+}
+
+// seeding says whether a run of act on a fleet configured with c seeds
+// each target, and with which seeders (all when none).
+func (act fleetAction) seeding(c fleetConfig) (bool, []string) {
+	if act.seedOnly {
+		return true, act.seeders
+	}
+	return act.seed && c.seed, c.seeders
 }
 
 // upAction applies the migrations up to version on each target.

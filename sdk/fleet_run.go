@@ -22,9 +22,11 @@ const (
 	// TargetUpToDate: nothing was pending, or another migrator applied
 	// it. In a rollback: nothing was to be rolled back (RollbackTo: no
 	// migration above the version is applied), or another process
-	// rolled it back.
+	// rolled it back. In a seed-only run ([Fleet.Seed]): every selected
+	// seeder is a Once seeder that had run, so none ran.
 	TargetUpToDate
-	// TargetApplied: this run applied migrations to the target.
+	// TargetApplied: this run applied migrations to the target. In a
+	// seed-only run ([Fleet.Seed]): a seeder ran on it (Seed lists it).
 	TargetApplied
 	// TargetFailed: the target's run failed; Err says why, and Result
 	// lists what was applied (or rolled back) before.
@@ -61,15 +63,15 @@ type TargetResult struct {
 	State  TargetState
 	Result *Result // nil unless the target's own run began
 	// Seed is what the seeders did on the target in a run with
-	// [WithFleetSeeding]: nil when seeding did not begin (without it, or
-	// the migration failed, or the target was not reached); when a
-	// seeder failed, the seeders that ran before it.
+	// [WithFleetSeeding] or in [Fleet.Seed]: nil when seeding did not
+	// begin (without it, or the migration failed, or the target was not
+	// reached); when a seeder failed, the seeders that ran before it.
 	Seed *SeedResult
 	Err  error
 }
 
 // FleetResult is the outcome of a fleet run ([Fleet.Up], [Fleet.UpTo],
-// [Fleet.Rollback], [Fleet.RollbackTo]), one entry per target in the
+// [Fleet.Rollback], [Fleet.RollbackTo], [Fleet.Seed]), one entry per target in the
 // order the targets were listed.
 type FleetResult struct {
 	Targets  []TargetResult
@@ -138,8 +140,9 @@ func (f *Fleet) runAction(ctx context.Context, act fleetAction) (*FleetResult, e
 	if err != nil {
 		return res, err
 	}
+	seed, seeders := act.seeding(f.cfg)
 	fleetRun{concurrency: f.cfg.concurrency, policy: f.cfg.policy, progress: f.cfg.progress, act: act,
-		seed: act.seed && f.cfg.seed, seeders: f.cfg.seeders}.run(ctx, []*fleetPlan{p})
+		seed: seed, seeders: seeders}.run(ctx, []*fleetPlan{p})
 	return res.end(ctx, start)
 }
 
@@ -326,7 +329,7 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 						res = t.Result // applied by the first pass, whose seeding found the lock busy
 					}
 					if err == nil && r.seed {
-						seed, err = r.seedTarget(runCtx, m)
+						seed, err = r.seedTarget(runCtx, m, r.act.seedOnly)
 					}
 					closeTarget()
 				}
@@ -338,14 +341,16 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 					return
 				}
 				t.Result, t.Seed = res, seed
-				f.remember(t.Target, err)
+				if !r.act.seedOnly {
+					f.remember(t.Target, err)
+				}
 				switch {
 				case err != nil:
 					t.State, t.Err = TargetFailed, err
 					if r.policy == FleetStopAtFirst {
 						stopped.Store(true)
 					}
-				case len(res.Applied) > 0:
+				case len(res.Applied) > 0, r.act.seedOnly && seed != nil && len(seed.Ran) > 0:
 					t.State = r.act.changed
 				default:
 					t.State = TargetUpToDate

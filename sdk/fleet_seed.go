@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,13 +135,86 @@ func (fs *Fleets) Server(name string) (*Fleet, error) {
 	return nil, fmt.Errorf("hoist: Fleets: no server is named %q; the servers are %s", name, strings.Join(names, ", "))
 }
 
-// seedTarget runs the seeders of a run with [WithFleetSeeding] on a
-// target that its migration left up to date.
-func (r fleetRun) seedTarget(ctx context.Context, m *Migrator) (*SeedResult, error) {
+// Seed runs the named seeders, or all of them when none is named, on
+// every target, as [Migrator.Seed] does on one database: in name order,
+// each in its own transaction, under the target's lock, a Once seeder
+// recorded in the target's seed table and skipped once it has run, so
+// that Seed may run at every deploy and two processes seeding the same
+// fleet at once run each Once seeder once per target. It migrates
+// nothing. The targets run as [Fleet.Up] runs them: at most the fleet's
+// concurrency at once, with its failure policy, progress, two passes
+// (a target whose lock another process holds is left for the second)
+// and cancellation.
+//
+// As [Migrator.Seed], it seeds a target as it finds it, whether or not
+// its migrations are all applied: a seeder that needs a table a pending
+// migration creates fails, and then its error says that the target has
+// pending migrations (migrate it first, or seed with [Fleet.Up] and
+// [WithFleetSeeding], which does both).
+//
+// Each TargetResult has Seed, the target's [SeedResult], and an empty
+// Result. A target on which a seeder ran is [TargetApplied]; one whose
+// selected seeders are all Once seeders that had run (all skipped) is
+// [TargetUpToDate], left as it was, as wanted. A seeder that fails makes
+// its target [TargetFailed] with the seeder's [*MigrationError] (its
+// name, file and line), Seed listing the seeders that ran before it; a
+// target that does not exist is TargetFailed with [ErrNoTarget]; the
+// others are [TargetNotReached] when the run stopped first.
+//
+// A name that no seeder has is an error before anything is read or run.
+// The seeders are those of [WithTargetOptions] ([WithSeedFS],
+// [WithSeeders]); [WithFleetSeeding] does not apply. The error is
+// [FleetResult.Err]; the FleetResult is never nil.
+func (f *Fleet) Seed(ctx context.Context, names ...string) (*FleetResult, error) {
+	if _, err := f.tmpl.selectSeeds(names); err != nil {
+		return &FleetResult{}, fmt.Errorf("hoist: Fleet.Seed: %s", strings.TrimPrefix(err.Error(), "hoist: "))
+	}
+	return f.runAction(ctx, seedAction(names))
+}
+
+// Seed runs the named seeders, or all of them, on every target of every
+// server, as [Fleet.Seed] does on each, under the bound, policy and
+// progress of [NewFleets], as [Fleets.Up] runs them. A name that a
+// server's fleet has no seeder of is an error, naming the server,
+// before anything runs.
+func (fs *Fleets) Seed(ctx context.Context, names ...string) (*FleetResult, error) {
+	for _, s := range fs.servers {
+		if _, err := s.Fleet.tmpl.selectSeeds(names); err != nil {
+			return &FleetResult{}, fmt.Errorf("hoist: Fleets.Seed: server %s: %s", s.Name, strings.TrimPrefix(err.Error(), "hoist: "))
+		}
+	}
+	return fs.runAction(ctx, seedAction(names))
+}
+
+// seedAction seeds each target with the named seeders, all when none is
+// named, and migrates nothing: the seeding step of a run with
+// [WithFleetSeeding], without the Up before it.
+func seedAction(names []string) fleetAction {
+	return fleetAction{
+		do: func(context.Context, *Fleet, string, *Migrator) (*Result, error) {
+			return &Result{}, nil
+		},
+		changed:  TargetApplied,
+		seedOnly: true,
+		seeders:  append([]string(nil), names...),
+	}
+}
+
+// seedTarget runs the seeders of the run on a target: after its
+// migration in a run with [WithFleetSeeding], or alone in [Fleet.Seed]
+// (only). A seeder that fails in a run without migrations, on a target
+// whose migrations are not all applied, says so: the likely cause.
+func (r fleetRun) seedTarget(ctx context.Context, m *Migrator, only bool) (*SeedResult, error) {
 	res, err := m.Seed(ctx, r.seeders...)
 	var me *MigrationError
-	if err != nil && !errors.As(err, &me) && !errors.Is(err, errLockBusy) {
+	switch {
+	case err == nil || errors.Is(err, errLockBusy):
+	case !errors.As(err, &me):
 		err = fmt.Errorf("hoist: seeding: %w", err)
+	case only && ctx.Err() == nil:
+		if st, serr := m.bootState(ctx, math.MaxInt64); serr == nil && st != bootDone {
+			err = fmt.Errorf("%w; the target has migrations pending, which seeding does not apply: migrate it first, or migrate and seed it in one run", err)
+		}
 	}
 	return res, err
 }

@@ -173,8 +173,9 @@ func (fs *Fleets) runAction(ctx context.Context, act fleetAction) (*FleetResult,
 		}
 		plans[i] = p
 	}
+	seed, seeders := act.seeding(fs.cfg)
 	fleetRun{concurrency: fs.cfg.concurrency, policy: fs.cfg.policy, progress: fs.cfg.progress, act: act,
-		seed: act.seed && fs.cfg.seed, seeders: fs.cfg.seeders}.run(ctx, plans)
+		seed: seed, seeders: seeders}.run(ctx, plans)
 	for _, p := range plans {
 		res.Targets = append(res.Targets, p.targets...)
 	}

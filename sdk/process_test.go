@@ -110,6 +110,9 @@ func child(role string) int {
 	if code, ok := fleetSeedChild(role, db); ok { // fleet_seed_test.go
 		return code
 	}
+	if code, ok := fleetSeedOnlyChild(role, db); ok { // fleet_seedonly_test.go
+		return code
+	}
 	if role == roleBusy {
 		return holdBusy(ctx, db)
 	}
