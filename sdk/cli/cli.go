@@ -246,6 +246,9 @@ type command struct {
 	// fleetSeed and fleetCreate are migrate --tenants's --seed and
 	// --create-database (fleet_seed.go).
 	fleetSeed, fleetCreate bool
+	// fleetSeedOnly: seed --tenants, which seeds the fleet without
+	// migrating it (fleet_seedonly.go).
+	fleetSeedOnly bool
 }
 
 // showTarget prints the database the command works on, once, on the

@@ -34,7 +34,7 @@ func (c *command) migrateFleet(asJSON bool, to int64) error {
 // with their errors in the command's error.
 func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) error, run func(fleetRunner) (*sdk.FleetResult, error)) error {
 	c.progress.mu.Lock()
-	c.progress.rollback = op.rollback
+	c.progress.rollback, c.progress.seedOnly = op.rollback, op.seedOnly
 	c.progress.mu.Unlock()
 	f, err := c.buildFleet(c.progress.tenantDone)
 	if err != nil {
@@ -69,8 +69,11 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 			run.Tenants[i].Created = created[run.Tenants[i].Tenant]
 		}
 		var doc any = run
-		if op.rollback {
+		switch {
+		case op.rollback:
 			doc = fleetRollbackJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		case op.seedOnly:
+			doc = fleetSeedOnlyJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
 		}
 		if jerr := c.out.json(doc); jerr != nil {
 			return jerr
@@ -86,9 +89,10 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 
 // fleetOp is what a fleet run does to each tenant, in the words of its
 // output: migrate --tenants applies migrations, migrate:rollback
-// --tenants rolls them back.
+// --tenants rolls them back, seed --tenants runs seeders.
 type fleetOp struct {
 	rollback bool
+	seedOnly bool
 	changed  sdk.TargetState // the state of a tenant the run changed
 	done     string          // what the run did to such a tenant: applied
 	// unchanged counts the tenants the run left as they were, in the
@@ -107,9 +111,13 @@ var (
 		each: "nothing to roll back", doing: "rolling back", does: "rolls back", past: "rolled back"}
 )
 
-// opOf is the fleetOp of a run that rolls back or not.
-func opOf(rollback bool) fleetOp {
-	if rollback {
+// op is the fleetOp of the fleet's run, whose words its lines use. The
+// caller holds pr.mu.
+func (pr *progress) op() fleetOp {
+	switch {
+	case pr.seedOnly:
+		return opSeed
+	case pr.rollback:
 		return opRollback
 	}
 	return opMigrate
@@ -239,7 +247,7 @@ func (pr *progress) tenantDone(t sdk.TargetResult, done, total int) {
 	}
 	if done < total {
 		count := pr.count(done, total)
-		doing := opOf(pr.rollback).doing
+		doing := pr.op().doing
 		pr.current = func(d time.Duration) string {
 			return count + " " + pr.p.paint(dim, doing+" the other tenants … "+elapsed(d))
 		}
@@ -265,6 +273,9 @@ func (pr *progress) flushUpToDate() {
 }
 
 func (pr *progress) tenantState(t sdk.TargetResult) string {
+	if pr.seedOnly {
+		return pr.seededState(t)
+	}
 	switch t.State {
 	case sdk.TargetApplied:
 		s := pr.p.paint(green, "applied "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
@@ -278,7 +289,7 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 		if t.Seed != nil {
 			return pr.p.paint(dim, "up to date") + "; " + seedWords(t.Seed)
 		}
-		return pr.p.paint(dim, opOf(pr.rollback).each)
+		return pr.p.paint(dim, pr.op().each)
 	case sdk.TargetFailed:
 		var me *sdk.MigrationError
 		if errors.As(t.Err, &me) && me.Version == 0 && me.Name != "" { // a seeder
@@ -319,7 +330,7 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 func (pr *progress) startFleet() {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	doing := opOf(pr.rollback).doing
+	doing := pr.op().doing
 	pr.setLive(func(d time.Duration) string { return pr.p.paint(dim, doing+" the tenants … "+elapsed(d)) })
 }
 

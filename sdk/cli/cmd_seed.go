@@ -19,7 +19,13 @@ runs the first time only; the others run at every call.`,
   hoist seed 10_admin 20_demo_users`,
 	}
 	asJSON := jsonFlag(cmd)
+	t.seedFleetFlags(cmd)
 	cmd.RunE = t.action(func(c *command, names []string) error {
+		if fleet, err := c.onFleet(); err != nil {
+			return err
+		} else if fleet {
+			return c.seedFleet(*asJSON, names)
+		}
 		m, err := c.migrator()
 		if err != nil {
 			return err

@@ -75,7 +75,8 @@ func WithFleet(f FleetFactory) Option {
 //     URL's parameters.
 //
 // A pattern may be several, separated by commas (tenant_a,tenant_b).
-// The seeders in cfg.Seeds are read only for migrate --tenants --seed.
+// The seeders in cfg.Seeds are read only for migrate --tenants --seed
+// and seed --tenants.
 
 func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error) {
 	d, err := cfg.dataSource()
@@ -85,7 +86,7 @@ func FleetFromFiles(ctx context.Context, cfg *Config, pattern string, opts ...sd
 	if err := fleetKindOf(d, cfg); err != nil {
 		return nil, err
 	}
-	src, err := fileSources(cfg, cfg.cmd != nil && cfg.cmd.fleetSeed)
+	src, err := fileSources(cfg, cfg.cmd != nil && (cfg.cmd.fleetSeed || cfg.cmd.fleetSeedOnly))
 	if err != nil {
 		return nil, err
 	}
@@ -269,13 +270,14 @@ func (c *command) onFleet() (bool, error) {
 	return true, nil
 }
 
-// fleetRunner is what migrate, migrate:rollback and migrate:status do
-// with a fleet: an [sdk.Fleet] of one server or [sdk.Fleets] of several.
+// fleetRunner is what migrate, migrate:rollback, migrate:status and
+// seed do with a fleet: an [sdk.Fleet] of one server or [sdk.Fleets] of several.
 type fleetRunner interface {
 	Up(context.Context) (*sdk.FleetResult, error)
 	UpTo(context.Context, int64) (*sdk.FleetResult, error)
 	Rollback(context.Context, sdk.RollbackOptions) (*sdk.FleetResult, error)
 	RollbackTo(context.Context, int64) (*sdk.FleetResult, error)
+	Seed(context.Context, ...string) (*sdk.FleetResult, error)
 	Status(context.Context) ([]sdk.TargetStatus, error)
 	Plan(context.Context) ([]sdk.TargetPlan, error)
 	PlanTo(context.Context, int64) ([]sdk.TargetPlan, error)
@@ -310,7 +312,7 @@ func (c *command) buildFleet(progress func(sdk.TargetResult, int, int)) (fleetRu
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Migrations()) == 0 && len(c.broken) == 0 {
+	if len(f.Migrations()) == 0 && len(c.broken) == 0 && !c.fleetSeedOnly {
 		return nil, c.noMigrations()
 	}
 	return f, nil

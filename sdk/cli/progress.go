@@ -30,8 +30,8 @@ type progress struct {
 	fleet  bool
 	warned map[string]bool
 	// rollback: the fleet's run rolls back (migrate:rollback --tenants),
-	// which the tenants' lines say.
-	rollback bool
+	// which the tenants' lines say; seedOnly: it seeds (seed --tenants).
+	rollback, seedOnly bool
 	// upToDate counts the tenants found up to date whose line is yet to
 	// be printed, lastDone and lastTotal the count of the last
 	// (cmd_fleet.go).
