@@ -151,7 +151,7 @@ func TestFleetSeedCommandFailsMariaDB(t *testing.T) {
 
 // TestFleetSeedCommandConfig: with fleet.tenants in hoist.yaml, plain
 // seed seeds the fleet of SQLite files (as migrate migrates it), and
-// --tenants ” seeds the database itself; the fleet flags without a
+// an empty --tenants seeds the database itself; the fleet flags without a
 // fleet are usage errors, and a fleet without seeders says so.
 func TestFleetSeedCommandConfig(t *testing.T) {
 	t.Parallel()
