@@ -31,7 +31,8 @@ import (
 // In a tree over a [Factory], cfg.Options() fit [sdk.WithTargetOptions]
 // (the fleet gives each target its own history table). With migrate
 // --seed, opts hold [sdk.WithFleetSeeding]: the seeders are those the
-// factory gives in [sdk.WithTargetOptions] (none, if it gives none). cfg.TenantKind
+// factory gives in [sdk.WithTargetOptions] (none, if it gives none);
+// seed --tenants runs those same seeders ([sdk.Fleet.Seed]). cfg.TenantKind
 // is the fleet.kind setting (--tenant-kind), for a factory that can
 // build both kinds on PostgreSQL; one that cannot may ignore it. With
 // several fleet.servers (--server) it is called once per server, each
@@ -40,9 +41,9 @@ import (
 // cannot serve several servers.
 type FleetFactory func(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error)
 
-// WithFleet lets migrate and migrate:status work on a fleet of tenants
-// built by f (docs/fleets.md): it adds their flags --tenants (and to
-// migrate --concurrency and --on-failure), and the fleet section of
+// WithFleet lets migrate, migrate:rollback, migrate:status and seed work
+// on a fleet of tenants built by f (docs/fleets.md): it adds their flags
+// --tenants (and to the runs --concurrency and --on-failure), and the fleet section of
 // hoist.yaml takes effect. Without it a tree has no such flags, and
 // refuses a fleet configured in hoist.yaml or the environment. The
 // hoist command is built with WithFleet(FleetFromFiles).
