@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -8,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
+	"github.com/hoistdb/hoist/sdk"
+	"github.com/hoistdb/hoist/sdk/cli"
 	"github.com/hoistdb/hoist/testkit"
 )
 
@@ -233,4 +238,48 @@ func TestFleetSeedCommandServers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFleetSeedMounted: an application mounts the commands with
+// cli.WithFleet and a factory that gives its compiled-in Go seeder, and
+// `myapp seed --tenants` runs it in each tenant schema, once: the
+// seeder's unqualified INSERT lands in each tenant's table.
+func TestFleetSeedMounted(t *testing.T) {
+	t.Parallel()
+	db := testkit.Postgres(t)
+	for i := range 3 {
+		if _, err := db.DB.Exec(fmt.Sprintf("CREATE SCHEMA seedapp_%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := sdk.New(db.DB, db.Dialect, append(appMigrations(), quiet)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gizmo := sdk.Seeder{Name: "01_gizmo", Once: true, Run: func(ctx context.Context, tx sdk.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO widgets (id, name) VALUES (2, 'gizmo')")
+		return err
+	}}
+	fleet := func(ctx context.Context, cfg *cli.Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error) {
+		return sdk.NewFleet(db.DB, db.Dialect, sdk.TargetPattern(pattern),
+			append(opts, sdk.WithTargetOptions(append(appMigrations(), quiet, sdk.WithSeeders(gizmo))...))...)
+	}
+	build := func() (*cobra.Command, error) { return cli.Command(m, cli.WithName("myapp"), cli.WithFleet(fleet)) }
+	if out, code := execute(t, build, nil, "migrate", "--tenants", "seedapp_*"); code != 0 {
+		t.Fatalf("myapp migrate --tenants: exit %d\n%s", code, out)
+	}
+	out, code := execute(t, build, nil, "seed", "--tenants", "seedapp_*", "01_gizmo")
+	if code != 0 || !strings.Contains(out, " seedapp_1 ran 1 seeder, skipped 0 (") || !strings.HasSuffix(out, ": 3 seeded, 0 with nothing to seed\n") {
+		t.Fatalf("myapp seed --tenants: exit %d\n%s", code, out)
+	}
+	out, code = execute(t, build, nil, "seed", "--tenants", "seedapp_*")
+	if code != 0 || !strings.HasSuffix(out, ": 0 seeded, 3 with nothing to seed\n") {
+		t.Fatalf("myapp seed --tenants again: exit %d\n%s", code, out)
+	}
+	for i := range 3 {
+		if n := rowCount(t, db, fmt.Sprintf("seedapp_%d.widgets WHERE name = 'gizmo'", i)); n != 1 {
+			t.Fatalf("seedapp_%d: the seeder's row %d times; want once", i, n)
+		}
+	}
+	tableExists(t, db, "public.widgets", false)
 }
