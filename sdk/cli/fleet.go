@@ -128,13 +128,21 @@ func sqliteFleetDir(file string) string {
 
 // sqliteFiles lists the files that match pattern, but for the files
 // SQLite and hoist keep beside a database (its journal, its WAL, hoist's
-// lock files), which a pattern such as tenant_* would match too.
+// lock files), which a pattern such as tenant_* would match too. In a
+// pattern of several parts, a plain name (no *, ?, [ or \) that matches
+// no file is listed all the same, so that it fails as missing, as
+// [sdk.TargetPattern] lists it: a misspelt name is reported, not left
+// out.
 func sqliteFiles(pattern string) ([]string, error) {
 	var names []string
-	for _, p := range strings.Split(pattern, ",") {
+	parts := strings.Split(pattern, ",")
+	for _, p := range parts {
 		found, err := filepath.Glob(p)
 		if err != nil {
 			return nil, fmt.Errorf("listing files for pattern %q: %w", pattern, err)
+		}
+		if len(found) == 0 && len(parts) > 1 && !strings.ContainsAny(p, `*?[\`) {
+			found = []string{p}
 		}
 		names = append(names, found...)
 	}

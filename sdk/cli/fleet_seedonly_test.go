@@ -184,6 +184,13 @@ func TestFleetSeedCommandConfig(t *testing.T) {
 			t.Fatalf("%s: the seeder's row %d times (%v); want once", f, n, err)
 		}
 	}
+	// A name of a list that matches no file fails as missing, as on the
+	// other engines.
+	r = s.run("seed", "--tenants", "t_a.db,t_zz.db")
+	if r.code != 1 || !strings.Contains(r.stdout, " data/t_zz.db failed: does not exist\n") ||
+		!strings.Contains(r.stderr, "data/t_zz.db: does not exist: check the name in --tenants t_a.db,t_zz.db") {
+		t.Fatalf("a missing file\n%s", r)
+	}
 	s.ok("migrate", "--tenants", "")
 	r = s.ok("seed", "--tenants", "")
 	if !strings.Contains(r.stdout, "seeded  01_plans") || !strings.HasSuffix(r.stdout, "ran 1 seeder, skipped 0\n") || strings.Contains(r.stdout, "tenant") {
