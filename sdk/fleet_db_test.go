@@ -167,12 +167,19 @@ func (f *dbFleet) tenant(t *testing.T, name string) *sql.DB {
 
 func (f *dbFleet) fleet(t *testing.T, opts ...sdk.FleetOption) *sdk.Fleet {
 	t.Helper()
+	return f.fleetWith(t, dbFleetOptions(), opts...)
+}
+
+// fleetWith is a fleet of f's tenants with the target options of
+// migrations, then opts.
+func (f *dbFleet) fleetWith(t *testing.T, migrations sdk.FleetOption, opts ...sdk.FleetOption) *sdk.Fleet {
+	t.Helper()
 	var server *sql.DB
 	d := testkit.SQLite(t).Dialect
 	if f.server != nil {
 		server, d = f.server.DB, f.server.Dialect
 	}
-	fl, err := sdk.NewFleet(server, d, f.pattern(), append([]sdk.FleetOption{sdk.WithDatabaseTargets(f.open), dbFleetOptions()}, opts...)...)
+	fl, err := sdk.NewFleet(server, d, f.pattern(), append([]sdk.FleetOption{sdk.WithDatabaseTargets(f.open), migrations}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,17 +212,7 @@ func TestFleetSchemasUpToRollbackAndMarks(t *testing.T) {
 // fleetOptions (every one with a down) and opts.
 func fleetOf(t *testing.T, df *dbFleet, opts ...sdk.FleetOption) *sdk.Fleet {
 	t.Helper()
-	var server *sql.DB
-	d := testkit.SQLite(t).Dialect
-	if df.server != nil {
-		server, d = df.server.DB, df.server.Dialect
-	}
-	f, err := sdk.NewFleet(server, d, df.pattern(), append([]sdk.FleetOption{sdk.WithDatabaseTargets(df.open), fleetOptions()}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	return df.fleetWith(t, fleetOptions(), opts...)
 }
 
 // TestFleetDatabasesRollbackPolicies: a fleet of MariaDB databases (and

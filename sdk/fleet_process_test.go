@@ -34,15 +34,10 @@ func fleetChild(role string, server *sql.DB) (code int, ok bool) {
 			return 0, false
 		}
 	}
-	cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
+	open, err := childMySQLOpener()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1, true
-	}
-	open := func(name string) (*sql.DB, error) {
-		c := cfg.Clone()
-		c.DBName = name
-		return sql.Open("mysql", c.FormatDSN())
 	}
 	opts := []sdk.Option{sdk.WithFS(bootFS()), quiet()}
 	if !down {
@@ -169,4 +164,18 @@ func raceFleetChildren(t *testing.T, driver, dsn, role string) int {
 		total += rep.Applied
 	}
 	return total
+}
+
+// childMySQLOpener opens, in a child process, the MariaDB database a
+// fleet target names, on the server of HOIST_SDK_DSN.
+func childMySQLOpener() (func(name string) (*sql.DB, error), error) {
+	cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
+	if err != nil {
+		return nil, err
+	}
+	return func(name string) (*sql.DB, error) {
+		c := cfg.Clone()
+		c.DBName = name
+		return sql.Open("mysql", c.FormatDSN())
+	}, nil
 }

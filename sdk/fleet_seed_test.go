@@ -14,8 +14,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/hoistdb/hoist/dialect/postgres"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
@@ -260,15 +258,10 @@ func fleetSeedChild(role string, server *sql.DB) (code int, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
+	open, err := childMySQLOpener()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1, true
-	}
-	open := func(name string) (*sql.DB, error) {
-		c := cfg.Clone()
-		c.DBName = name
-		return sql.Open("mysql", c.FormatDSN())
 	}
 	seeder := sdk.Seeder{Name: "01_pid", Once: true, Run: func(ctx context.Context, tx sdk.Tx) error {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO runs (pid) VALUES (%d)", -os.Getpid()))
