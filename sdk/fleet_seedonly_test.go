@@ -15,8 +15,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/hoistdb/hoist/dialect/postgres"
 	"github.com/hoistdb/hoist/sdk"
 	"github.com/hoistdb/hoist/testkit"
@@ -365,16 +363,12 @@ func fleetSeedOnlyChild(role string, server *sql.DB) (code int, ok bool) {
 	opts := []sdk.FleetOption{sdk.WithTargetOptions(sdk.WithFS(bootFS()), sdk.WithMigrations(recordRun), sdk.WithSeeders(seeder), quiet()),
 		sdk.WithFleetConcurrency(3)}
 	if engine == "mysql" {
-		cfg, err := gomysql.ParseDSN(os.Getenv("HOIST_SDK_DSN"))
+		open, err := childMySQLOpener()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1, true
 		}
-		opts = append(opts, sdk.WithDatabaseTargets(func(name string) (*sql.DB, error) {
-			c := cfg.Clone()
-			c.DBName = name
-			return sql.Open("mysql", c.FormatDSN())
-		}))
+		opts = append(opts, sdk.WithDatabaseTargets(open))
 	}
 	f, err := sdk.NewFleet(server, dialectFor(os.Getenv("HOIST_SDK_DRIVER")), sdk.TargetPattern(prefix+"_*"), opts...)
 	if err != nil {
