@@ -71,8 +71,8 @@ type TargetResult struct {
 }
 
 // FleetResult is the outcome of a fleet run ([Fleet.Up], [Fleet.UpTo],
-// [Fleet.Rollback], [Fleet.RollbackTo], [Fleet.Seed]), one entry per target in the
-// order the targets were listed.
+// [Fleet.Rollback], [Fleet.RollbackTo], [Fleet.Seed]), one entry per
+// target in the order the targets were listed.
 type FleetResult struct {
 	Targets  []TargetResult
 	Duration time.Duration
