@@ -49,6 +49,7 @@ func fleetChild(role string, server *sql.DB) (code int, ok bool) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1, true
 	}
+	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
 	if down {
 		return reportFleetChild(f.RollbackTo(context.Background(), 0))
@@ -132,7 +133,7 @@ func TestFleetDatabasesTwoProcessesRollBack(t *testing.T) {
 }
 
 // raceFleetChildren starts two child processes in role, lets them go at
-// once, and returns how many migrations they applied together; it fails
+// once when both have said "ready" (their fleet built), and returns how many migrations they applied together; it fails
 // the test when either failed or applied nothing (the work not shared).
 func raceFleetChildren(t *testing.T, driver, dsn, role string) int {
 	t.Helper()
@@ -143,6 +144,17 @@ func raceFleetChildren(t *testing.T, driver, dsn, role string) int {
 	for range 2 {
 		_, stdin, out := startChildOn(t, driver, dsn, role)
 		stdins, outs = append(stdins, stdin), append(outs, out)
+	}
+	// Both go when both are ready (their fleet built), so that a child
+	// slow to start on a busy machine does not find the work done.
+	for i, out := range outs {
+		ready := false
+		for !ready && out.Scan() {
+			ready = out.Text() == "ready"
+		}
+		if !ready {
+			t.Fatalf("process %d ended before it was ready (%v)", i, out.Err())
+		}
 	}
 	for _, in := range stdins {
 		in.Close()
@@ -159,7 +171,7 @@ func raceFleetChildren(t *testing.T, driver, dsn, role string) int {
 			t.Fatalf("process %d: %s", i, rep.Error)
 		}
 		if rep.Applied == 0 {
-			t.Errorf("process %d applied nothing; want the work shared", i)
+			t.Errorf("process %d did nothing; want the work shared", i)
 		}
 		total += rep.Applied
 	}

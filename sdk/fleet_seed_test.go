@@ -274,6 +274,7 @@ func fleetSeedChild(role string, server *sql.DB) (code int, ok bool) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1, true
 	}
+	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
 	return reportFleetChild(f.Up(context.Background()))
 }

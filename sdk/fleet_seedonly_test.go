@@ -1,7 +1,6 @@
 package sdk_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -414,7 +413,7 @@ func TestFleetSeedTwoProcesses(t *testing.T) {
 		if _, err := f.Up(testContext(t)); err != nil {
 			t.Fatal(err)
 		}
-		if total := raceSeedChildren(t, df.driver, df.server.DSN, roleFleetSeedOnly+"mysql:"+df.prefix); total != len(df.names) {
+		if total := raceFleetChildren(t, df.driver, df.server.DSN, roleFleetSeedOnly+"mysql:"+df.prefix); total != len(df.names) {
 			t.Fatalf("the two processes ran the seeder %d times; want once on each of %d databases", total, len(df.names))
 		}
 		for _, s := range df.names {
@@ -439,7 +438,7 @@ func TestFleetSeedTwoProcesses(t *testing.T) {
 		if _, err := f.Up(testContext(t)); err != nil {
 			t.Fatal(err)
 		}
-		if total := raceSeedChildren(t, "pgx", pg.DSN, roleFleetSeedOnly+"pgx:seedtwo"); total != len(schemas) {
+		if total := raceFleetChildren(t, "pgx", pg.DSN, roleFleetSeedOnly+"pgx:seedtwo"); total != len(schemas) {
 			t.Fatalf("the two processes ran the seeder %d times; want once on each of %d schemas", total, len(schemas))
 		}
 		for _, s := range schemas {
@@ -451,48 +450,4 @@ func TestFleetSeedTwoProcesses(t *testing.T) {
 			}
 		}
 	})
-}
-
-// raceSeedChildren is raceFleetChildren for children that say "ready"
-// once their fleet is built: it lets them go only when both are, so
-// that a child slow to start on a busy machine does not find the work
-// done. It returns how many seeders they ran together, and fails the
-// test when either failed or ran none (the work not shared).
-func raceSeedChildren(t *testing.T, driver, dsn, role string) int {
-	t.Helper()
-	var (
-		stdins []io.WriteCloser
-		outs   []*bufio.Scanner
-	)
-	for range 2 {
-		_, stdin, out := startChildOn(t, driver, dsn, role)
-		stdins, outs = append(stdins, stdin), append(outs, out)
-	}
-	for i, out := range outs {
-		for out.Scan() && out.Text() != "ready" {
-		}
-		if out.Err() != nil {
-			t.Fatalf("process %d: %v", i, out.Err())
-		}
-	}
-	for _, in := range stdins {
-		in.Close()
-	}
-	total := 0
-	for i, out := range outs {
-		var rep childReport
-		for out.Scan() {
-			if err := json.Unmarshal(out.Bytes(), &rep); err == nil {
-				break
-			}
-		}
-		if rep.Error != "" {
-			t.Fatalf("process %d: %s", i, rep.Error)
-		}
-		if rep.Applied == 0 {
-			t.Errorf("process %d ran no seeder; want the work shared", i)
-		}
-		total += rep.Applied
-	}
-	return total
 }

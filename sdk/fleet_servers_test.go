@@ -453,6 +453,7 @@ func fleetsChild(role string, a *sql.DB) (code int, ok bool) {
 	if err != nil {
 		return fail(err)
 	}
+	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin) // the starting gun
 	return reportFleetChild(fs.Up(context.Background()))
 }
