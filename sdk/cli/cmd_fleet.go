@@ -209,8 +209,12 @@ func (c *command) tenantError(target string, err error) string {
 			return fmt.Sprintf("does not exist: check the name in --tenants %s, or create it (%s migrate --tenants %s --create-database)",
 				c.cfg.Tenants, c.tree.name, target)
 		}
-		return fmt.Sprintf("does not exist any more (dropped after it was listed?): create it again, then run %s migrate --tenants %s again; or leave it out of the pattern",
-			c.tree.name, c.cfg.Tenants)
+		cmd := "migrate"
+		if c.cobra != nil {
+			cmd = c.cobra.Name() // seed, migrate:rollback
+		}
+		return fmt.Sprintf("does not exist any more (dropped after it was listed?): create it again, then run %s %s --tenants %s again; or leave it out of the pattern",
+			c.tree.name, cmd, c.cfg.Tenants)
 	}
 	return oneLine(err)
 }
