@@ -91,6 +91,10 @@ type fleetAction struct {
 	// remembers of the targets' migrations (Status) are left alone.
 	seedOnly bool
 	seeders  []string
+	// repair: the run repairs each target ([Fleet.Repair]) after do,
+	// which does nothing: a target with rows forgotten is changed
+	// (TargetResult.Repair lists them).
+	repair bool
 }
 
 // seeding says whether a run of act on a fleet configured with c seeds

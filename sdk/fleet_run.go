@@ -36,6 +36,10 @@ const (
 	// rollback that found nothing to roll back leaves the target
 	// TargetUpToDate: unchanged by this run, as wanted.
 	TargetRolledBack
+	// TargetRepaired: this run forgot failed or running migrations of
+	// the target ([Fleet.Repair]); Repair lists them. A repair that found
+	// none leaves the target TargetUpToDate: unchanged, as wanted.
+	TargetRepaired
 )
 
 func (s TargetState) String() string {
@@ -50,6 +54,8 @@ func (s TargetState) String() string {
 		return "failed"
 	case TargetRolledBack:
 		return "rolled back"
+	case TargetRepaired:
+		return "repaired"
 	}
 	return fmt.Sprintf("TargetState(%d)", int(s))
 }
@@ -67,11 +73,15 @@ type TargetResult struct {
 	// begin (without it, or the migration failed, or the target was not
 	// reached); when a seeder failed, the seeders that ran before it.
 	Seed *SeedResult
-	Err  error
+	// Repair is what [Fleet.Repair] forgot on the target: nil when its
+	// repair did not succeed (it does not exist, was not reached, or
+	// failed, which removes nothing) and in the other runs.
+	Repair *RepairResult
+	Err    error
 }
 
 // FleetResult is the outcome of a fleet run ([Fleet.Up], [Fleet.UpTo],
-// [Fleet.Rollback], [Fleet.RollbackTo], [Fleet.Seed]), one entry per
+// [Fleet.Rollback], [Fleet.RollbackTo], [Fleet.Seed], [Fleet.Repair]), one entry per
 // target in the order the targets were listed.
 type FleetResult struct {
 	Targets  []TargetResult
@@ -322,9 +332,13 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 				var (
 					res  *Result
 					seed *SeedResult
+					rep  *RepairResult
 				)
 				if err == nil {
 					res, err = r.act.do(runCtx, f, t.Target, m)
+					if err == nil && r.act.repair {
+						rep, err = repairTarget(runCtx, f, t.Target, m)
+					}
 					if t.Result != nil && len(t.Result.Applied) > 0 && res != nil && len(res.Applied) == 0 {
 						res = t.Result // applied by the first pass, whose seeding found the lock busy
 					}
@@ -341,6 +355,9 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 					return
 				}
 				t.Result, t.Seed = res, seed
+				if err == nil && rep != nil {
+					t.Repair = rep // on failure Repair removed nothing: its rows go in one transaction
+				}
 				if !r.act.seedOnly {
 					f.remember(t.Target, err)
 				}
@@ -350,7 +367,8 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 					if r.policy == FleetStopAtFirst {
 						stopped.Store(true)
 					}
-				case len(res.Applied) > 0, r.act.seedOnly && seed != nil && len(seed.Ran) > 0:
+				case len(res.Applied) > 0, r.act.seedOnly && seed != nil && len(seed.Ran) > 0,
+					r.act.repair && rep != nil && len(rep.Removed) > 0:
 					t.State = r.act.changed
 				default:
 					t.State = TargetUpToDate

@@ -34,7 +34,7 @@ func (c *command) migrateFleet(asJSON bool, to int64) error {
 // with their errors in the command's error.
 func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) error, run func(fleetRunner) (*sdk.FleetResult, error)) error {
 	c.progress.mu.Lock()
-	c.progress.rollback, c.progress.seedOnly = op.rollback, op.seedOnly
+	c.progress.rollback, c.progress.seedOnly, c.progress.repair = op.rollback, op.seedOnly, op.repair
 	c.progress.mu.Unlock()
 	f, err := c.buildFleet(c.progress.tenantDone)
 	if err != nil {
@@ -74,6 +74,8 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 			doc = fleetRollbackJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
 		case op.seedOnly:
 			doc = fleetSeedOnlyJSON(c.cfg.Tenants, c.serverNames(), res, c.tenantError)
+		case op.repair:
+			doc = fleetRepairJSON(c.cfg.Tenants, c.cfg.Table, c.serverNames(), res, c.tenantError)
 		}
 		if jerr := c.out.json(doc); jerr != nil {
 			return jerr
@@ -89,10 +91,12 @@ func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) err
 
 // fleetOp is what a fleet run does to each tenant, in the words of its
 // output: migrate --tenants applies migrations, migrate:rollback
-// --tenants rolls them back, seed --tenants runs seeders.
+// --tenants rolls them back, seed --tenants runs seeders,
+// migrate:repair --tenants forgets failed migrations.
 type fleetOp struct {
 	rollback bool
 	seedOnly bool
+	repair   bool
 	changed  sdk.TargetState // the state of a tenant the run changed
 	done     string          // what the run did to such a tenant: applied
 	// unchanged counts the tenants the run left as they were, in the
@@ -115,6 +119,8 @@ var (
 // caller holds pr.mu.
 func (pr *progress) op() fleetOp {
 	switch {
+	case pr.repair:
+		return opRepair
 	case pr.seedOnly:
 		return opSeed
 	case pr.rollback:
@@ -202,7 +208,8 @@ func tenantName(server, target string) string {
 // tenant that does not exist is told what to do from the command rather
 // than from the sdk: one that --tenants names in a list was misspelt or
 // is yet to be created; one a pattern matched vanished between listing
-// and migrating.
+// and migrating. A dirty tenant is told to repair it with
+// migrate:repair --tenants (fleetAdvice).
 func (c *command) tenantError(target string, err error) string {
 	if errors.Is(err, sdk.ErrNoTarget) {
 		if strings.Contains(c.cfg.Tenants, ",") && slices.Contains(c.newTenants(), target) {
@@ -215,6 +222,9 @@ func (c *command) tenantError(target string, err error) string {
 		}
 		return fmt.Sprintf("does not exist any more (dropped after it was listed?): create it again, then run %s %s --tenants %s again; or leave it out of the pattern",
 			c.tree.name, cmd, c.cfg.Tenants)
+	}
+	if errors.Is(err, sdk.ErrDirty) || strings.Contains(err.Error(), "migrate:repair") {
+		return c.fleetAdvice(target, oneLine(err))
 	}
 	return oneLine(err)
 }
@@ -287,6 +297,8 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 			s += "; " + seedWords(t.Seed)
 		}
 		return s
+	case sdk.TargetRepaired:
+		return pr.repairedState(t)
 	case sdk.TargetRolledBack:
 		return pr.p.paint(yellow, "rolled back "+plural(len(t.Result.Applied), "migration")) + " " + pr.p.paint(dim, "("+duration(t.Result.Duration)+")")
 	case sdk.TargetUpToDate:
@@ -373,6 +385,9 @@ func (c *command) statusFleet(asJSON, exitCode bool) error {
 		}
 		c.out.table("", table)
 		c.out.println(doc.Summary.String())
+		if hint := c.statusRepairHint(rows); hint != "" {
+			fmt.Fprintln(c.out.errw, hint)
+		}
 	}
 	if exitCode && doc.Summary.UpToDate < doc.Summary.Tenants {
 		return silentError{fmt.Sprintf("%d of %s not up to date", doc.Summary.Tenants-doc.Summary.UpToDate, plural(doc.Summary.Tenants, "tenant"))}

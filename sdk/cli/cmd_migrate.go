@@ -453,7 +453,19 @@ or whose effect you brought to the database by hand.`,
 	}
 	asJSON := jsonFlag(cmd)
 	checksums := cmd.Flags().Bool("checksums", false, "accept the edited text of applied migrations: record their checksums now")
+	force := t.repairFleetFlags(cmd)
 	cmd.RunE = t.action(func(c *command, _ []string) error {
+		if fleet, err := c.onFleet(); err != nil {
+			return err
+		} else if fleet {
+			if *checksums {
+				return argError("--checksums works on one database, not with --tenants (%s): accept the edits tenant by tenant without --tenants", c.cfg.Tenants)
+			}
+			return c.repairFleet(*asJSON, *force)
+		}
+		if c.cobra.Flags().Changed("force") {
+			return argError("--force works on a fleet: give --tenants PATTERN too")
+		}
 		m, err := c.migrator()
 		if err != nil {
 			return err

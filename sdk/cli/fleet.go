@@ -287,6 +287,7 @@ type fleetRunner interface {
 	Rollback(context.Context, sdk.RollbackOptions) (*sdk.FleetResult, error)
 	RollbackTo(context.Context, int64) (*sdk.FleetResult, error)
 	Seed(context.Context, ...string) (*sdk.FleetResult, error)
+	Repair(context.Context) (*sdk.FleetResult, error)
 	Status(context.Context) ([]sdk.TargetStatus, error)
 	Plan(context.Context) ([]sdk.TargetPlan, error)
 	PlanTo(context.Context, int64) ([]sdk.TargetPlan, error)

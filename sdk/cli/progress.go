@@ -30,8 +30,9 @@ type progress struct {
 	fleet  bool
 	warned map[string]bool
 	// rollback: the fleet's run rolls back (migrate:rollback --tenants),
-	// which the tenants' lines say; seedOnly: it seeds (seed --tenants).
-	rollback, seedOnly bool
+	// which the tenants' lines say; seedOnly: it seeds (seed --tenants);
+	// repair: it repairs (migrate:repair --tenants).
+	rollback, seedOnly, repair bool
 	// upToDate counts the tenants found up to date whose line is yet to
 	// be printed, lastDone and lastTotal the count of the last
 	// (cmd_fleet.go).
