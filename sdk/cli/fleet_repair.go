@@ -156,27 +156,13 @@ func fleetRepairJSON(pattern, table string, servers []string, res *sdk.FleetResu
 // errors advise; fleetAdvice puts the fleet's in its place.
 var repairAdvice = regexp.MustCompile("`hoist migrate:repair` \\(Migrator\\.Repair\\)")
 
-// updateAdvice matches the UPDATE of the history table that the sdk's
-// errors advise, with the table's name.
-var updateAdvice = regexp.MustCompile(`UPDATE ("[^"]*"|` + "`[^`]*`" + `|\S+) SET state = 'applied'`)
-
 // fleetAdvice rewrites the advice of a dirty tenant's error for the
-// fleet: the repair to run is migrate:repair --tenants with the tenant,
-// and in a fleet of schemas the history table to update is the
-// tenant's, named with its schema.
+// fleet: the repair to run is migrate:repair --tenants with the tenant.
+// The UPDATE the advice gives names the tenant's history table as the
+// sdk names it, with its schema in a fleet of schemas; a database's
+// needs none, as it is run in the tenant's database.
 func (c *command) fleetAdvice(target, msg string) string {
-	msg = repairAdvice.ReplaceAllLiteralString(msg, "`"+c.tree.name+" migrate:repair --tenants "+target+"`")
-	if c.tenantNoun() == "schema" {
-		schema := `"` + strings.ReplaceAll(target, `"`, `""`) + `"`
-		msg = updateAdvice.ReplaceAllStringFunc(msg, func(s string) string {
-			table := updateAdvice.FindStringSubmatch(s)[1]
-			if strings.Contains(strings.Trim(table, `"`), ".") && !strings.HasPrefix(table, `"`) {
-				return s // already qualified
-			}
-			return "UPDATE " + schema + "." + table + " SET state = 'applied'"
-		})
-	}
-	return msg
+	return repairAdvice.ReplaceAllLiteralString(msg, "`"+c.tree.name+" migrate:repair --tenants "+target+"`")
 }
 
 // statusRepairHint says, after the matrix of migrate:status --tenants,
