@@ -100,6 +100,34 @@ func TestFleetRepairCommandMariaDB(t *testing.T) {
 	if !strings.Contains(r.stdout, " "+bad+" applied 2 migrations (") || !strings.HasSuffix(r.stdout, ": 1 applied, 5 up to date\n") {
 		t.Errorf("migrate after the repair: %s", r)
 	}
+
+	// A rollback whose down stops half way on every tenant (its DROP
+	// commits, its next statement fails) leaves the whole fleet dirty, as
+	// a kill during it would; each tenant is told to repair itself, and
+	// the pattern repairs them all once they are put right.
+	dir := filepath.Join(s.dir, "migrations")
+	write(t, dir, "0004_d.sql", "-- +hoist up\nCREATE TABLE d (id INT);\n-- +hoist down\nDROP TABLE d;\nDROP TABLE d_gone;\n")
+	s.ok("migrate", "--tenants", pattern)
+	r = s.run("migrate:rollback", "--tenants", pattern, "--step", "1", "--on-failure", "continue")
+	if r.code != 1 || !strings.HasSuffix(r.stdout, ": 0 rolled back, 0 with nothing to roll back, 6 failed\n") {
+		t.Fatalf("rollback failing half way: %s", r)
+	}
+	for i := range fleetDBTenants {
+		if want := fmt.Sprintf("`hoist migrate:repair --tenants %s%d`", prefix, i); !strings.Contains(r.stderr, want) {
+			t.Errorf("the rollback's advice lacks %s\n%s", want, r)
+		}
+	}
+	// Put right: the down finished by hand (d_gone never existed), and
+	// the down fixed so that it runs.
+	write(t, dir, "0004_d.sql", "-- +hoist up\nCREATE TABLE d (id INT);\n-- +hoist down\nDROP TABLE d;\n")
+	r = s.ok("migrate:repair", "--tenants", pattern)
+	if !strings.Contains(r.stdout, " "+prefix+"0 forgot 4 d\n") || !strings.HasSuffix(r.stdout, ": 6 repaired, 0 with nothing to repair\n") {
+		t.Errorf("repair of the fleet after the rollback: %s", r)
+	}
+	r = s.ok("migrate", "--tenants", pattern)
+	if !strings.HasSuffix(r.stdout, ": 6 applied, 0 up to date\n") {
+		t.Errorf("migrate after the repair of the rollback: %s", r)
+	}
 }
 
 // TestFleetRepairCommandSchemas: on PostgreSQL schemas, a migration
