@@ -23,7 +23,8 @@ const (
 	// it. In a rollback: nothing was to be rolled back (RollbackTo: no
 	// migration above the version is applied), or another process
 	// rolled it back. In a seed-only run ([Fleet.Seed]): every selected
-	// seeder is a Once seeder that had run, so none ran.
+	// seeder is a Once seeder that had run, so none ran. In a repair
+	// ([Fleet.Repair]): no migration was recorded as failed or running.
 	TargetUpToDate
 	// TargetApplied: this run applied migrations to the target. In a
 	// seed-only run ([Fleet.Seed]): a seeder ran on it (Seed lists it).

@@ -41,7 +41,7 @@ import (
 // cannot serve several servers.
 type FleetFactory func(ctx context.Context, cfg *Config, pattern string, opts ...sdk.FleetOption) (*sdk.Fleet, error)
 
-// WithFleet lets migrate, migrate:rollback, migrate:status and seed work
+// WithFleet lets migrate, migrate:rollback, migrate:repair, migrate:status and seed work
 // on a fleet of tenants built by f (docs/fleets.md): it adds their flags
 // --tenants (and to the runs --concurrency and --on-failure), and the fleet section of
 // hoist.yaml takes effect. Without it a tree has no such flags, and
@@ -279,8 +279,8 @@ func (c *command) onFleet() (bool, error) {
 	return true, nil
 }
 
-// fleetRunner is what migrate, migrate:rollback, migrate:status and
-// seed do with a fleet: an [sdk.Fleet] of one server or [sdk.Fleets] of several.
+// fleetRunner is what migrate, migrate:rollback, migrate:repair,
+// migrate:status and seed do with a fleet: an [sdk.Fleet] of one server or [sdk.Fleets] of several.
 type fleetRunner interface {
 	Up(context.Context) (*sdk.FleetResult, error)
 	UpTo(context.Context, int64) (*sdk.FleetResult, error)
