@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -195,6 +196,10 @@ func (c *command) serverNames() []string {
 	return names
 }
 
+// dirtyDetail is the parenthesised detail of each dirty migration in
+// ErrDirty's message (when it started, what may have stopped it).
+var dirtyDetail = regexp.MustCompile(` \([^)]*\)`)
+
 // tenantName is a tenant in the output: its name, after its server's in
 // a fleet over several servers.
 func tenantName(server, target string) string {
@@ -330,8 +335,15 @@ func (pr *progress) tenantState(t sdk.TargetResult) string {
 			return pr.p.paint(red, fmt.Sprintf("failed at %d %s", me.Version, me.Name)) + where
 		}
 		msg := oneLine(t.Err)
-		if errors.Is(t.Err, sdk.ErrNoTarget) {
+		switch {
+		case errors.Is(t.Err, sdk.ErrNoTarget):
 			msg = "does not exist"
+		case errors.Is(t.Err, sdk.ErrDirty):
+			// The advice, too long for a progress line, is in the list of
+			// failures at the end.
+			if i := strings.Index(msg, " stopped half way"); i > 0 {
+				msg = dirtyDetail.ReplaceAllString(msg[:i], "") + " stopped half way (what to do: see the failures listed at the end)"
+			}
 		}
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."

@@ -32,7 +32,7 @@ type fleetRepairDoc struct {
 // DDL commits and whose next statement fails leaves one tenant dirty;
 // migrate --tenants and migrate:status --tenants tell the operator to
 // run migrate:repair --tenants with that tenant (not the repair of one
-// database). After the schema is put right by hand, migrate:repair
+// database), and the tenant's progress line names the migration. After the schema is put right by hand, migrate:repair
 // --tenants repairs it, reports the others with nothing to repair, and
 // migrate --tenants completes the fleet. A missing tenant fails with
 // exit 1; --checksums and --force are refused where they do not apply;
@@ -55,6 +55,10 @@ func TestFleetRepairCommandMariaDB(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "database is dirty") || !strings.Contains(r.stderr, "`hoist migrate:repair --tenants "+bad+"`") ||
 		strings.Contains(r.stderr, "`hoist migrate:repair`") {
 		t.Fatalf("migrate of the dirty fleet: want ErrDirty with the advice to run migrate:repair --tenants %s\n%s", bad, r)
+	}
+	// Its progress line says which migration, short, and where the advice is.
+	if want := "] " + bad + " failed: database is dirty: migration 2 b stopped half way (what to do: see the failures listed at the end)\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("progress line of the dirty tenant: want %q\n%s", want, r)
 	}
 	r = s.run("migrate:status", "--tenants", pattern)
 	if !strings.Contains(r.stdout, "failed at 2") || !strings.Contains(r.stderr, "then run hoist migrate:repair --tenants "+bad+";") {
