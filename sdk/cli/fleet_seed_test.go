@@ -169,16 +169,7 @@ func TestFleetCreateDatabaseMariaDB(t *testing.T) {
 	t.Parallel()
 	server := testkit.MySQL(t)
 	prefix := fmt.Sprintf("newdb_%d_", os.Getpid())
-	var names []string
-	for _, x := range []string{"a", "b", "c"} {
-		name := prefix + x
-		names = append(names, name)
-		t.Cleanup(func() {
-			if _, err := server.DB.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
-				t.Errorf("dropping %s: %v", name, err)
-			}
-		})
-	}
+	names := newDatabaseNames(t, server, prefix)
 	s := newSession(t, "DATABASE_URL="+mysqlURL(t, server.DSN))
 	seedFiles(t, s)
 	r := s.run("migrate", "--tenants", strings.Join(names, ","), "--create-database", "--seed")
@@ -224,4 +215,21 @@ func TestFleetServersSeed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newDatabaseNames names three databases of server, prefix then a, b
+// and c, that do not exist yet and are dropped when the test ends.
+func newDatabaseNames(t *testing.T, server *testkit.DB, prefix string) []string {
+	t.Helper()
+	var names []string
+	for _, x := range []string{"a", "b", "c"} {
+		name := prefix + x
+		names = append(names, name)
+		t.Cleanup(func() {
+			if _, err := server.DB.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+				t.Errorf("dropping %s: %v", name, err)
+			}
+		})
+	}
+	return names
 }

@@ -109,16 +109,7 @@ func TestFleetSeedCommandFailsMariaDB(t *testing.T) {
 	t.Parallel()
 	server := testkit.MySQL(t)
 	prefix := fmt.Sprintf("seedonly_%d_", os.Getpid())
-	var names []string
-	for _, x := range []string{"a", "b", "c"} {
-		name := prefix + x
-		names = append(names, name)
-		t.Cleanup(func() {
-			if _, err := server.DB.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
-				t.Errorf("dropping %s: %v", name, err)
-			}
-		})
-	}
+	names := newDatabaseNames(t, server, prefix)
 	s := newSession(t, "DATABASE_URL="+mysqlURL(t, server.DSN))
 	seedFiles(t, s)
 	s.ok("migrate", "--tenants", strings.Join(names, ","), "--create-database")
