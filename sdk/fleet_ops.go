@@ -68,10 +68,10 @@ func (f *Fleet) RollbackTo(ctx context.Context, version int64) (*FleetResult, er
 }
 
 // fleetAction is what a fleet run does to each target: apply
-// migrations (Up, UpTo) or roll them back.
+// migrations (Up, UpTo), roll them back, seed (Seed) or repair (Repair).
 type fleetAction struct {
 	// do runs on one target of fleet f, named name, with its Migrator.
-	do func(ctx context.Context, f *Fleet, name string, m *Migrator) (*Result, error)
+	do func(ctx context.Context, f *Fleet, name string, m *Migrator) (targetOutcome, error)
 	// changed is the state of a target that do changed.
 	changed TargetState
 	// upTo is the version an Up runs to: the plan settles the targets
@@ -85,24 +85,29 @@ type fleetAction struct {
 	// ([WithFleetSeeding]); only for Up, as seeders expect every
 	// migration (migrate --seed runs after a full migrate too).
 	seed bool
-	// seedOnly: the run seeds each target with seeders (all when empty)
-	// and migrates nothing ([Fleet.Seed]): do does nothing, a target on
-	// which a seeder ran is changed, and the failures this process
-	// remembers of the targets' migrations (Status) are left alone.
-	seedOnly bool
-	seeders  []string
-	// repair: the run repairs each target ([Fleet.Repair]) after do,
-	// which does nothing: a target with rows forgotten is changed
-	// (TargetResult.Repair lists them).
-	repair bool
+	// keepFailures: the run says nothing of the targets' migrations
+	// ([Fleet.Seed]), so the failures this process remembers of them
+	// (Status) are left alone.
+	keepFailures bool
+}
+
+// targetOutcome is what do did to one target: the TargetResult's
+// Result, Seed and Repair, and whether it changed the target.
+type targetOutcome struct {
+	res     *Result
+	seed    *SeedResult
+	repair  *RepairResult
+	changed bool
+}
+
+// migrated is the outcome of a run of migrations, up or down.
+func migrated(res *Result) targetOutcome {
+	return targetOutcome{res: res, changed: res != nil && len(res.Applied) > 0}
 }
 
 // seeding says whether a run of act on a fleet configured with c seeds
-// each target, and with which seeders (all when none).
+// each target after act, and with which seeders (all when none).
 func (act fleetAction) seeding(c fleetConfig) (bool, []string) {
-	if act.seedOnly {
-		return true, act.seeders
-	}
 	return act.seed && c.seed, c.seeders
 }
 
@@ -113,8 +118,9 @@ func upAction(tmpl *Migrator, version int64) fleetAction {
 		last = tmpl.migrations[n-1].Version
 	}
 	return fleetAction{
-		do: func(ctx context.Context, _ *Fleet, _ string, m *Migrator) (*Result, error) {
-			return m.upTo(ctx, version)
+		do: func(ctx context.Context, _ *Fleet, _ string, m *Migrator) (targetOutcome, error) {
+			res, err := m.upTo(ctx, version)
+			return migrated(res), err
 		},
 		changed: TargetApplied,
 		upTo:    version,
@@ -139,14 +145,14 @@ func rollbackAction(pick func(*history) []HistoryEntry) fleetAction {
 		pinned = map[key]map[int64]bool{}
 	)
 	return fleetAction{
-		do: func(ctx context.Context, f *Fleet, name string, m *Migrator) (*Result, error) {
+		do: func(ctx context.Context, f *Fleet, name string, m *Migrator) (targetOutcome, error) {
 			mu.Lock()
 			pin, ok := pinned[key{f, name}]
 			mu.Unlock()
 			if !ok {
 				h, err := m.readHistory(ctx, m.db)
 				if err != nil {
-					return &Result{}, err
+					return migrated(&Result{}), err
 				}
 				pin = map[int64]bool{}
 				for _, r := range pick(h) {
@@ -159,7 +165,7 @@ func rollbackAction(pick func(*history) []HistoryEntry) fleetAction {
 			// Ensure must migrate the target again once anything of it
 			// may have been rolled back.
 			defer f.forgetEnsured(name)
-			return m.down(ctx, false, func(h *history) []HistoryEntry {
+			res, err := m.down(ctx, false, func(h *history) []HistoryEntry {
 				var out []HistoryEntry
 				for _, r := range h.applied() {
 					if pin[r.Version] {
@@ -168,6 +174,7 @@ func rollbackAction(pick func(*history) []HistoryEntry) fleetAction {
 				}
 				return out
 			})
+			return migrated(res), err
 		},
 		changed: TargetRolledBack,
 	}

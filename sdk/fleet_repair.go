@@ -45,14 +45,18 @@ func (fs *Fleets) Repair(ctx context.Context) (*FleetResult, error) {
 }
 
 // repairAction runs Migrator.Repair on each target and migrates
-// nothing: do does nothing, and the run calls repairTarget (repair).
+// nothing. A failed repair removed nothing (its rows go in one
+// transaction), so its outcome has no RepairResult.
 func repairAction() fleetAction {
 	return fleetAction{
-		do: func(context.Context, *Fleet, string, *Migrator) (*Result, error) {
-			return &Result{}, nil
+		do: func(ctx context.Context, f *Fleet, name string, m *Migrator) (targetOutcome, error) {
+			rep, err := repairTarget(ctx, f, name, m)
+			if err != nil {
+				return targetOutcome{res: &Result{}}, err
+			}
+			return targetOutcome{res: &Result{}, repair: rep, changed: rep != nil && len(rep.Removed) > 0}, nil
 		},
 		changed: TargetRepaired,
-		repair:  true,
 	}
 }
 

@@ -330,36 +330,26 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 			go func(i int, f *Fleet, t *TargetResult) {
 				defer func() { <-sem; <-perSem[f]; wg.Done() }()
 				m, closeTarget, err := f.target(t.Target)
-				var (
-					res  *Result
-					seed *SeedResult
-					rep  *RepairResult
-				)
+				var out targetOutcome
 				if err == nil {
-					res, err = r.act.do(runCtx, f, t.Target, m)
-					if err == nil && r.act.repair {
-						rep, err = repairTarget(runCtx, f, t.Target, m)
-					}
-					if t.Result != nil && len(t.Result.Applied) > 0 && res != nil && len(res.Applied) == 0 {
-						res = t.Result // applied by the first pass, whose seeding found the lock busy
+					out, err = r.act.do(runCtx, f, t.Target, m)
+					if t.Result != nil && len(t.Result.Applied) > 0 && out.res != nil && len(out.res.Applied) == 0 {
+						out.res, out.changed = t.Result, true // applied by the first pass, whose seeding found the lock busy
 					}
 					if err == nil && r.seed {
-						seed, err = r.seedTarget(runCtx, m, r.act.seedOnly)
+						out.seed, err = seedTarget(runCtx, m, r.seeders, false)
 					}
 					closeTarget()
 				}
 				if errors.Is(err, errLockBusy) {
-					t.Result = res
+					t.Result = out.res
 					busyMu.Lock()
 					busy = append(busy, i)
 					busyMu.Unlock()
 					return
 				}
-				t.Result, t.Seed = res, seed
-				if err == nil && rep != nil {
-					t.Repair = rep // on failure Repair removed nothing: its rows go in one transaction
-				}
-				if !r.act.seedOnly {
+				t.Result, t.Seed, t.Repair = out.res, out.seed, out.repair
+				if !r.act.keepFailures {
 					f.remember(t.Target, err)
 				}
 				switch {
@@ -368,8 +358,7 @@ func (r fleetRun) run(ctx context.Context, plans []*fleetPlan) {
 					if r.policy == FleetStopAtFirst {
 						stopped.Store(true)
 					}
-				case len(res.Applied) > 0, r.act.seedOnly && seed != nil && len(seed.Ran) > 0,
-					r.act.repair && rep != nil && len(rep.Removed) > 0:
+				case out.changed:
 					t.State = r.act.changed
 				default:
 					t.State = TargetUpToDate

@@ -190,22 +190,23 @@ func (fs *Fleets) Seed(ctx context.Context, names ...string) (*FleetResult, erro
 // named, and migrates nothing: the seeding step of a run with
 // [WithFleetSeeding], without the Up before it.
 func seedAction(names []string) fleetAction {
+	names = append([]string(nil), names...)
 	return fleetAction{
-		do: func(context.Context, *Fleet, string, *Migrator) (*Result, error) {
-			return &Result{}, nil
+		do: func(ctx context.Context, _ *Fleet, _ string, m *Migrator) (targetOutcome, error) {
+			seed, err := seedTarget(ctx, m, names, true)
+			return targetOutcome{res: &Result{}, seed: seed, changed: seed != nil && len(seed.Ran) > 0}, err
 		},
-		changed:  TargetApplied,
-		seedOnly: true,
-		seeders:  append([]string(nil), names...),
+		changed:      TargetApplied,
+		keepFailures: true,
 	}
 }
 
-// seedTarget runs the seeders of the run on a target: after its
+// seedTarget runs seeders (all when none) on a target: after its
 // migration in a run with [WithFleetSeeding], or alone in [Fleet.Seed]
 // (only). A seeder that fails in a run without migrations, on a target
 // whose migrations are not all applied, says so: the likely cause.
-func (r fleetRun) seedTarget(ctx context.Context, m *Migrator, only bool) (*SeedResult, error) {
-	res, err := m.Seed(ctx, r.seeders...)
+func seedTarget(ctx context.Context, m *Migrator, seeders []string, only bool) (*SeedResult, error) {
+	res, err := m.Seed(ctx, seeders...)
 	var me *MigrationError
 	switch {
 	case err == nil || errors.Is(err, errLockBusy):
