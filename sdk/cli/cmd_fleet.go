@@ -35,7 +35,7 @@ func (c *command) migrateFleet(asJSON bool, to int64) error {
 // with their errors in the command's error.
 func (c *command) runFleet(asJSON bool, op fleetOp, before func(fleetRunner) error, run func(fleetRunner) (*sdk.FleetResult, error)) error {
 	c.progress.mu.Lock()
-	c.progress.rollback, c.progress.seedOnly, c.progress.repair = op.rollback, op.seedOnly, op.repair
+	c.progress.run = op
 	c.progress.mu.Unlock()
 	f, err := c.buildFleet(c.progress.tenantDone)
 	if err != nil {
@@ -119,15 +119,10 @@ var (
 // op is the fleetOp of the fleet's run, whose words its lines use. The
 // caller holds pr.mu.
 func (pr *progress) op() fleetOp {
-	switch {
-	case pr.repair:
-		return opRepair
-	case pr.seedOnly:
-		return opSeed
-	case pr.rollback:
-		return opRollback
+	if pr.run.done == "" {
+		return opMigrate
 	}
-	return opMigrate
+	return pr.run
 }
 
 // fleetSummary is the last line of migrate --tenants (and of
@@ -292,7 +287,7 @@ func (pr *progress) flushUpToDate() {
 }
 
 func (pr *progress) tenantState(t sdk.TargetResult) string {
-	if pr.seedOnly {
+	if pr.run.seedOnly {
 		return pr.seededState(t)
 	}
 	switch t.State {

@@ -29,10 +29,10 @@ type progress struct {
 	// are left out, and each distinct warning is printed once.
 	fleet  bool
 	warned map[string]bool
-	// rollback: the fleet's run rolls back (migrate:rollback --tenants),
-	// which the tenants' lines say; seedOnly: it seeds (seed --tenants);
-	// repair: it repairs (migrate:repair --tenants).
-	rollback, seedOnly, repair bool
+	// run is what the fleet's run does to each tenant (migrate,
+	// migrate:rollback, seed or migrate:repair --tenants), in the words
+	// of the tenants' lines; the zero fleetOp is migrate's.
+	run fleetOp
 	// upToDate counts the tenants found up to date whose line is yet to
 	// be printed, lastDone and lastTotal the count of the last
 	// (cmd_fleet.go).
